@@ -45,7 +45,8 @@ def test_amelogenin_letters_and_numeric_coding() -> None:
         parse_allele("X", locus="TH01")
 
 
-@pytest.mark.parametrize("bad", ["9,3", "", "abc", "13.10", "0", "-1", "1000", "13/14", "9.", ">", "?"])
+@pytest.mark.parametrize(
+    "bad", ["9,3", "", "abc", "13.10", "0", "-1", "1000", "13/14", "9.", ">", "?"])
 def test_invalid_designations_name_locus_and_value(bad: str) -> None:
     with pytest.raises(InvalidAllele) as info:
         parse_allele(bad, locus="D18S51")

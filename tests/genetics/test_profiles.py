@@ -11,8 +11,9 @@ from locard.genetics.profiles import Profile
 
 
 def test_parse_forgiving_and_canonical() -> None:
-    p = Profile.parse("D8S1179: 13/14; d21s11: 30, 31.2\nAmelogenin: X,Y; PENTA_E=7 7; TH 01: 9.3 6",
-                      specimen_id="S1")
+    p = Profile.parse(
+        "D8S1179: 13/14; d21s11: 30, 31.2\nAmelogenin: X,Y; PENTA_E=7 7; TH 01: 9.3 6",
+        specimen_id="S1")
     assert list(p.loci) == ["D8S1179", "D21S11", "TH01", "Penta E", "AMEL"]
     assert [str(a) for a in p.alleles("TH01")] == ["6", "9.3"]
     assert p["Penta E"].is_homozygous

@@ -1,9 +1,10 @@
 """Allele designations at STR loci.
 
 An allele is named by its repeat number (``13``), a microvariant (``9.3``: nine whole repeats and
-three extra bases; ``Penta D 2.2``), a bin of the allelic ladder (``<5``, ``>27``), an off-ladder call
-(``OL``) or, at Amelogenin, ``X`` or ``Y``. Alleles order by repeat number, then microvariant; a
-``<n`` bin sorts before ``n`` and a ``>n`` bin after every ``n.x``; ``OL`` sorts last.
+three extra bases; ``Penta D 2.2``), a bin of the allelic ladder (``<5``, ``>27``), an
+off-ladder call (``OL``) or, at Amelogenin, ``X`` or ``Y``. Alleles order by repeat number, then
+microvariant; a ``<n`` bin sorts before ``n`` and a ``>n`` bin after every ``n.x``; ``OL`` sorts
+last.
 
 ``Allele`` is a frozen value that does no work; :func:`parse_allele` is the forgiving constructor
 for people and files, and raises :class:`~locard.errors.InvalidAllele` naming locus and value.
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from locard.errors import InvalidAllele
 
 __all__ = ["Allele", "AlleleKind", "parse_allele"]
 
 
-class AlleleKind(str, Enum):
+class AlleleKind(StrEnum):
     REPEAT = "repeat"  # whole or microvariant repeat number
     BELOW = "below"  # ladder bin "<n"
     ABOVE = "above"  # ladder bin ">n"

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from locard.errors import UnknownLocus
 
 __all__ = [
-    "aliases_of",
     "CODIS_CORE_13",
     "CODIS_CORE_20",
     "ESS_12",
@@ -23,6 +22,7 @@ __all__ = [
     "LOCUS_SETS",
     "LocusInfo",
     "LocusKind",
+    "aliases_of",
     "canonical_locus",
     "is_known_locus",
     "locus_info",
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-class LocusKind(str, Enum):
+class LocusKind(StrEnum):
     AUTOSOMAL_STR = "autosomal STR"
     SEX = "sex marker"
     X_STR = "X-STR"

@@ -84,7 +84,8 @@ def _make_call(locus: str, alleles: Iterable[Any], heights: Iterable[Any] | None
     info = LOCI[locus]
     for allele in by_allele:
         if allele.is_sex and info.kind is not LocusKind.SEX:
-            raise InvalidAllele(str(allele), locus=locus, reason="is a sex allele outside Amelogenin")
+            raise InvalidAllele(str(allele), locus=locus,
+                                reason="is a sex allele outside Amelogenin")
     if len(by_allele) > MAX_ALLELES_PER_LOCUS:
         raise InvalidProfile(f"{locus}: {len(by_allele)} alleles (at most {MAX_ALLELES_PER_LOCUS})",
                              specimen=specimen, locus=locus)

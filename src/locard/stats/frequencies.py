@@ -95,7 +95,8 @@ class FrequencyTable:
                 raise InputError(f"{name}: {locus}: frequencies sum to {total:.4f}, not 1",
                                  remedy="check the file's layout (counts given as frequencies?)")
         if isinstance(sample_alleles, Mapping):
-            sizes: dict[str, int | None] = {canonical_locus(k): v for k, v in sample_alleles.items()}
+            sizes: dict[str, int | None] = {
+                canonical_locus(k): v for k, v in sample_alleles.items()}
         else:
             sizes = dict.fromkeys(table, sample_alleles)
         parsed_counts: dict[str, dict[Allele, int]] | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from locard.errors import InvalidParameter, StatisticsError
@@ -37,7 +37,7 @@ __all__ = [
 DEFAULT_THETA = 0.01
 
 
-class Formula(str, Enum):
+class Formula(StrEnum):
     PRODUCT = "product"
     NRC2_4_1 = "nrc2-4.1"
     NRC2_4_10 = "nrc2-4.10"
