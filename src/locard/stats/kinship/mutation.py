@@ -1,0 +1,213 @@
+"""Mutation models for parent-to-child transmission, after Familias and pedmut.
+
+A model gives, for one locus and an ordered allele set, the transition matrix
+``M[a, b] = P(the child receives b | the parent transmits from a)``; every row sums to 1.
+Fathers and mothers have separate rates (mutations of paternal origin are several times more
+frequent than maternal ones). The models:
+
+- ``equal`` (Familias, pedmut): ``M[a, b] = rate / (n - 1)`` for b != a, ``M[a, a] = 1 - rate``.
+- ``proportional`` (Familias, pedmut): ``M[a, b] = alpha p_b`` for b != a,
+  ``M[a, a] = 1 - alpha (1 - p_a)``, with ``alpha = rate / sum_c p_c (1 - p_c)`` so that the
+  expected mutation rate is ``rate``.
+- ``stepwise`` (Familias' "stepwise (unstationary)", pedmut's ``stepwise``): alleles whose
+  difference is a whole number of repeats (same microvariant suffix: 9 and 12, or 9.3 and 10.3)
+  are reached with total probability ``rate``, split in proportion to ``range ** |steps|`` (so one
+  step is 1/range times as likely as two); alleles at a non-integer distance (9 -> 9.3) share
+  ``rate2`` equally. ``M[a, a] = 1 - rate - rate2`` (less only the terms that have targets).
+- ``extended-stepwise``: as ``stepwise`` for whole-repeat steps, but the microvariant share
+  ``rate2`` decays with distance too: a target at distance d repeat units (d not whole; 9.3 -> 10
+  is 0.25 units at a 4-base locus) gets weight ``range ** (ceil(d) - 1)``, so 9.3 most often
+  becomes 9 or 10. This is Locard's reading of the "extended stepwise" model of Familias 3
+  (Kling, Tillmar & Egeland 2014, FSI:Genetics 13:121); it has not been checked against
+  Familias' own matrices.
+
+In the stepwise models an allele without a repeat number (off-ladder 'OL', ladder bins '<n'/'>n',
+and the catch-all 'unseen' allele of the search tables) neither mutates nor is reached by
+mutation (its row and column are those of the identity); ``equal`` and ``proportional`` treat
+every allele alike.
+
+Defaults: male rate 0.002 and female rate 0.0005 per meiosis, rate2 = 1e-6 and range = 0.1. These
+are round figures, not per-locus estimates: the rates of the core STR loci in paternity data are
+about 1-5 per 1000 meioses (AABB Parentage Testing Standards Program annual reports, compiled in
+Butler 2005, Forensic DNA Typing, 2nd ed., ch. 6), with paternal mutations 3-6 times as frequent
+as maternal (Brinkmann et al. 1998, Am J Hum Genet 62:1408); range 0.1 and rate2 1e-6 are the
+values of Familias' examples. A laboratory should pass its own per-locus rates
+(a mapping locus -> :class:`MutationModel`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from locard.errors import InvalidParameter
+from locard.genetics.alleles import Allele, AlleleKind
+
+__all__ = [
+    "DEFAULT_FEMALE_RATE",
+    "DEFAULT_MALE_RATE",
+    "DEFAULT_RANGE",
+    "DEFAULT_RATE2",
+    "MUTATION_MODELS",
+    "MutationModel",
+    "mutation_matrix",
+]
+
+DEFAULT_MALE_RATE = 0.002
+DEFAULT_FEMALE_RATE = 0.0005
+DEFAULT_RATE2 = 1e-6
+DEFAULT_RANGE = 0.1
+
+MUTATION_MODELS = ("equal", "proportional", "stepwise", "extended-stepwise")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value <= 1.0:
+        raise InvalidParameter(name, value, expected="a probability in [0, 1] per meiosis")
+
+
+def _check_model(model: str) -> str:
+    if model not in MUTATION_MODELS:
+        raise InvalidParameter("mutation model", model,
+                               expected="one of " + ", ".join(MUTATION_MODELS))
+    return model
+
+
+def _numeric(allele: Allele | None) -> bool:
+    return allele is not None and allele.kind is AlleleKind.REPEAT
+
+
+def mutation_matrix(
+    model: str,
+    alleles: Sequence[Allele | None],
+    frequencies: Sequence[float] | FloatArray,
+    *,
+    rate: float,
+    rate2: float = 0.0,
+    range: float = DEFAULT_RANGE,  # Familias' and pedmut's name; shadows the builtin here
+    repeat_length: int | None = None,
+) -> FloatArray:
+    """Transition matrix of one parent sex: ``M[a, b]`` = P(child gets ``alleles[b]`` | the
+    parent transmits ``alleles[a]``), rows summing to 1. See the module docstring for the models.
+
+    ``alleles`` may hold None for a catch-all allele without a designation; ``frequencies`` (same
+    order) is used by ``proportional`` only; ``repeat_length`` (bases) turns microvariant
+    distances into repeat units for ``extended-stepwise`` (default 4).
+    """
+    _check_model(model)
+    _check_rate("rate", rate)
+    _check_rate("rate2", rate2)
+    decay = range
+    if not isinstance(decay, (int, float)) or math.isnan(decay) or decay <= 0:
+        raise InvalidParameter("range", decay, expected="a positive number (typically 0.1)")
+    if model in ("stepwise", "extended-stepwise") and rate + rate2 > 1:
+        raise InvalidParameter("rate + rate2", rate + rate2, expected="a total rate in [0, 1]")
+    n = len(alleles)
+    p = np.asarray(frequencies, dtype=np.float64)
+    if p.shape != (n,):
+        raise InvalidParameter("frequencies", f"{p.shape[0] if p.ndim else 0} values",
+                               expected=f"one frequency per allele ({n})")
+    if n <= 1 or (rate == 0 and rate2 == 0):
+        return np.eye(n)
+    if model == "equal":
+        m = np.full((n, n), rate / (n - 1))
+        np.fill_diagonal(m, 1.0 - rate)
+        return m
+    if model == "proportional":
+        spread = float(np.sum(p * (1.0 - p)))
+        if spread <= 0:
+            return np.eye(n)
+        alpha = rate / spread
+        m = (1.0 - alpha) * np.eye(n) + alpha * np.broadcast_to(p, (n, n))
+        if np.any(m > 1.0) or np.any(m < 0.0):
+            raise InvalidParameter("rate", rate,
+                                   expected="a rate small enough for a proportional model here")
+        return m
+    return _stepwise(alleles, rate=rate, rate2=rate2, decay=decay,
+                     extended=model == "extended-stepwise", repeat_length=repeat_length or 4)
+
+
+def _stepwise(alleles: Sequence[Allele | None], *, rate: float, rate2: float, decay: float,
+              extended: bool, repeat_length: int) -> FloatArray:
+    n = len(alleles)
+    m = np.eye(n)
+    for i, a in enumerate(alleles):
+        if a is None or not _numeric(a):
+            continue
+        same: list[tuple[int, Allele]] = []
+        other: list[tuple[int, Allele]] = []
+        for j, b in enumerate(alleles):
+            if j == i or b is None or not _numeric(b):
+                continue
+            (same if b.variant == a.variant else other).append((j, b))
+        stay = 1.0
+        if same:
+            w = np.array([decay ** abs(b.repeats - a.repeats) for _, b in same])
+            m[i, [j for j, _ in same]] = rate * w / w.sum()
+            stay -= rate
+        if other:
+            cols = [j for j, _ in other]
+            if extended:
+                pos_a = a.repeats + a.variant / repeat_length
+                dist = [abs(b.repeats + b.variant / repeat_length - pos_a) for _, b in other]
+                w = np.array([decay ** (max(1, math.ceil(d - 1e-9)) - 1) for d in dist])
+                m[i, cols] = rate2 * w / w.sum()
+            else:
+                m[i, cols] = rate2 / len(other)
+            stay -= rate2
+        m[i, i] = stay
+    return m
+
+
+@dataclass(frozen=True, slots=True)
+class MutationModel:
+    """A mutation model with separate female and male rates (validated on construction).
+
+    ``model`` is one of :data:`MUTATION_MODELS`; ``rate2`` and ``range`` are used by the stepwise
+    models (see the module docstring for every formula and the source of the defaults).
+    """
+
+    model: str = "stepwise"
+    female_rate: float = DEFAULT_FEMALE_RATE
+    male_rate: float = DEFAULT_MALE_RATE
+    rate2: float = DEFAULT_RATE2
+    range: float = DEFAULT_RANGE
+
+    def __post_init__(self) -> None:
+        _check_model(self.model)
+        _check_rate("female_rate", self.female_rate)
+        _check_rate("male_rate", self.male_rate)
+        _check_rate("rate2", self.rate2)
+        if not isinstance(self.range, (int, float)) or math.isnan(self.range) or self.range <= 0:
+            raise InvalidParameter("range", self.range,
+                                   expected="a positive number (typically 0.1)")
+        if self.model in ("stepwise", "extended-stepwise"):
+            for name, r in (("female_rate", self.female_rate), ("male_rate", self.male_rate)):
+                if r + self.rate2 > 1:
+                    raise InvalidParameter(f"{name} + rate2", r + self.rate2,
+                                           expected="a total rate in [0, 1]")
+
+    def rate_for(self, sex: str) -> float:
+        """The rate of a father ('male') or a mother ('female')."""
+        if sex == "male":
+            return self.male_rate
+        if sex == "female":
+            return self.female_rate
+        raise InvalidParameter("sex", sex, expected="'male' or 'female'")
+
+    def matrix(self, alleles: Sequence[Allele | None], frequencies: Sequence[float] | FloatArray,
+               *, sex: str, repeat_length: int | None = None) -> FloatArray:
+        """The transition matrix of a father (``sex='male'``) or a mother (``'female'``)."""
+        return mutation_matrix(self.model, alleles, frequencies, rate=self.rate_for(sex),
+                               rate2=self.rate2, range=self.range, repeat_length=repeat_length)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "female_rate": self.female_rate,
+                "male_rate": self.male_rate, "rate2": self.rate2, "range": self.range}
