@@ -1,0 +1,596 @@
+"""The profile index: encoded profiles in memory (or memory-mapped), searched by the kernels.
+
+A :class:`ProfileIndex` holds the profiles of one store index (e.g. "offender", "forensic"):
+single-source profiles in a locus-major uint8 array (2 bytes per locus), forensic mixtures in a
+separate small array (8 allele slots per locus), each with an int64 key (the store's profile id),
+an alive mask, and optionally a label (the specimen ID). It is built from ``(key, Profile)``
+pairs (:meth:`ProfileIndex.build`) and kept current with :meth:`add` / :meth:`remove`; the
+store calls these.
+
+Removal is two-fold, so that a removed profile is never returned, not even from a snapshot
+written before the removal: the row's alive flag is cleared, and the key joins the
+``expunged`` set, which :meth:`search` consults for every candidate and :meth:`load` applies
+to the snapshot (the store passes its own tombstones as ``expunged=`` when loading).
+
+A snapshot (:meth:`save`) is a folder of uncompressed ``.npy`` files and a JSON header
+(format, loci, allele dictionaries, equivalence, counts); :meth:`load` memory-maps the codes and
+keys (``mmap_mode='r'``), so a 10-million-profile index is searchable as soon as the header is
+read; pages come in from the OS cache as the first searches touch them.
+
+Rows of the main segment are kept sorted by key (a key is found by binary search); profiles
+added since the last :meth:`compact` sit in a small delta segment.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from locard.errors import SearchError
+from locard.genetics.loci import CODIS_CORE_20
+from locard.genetics.profiles import Profile
+from locard.search import kernels
+from locard.search.encoding import (
+    MIXTURE_SLOTS,
+    Comparison,
+    Encoder,
+    Equivalence,
+    QueryTable,
+    classify,
+)
+from locard.stats.frequencies import FrequencyTable
+from locard.stats.match import (
+    DEFAULT_THETA,
+    combined_probability_of_inclusion,
+    random_match_probability,
+)
+
+__all__ = [
+    "DEFAULT_LOCI",
+    "FORMAT",
+    "Candidate",
+    "ProfileIndex",
+    "Stringency",
+]
+
+FORMAT = "locard-index"
+FORMAT_VERSION = 1
+# CODIS 20 and the other autosomal STRs of PowerPlex Fusion / GlobalFiler: 24 loci, 48 bytes.
+DEFAULT_LOCI: tuple[str, ...] = (*CODIS_CORE_20, "Penta D", "Penta E", "D6S1043", "SE33")
+
+U8 = npt.NDArray[np.uint8]
+I64 = npt.NDArray[np.int64]
+
+
+class Stringency(StrEnum):
+    """CODIS match stringency: how one compared locus must agree.
+
+    HIGH: the same alleles. MODERATE: the alleles of one profile all contained in the other's
+    (partial profiles, mixtures). LOW: at least one allele shared."""
+
+    HIGH = "high"
+    MODERATE = "moderate"
+    LOW = "low"
+
+    @property
+    def mode(self) -> int:
+        return {"high": kernels.HIGH, "moderate": kernels.MODERATE, "low": kernels.LOW}[self.value]
+
+
+_PASSES: dict[Stringency, frozenset[Comparison]] = {
+    Stringency.HIGH: frozenset({Comparison.MATCH}),
+    Stringency.MODERATE: frozenset({Comparison.MATCH, Comparison.PARTIAL}),
+    Stringency.LOW: frozenset({Comparison.MATCH, Comparison.PARTIAL, Comparison.SHARED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One profile returned by a search, with its per-locus comparison and match rarity.
+
+    ``mismatches`` counts the compared loci that fail the requested stringency (for a mixture
+    search: the loci where the candidate is not included, i.e. assumed drop-out);
+    ``stringency`` is the highest stringency the candidate reaches with that many failing loci
+    allowed; ``rarity`` the random match probability of the candidate's profile (CPI for a
+    mixture candidate), None without a frequency table."""
+
+    key: int
+    specimen_id: str | None
+    index: str
+    stringency: Stringency | None
+    compared_loci: int
+    mismatches: int
+    loci: dict[str, Comparison]
+    rarity: float | None
+    profile: Profile = field(repr=False)
+    is_mixture: bool = False
+    included_loci: int = 0
+
+    @property
+    def matching_loci(self) -> int:
+        return sum(1 for c in self.loci.values() if c is Comparison.MATCH)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "specimen_id": self.specimen_id,
+            "index": self.index,
+            "stringency": self.stringency.value if self.stringency else None,
+            "compared_loci": self.compared_loci,
+            "mismatches": self.mismatches,
+            "included_loci": self.included_loci,
+            "is_mixture": self.is_mixture,
+            "rarity": self.rarity,
+            "loci": {k: v.value for k, v in self.loci.items()},
+            "profile": self.profile.to_dict()["loci"],
+        }
+
+
+class _Segment:
+    """Encoded rows: ``codes [n_loci, n, slots]``, ``keys [n]``, ``alive [n]``, labels."""
+
+    __slots__ = ("alive", "codes", "keys", "labels", "sorted_keys")
+
+    def __init__(self, codes: U8, keys: I64, alive: U8, labels: npt.NDArray[Any] | None,
+                 *, sorted_keys: bool) -> None:
+        self.codes = codes
+        self.keys = keys
+        self.alive = alive
+        self.labels = labels
+        self.sorted_keys = sorted_keys
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.shape[0])
+
+    def rows_of(self, key: int) -> list[int]:
+        if self.sorted_keys:
+            lo = int(np.searchsorted(self.keys, key, side="left"))
+            hi = int(np.searchsorted(self.keys, key, side="right"))
+            return list(range(lo, hi))
+        return np.flatnonzero(self.keys == key).tolist()
+
+    def label(self, row: int) -> str | None:
+        if self.labels is None:
+            return None
+        value = self.labels[row]
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        return text or None
+
+
+def _empty_segment(n_loci: int, slots: int) -> _Segment:
+    return _Segment(np.zeros((n_loci, 0, slots), np.uint8), np.zeros(0, np.int64),
+                    np.zeros(0, np.uint8), None, sorted_keys=True)
+
+
+class _Store:
+    """Main segment + delta (pending rows) of one slot width."""
+
+    __slots__ = ("_frozen", "delta_codes", "delta_keys", "delta_labels", "main", "n_loci",
+                 "slots")
+
+    def __init__(self, n_loci: int, slots: int) -> None:
+        self.n_loci = n_loci
+        self.slots = slots
+        self.main = _empty_segment(n_loci, slots)
+        self.delta_codes: list[U8] = []
+        self.delta_keys: list[int] = []
+        self.delta_labels: list[str] = []
+        self._frozen: _Segment | None = None
+
+    def append(self, key: int, row: U8, label: str | None) -> None:
+        self.delta_codes.append(row)
+        self.delta_keys.append(key)
+        self.delta_labels.append(label or "")
+        self._frozen = None
+
+    def delta(self) -> _Segment | None:
+        if not self.delta_keys:
+            return None
+        if self._frozen is None:
+            codes = np.ascontiguousarray(np.stack(self.delta_codes, axis=1))
+            keys = np.array(self.delta_keys, dtype=np.int64)
+            labels = np.array(self.delta_labels, dtype=object)
+            self._frozen = _Segment(codes, keys, np.ones(len(keys), np.uint8), labels,
+                                    sorted_keys=False)
+        return self._frozen
+
+    def segments(self) -> list[_Segment]:
+        d = self.delta()
+        return [self.main] if d is None else [self.main, d]
+
+    def kill(self, key: int) -> int:
+        """Clear the alive flag of every row of ``key``; returns how many were alive."""
+        killed = 0
+        for seg in self.segments():
+            for row in seg.rows_of(key):
+                if seg.alive[row]:
+                    seg.alive[row] = 0
+                    killed += 1
+        return killed
+
+    def compact(self) -> None:
+        """Merge the delta into the main segment, drop dead rows, sort by key."""
+        parts = self.segments()
+        codes = np.concatenate([s.codes for s in parts], axis=1)
+        keys = np.concatenate([s.keys for s in parts])
+        alive = np.concatenate([s.alive for s in parts]).astype(bool)
+        has_labels = any(s.labels is not None for s in parts)
+        labels: npt.NDArray[Any] | None = None
+        if has_labels:
+            labels = np.concatenate([
+                s.labels.astype(object) if s.labels is not None
+                else np.full(s.size, "", dtype=object) for s in parts])
+        keep = np.flatnonzero(alive)
+        order = keep[np.argsort(keys[keep], kind="stable")]
+        new_labels = None
+        if labels is not None:
+            taken = labels[order]
+            new_labels = np.array([x.decode() if isinstance(x, bytes) else str(x)
+                                   for x in taken.tolist()], dtype=object)
+        self.main = _Segment(np.ascontiguousarray(codes[:, order, :]), keys[order],
+                             np.ones(len(order), np.uint8), new_labels, sorted_keys=True)
+        self.delta_codes, self.delta_keys, self.delta_labels = [], [], []
+        self._frozen = None
+
+    @property
+    def n_alive(self) -> int:
+        return sum(int(np.count_nonzero(s.alive)) for s in self.segments())
+
+
+class ProfileIndex:
+    """Encoded profiles of one store index, searchable by CODIS stringency.
+
+    ``ProfileIndex(name, loci=DEFAULT_LOCI, equivalence=Equivalence(), table=None)``; the
+    frequency table, when given, supplies each candidate's match rarity.
+    """
+
+    def __init__(self, name: str = "default", *, loci: Sequence[str] = DEFAULT_LOCI,
+                 equivalence: Equivalence | None = None, table: FrequencyTable | None = None,
+                 encoder: Encoder | None = None) -> None:
+        self.name = name
+        self.encoder = encoder or Encoder(loci, equivalence=equivalence)
+        self.table = table
+        n_loci = self.encoder.n_loci
+        self._single = _Store(n_loci, 2)
+        self._mixed = _Store(n_loci, MIXTURE_SLOTS)
+        self.expunged: set[int] = set()
+
+    # --- building and updating ----------------------------------------------------------------
+
+    @classmethod
+    def build(cls, profiles: Iterable[tuple[int, Profile]], *, name: str = "default",
+              loci: Sequence[str] = DEFAULT_LOCI, equivalence: Equivalence | None = None,
+              table: FrequencyTable | None = None) -> ProfileIndex:
+        """Index from ``(key, profile)`` pairs (single-source profiles and mixtures)."""
+        index = cls(name, loci=loci, equivalence=equivalence, table=table)
+        for key, profile in profiles:
+            index.add(key, profile)
+        index.compact()
+        return index
+
+    @classmethod
+    def from_codes(cls, codes: U8, keys: Sequence[int] | I64, *, loci: Sequence[str],
+                   alleles: Sequence[Sequence[Any]], name: str = "default",
+                   labels: Sequence[str] | None = None, locus_major: bool = True,
+                   equivalence: Equivalence | None = None,
+                   table: FrequencyTable | None = None) -> ProfileIndex:
+        """Index from already-encoded single-source codes (e.g. :mod:`locard.stats.simulate`):
+        ``codes [n_loci, n, 2]`` (or ``[n, n_loci, 2]`` without ``locus_major``), code k
+        naming ``alleles[l][k - 1]``. The array is used as is when it is locus-major,
+        C-contiguous and already sorted by key."""
+        encoder = Encoder(loci, alleles, equivalence=equivalence)
+        index = cls(name, encoder=encoder, table=table)
+        arr = np.asarray(codes, dtype=np.uint8)
+        if not locus_major:
+            arr = np.ascontiguousarray(arr.transpose(1, 0, 2))
+        key_arr = np.asarray(keys, dtype=np.int64)
+        if arr.ndim != 3 or arr.shape[0] != encoder.n_loci or arr.shape[2] != 2:
+            raise SearchError(f"codes of shape {arr.shape} do not fit {encoder.n_loci} loci")
+        if key_arr.shape[0] != arr.shape[1]:
+            raise SearchError("one key per profile is needed")
+        if int(arr.max(initial=0)) > max((len(d) for d in encoder.dictionaries), default=0):
+            raise SearchError("a code is outside the allele dictionaries")
+        label_arr = np.array(list(labels), dtype=object) if labels is not None else None
+        if key_arr.size and not bool(np.all(key_arr[1:] >= key_arr[:-1])):
+            order = np.argsort(key_arr, kind="stable")
+            arr = np.ascontiguousarray(arr[:, order, :])
+            key_arr = key_arr[order]
+            label_arr = label_arr[order] if label_arr is not None else None
+        index._single.main = _Segment(np.ascontiguousarray(arr), key_arr,
+                                      np.ones(key_arr.shape[0], np.uint8), label_arr,
+                                      sorted_keys=True)
+        return index
+
+    def add(self, key: int, profile: Profile) -> None:
+        """Add (or replace) the profile of ``key``; a mixture goes to the mixture segment."""
+        key = int(key)
+        self.remove(key, expunge=False)
+        self.expunged.discard(key)
+        if profile.is_mixture:
+            row = self.encoder.encode_mixture(profile)
+            self._mixed.append(key, row, profile.specimen_id)
+        else:
+            row = self.encoder.encode(profile)
+            self._single.append(key, row, profile.specimen_id)
+        if len(self._single.delta_keys) > max(100_000, self._single.main.size // 20):
+            self._single.compact()
+
+    def remove(self, key: int, *, expunge: bool = True) -> bool:
+        """Remove the profile of ``key``; True if it was present. With ``expunge`` the key is
+        also recorded so that no snapshot can bring it back."""
+        key = int(key)
+        killed = self._single.kill(key) + self._mixed.kill(key)
+        if expunge:
+            self.expunged.add(key)
+        return killed > 0
+
+    def compact(self) -> None:
+        """Merge pending additions into the main segments and drop removed rows."""
+        self._single.compact()
+        self._mixed.compact()
+
+    def __len__(self) -> int:
+        return self._single.n_alive + self._mixed.n_alive
+
+    @property
+    def n_single(self) -> int:
+        return self._single.n_alive
+
+    @property
+    def n_mixtures(self) -> int:
+        return self._mixed.n_alive
+
+    @property
+    def loci(self) -> tuple[str, ...]:
+        return self.encoder.loci
+
+    def bytes_per_profile(self) -> float:
+        """Resident bytes per single-source profile: codes + key + alive flag (labels aside)."""
+        return float(self.encoder.n_loci * 2 + 8 + 1)
+
+    def single_codes(self) -> tuple[U8, I64]:
+        """Codes ``[n_loci, n, 2]`` and keys of the live single-source profiles (compacted)."""
+        if self._single.delta_keys or not bool(np.all(self._single.main.alive)):
+            self._single.compact()
+        return self._single.main.codes, self._single.main.keys
+
+    def get(self, key: int) -> Profile | None:
+        """The indexed profile of ``key`` (decoded), None if absent or removed."""
+        for store in (self._single, self._mixed):
+            for seg in store.segments():
+                for row in seg.rows_of(int(key)):
+                    if seg.alive[row] and int(key) not in self.expunged:
+                        return self.encoder.decode(seg.codes[:, row, :], specimen_id=seg.label(row))
+        return None
+
+    # --- search ------------------------------------------------------------------------------
+
+    def _order(self, q: QueryTable) -> I64:
+        """Typed loci, most selective first (estimated from the allele counts of a sample)."""
+        loci = q.loci
+        if loci.size <= 1:
+            return loci
+        codes = self._single.main.codes
+        n = codes.shape[1]
+        if n == 0:
+            return loci
+        step = max(1, n // 4096)
+        scores = []
+        for li in loci.tolist():
+            sample = codes[li, ::step, :][:4096]
+            typed = sample[:, 0] != 0
+            b = q.table[li][sample]
+            ok = ((b[:, 0] | b[:, 1]) == q.full[li]) | ((b[:, 0] != 0) & (b[:, 1] != 0))
+            scores.append(float(np.mean(ok | ~typed)) if len(sample) else 1.0)
+        return loci[np.argsort(np.array(scores), kind="stable")]
+
+    def _scan(self, q: QueryTable, *, mode: int, max_fail: int, min_loci: int,
+              include_mixtures: bool) -> list[tuple[_Segment, int, int, int]]:
+        order = self._order(q)
+        hits: list[tuple[_Segment, int, int, int]] = []
+        stores = [self._single, self._mixed] if include_mixtures else [self._single]
+        for store in stores:
+            for seg in store.segments():
+                if seg.size == 0:
+                    continue
+                rows, fails, cmp = kernels.scan(seg.codes, q.table, q.full, order, mode=mode,
+                                                max_fail=max_fail, min_loci=min_loci)
+                if rows.size:
+                    alive = seg.alive[rows].astype(bool)
+                    rows, fails, cmp = rows[alive], fails[alive], cmp[alive]
+                for r, f, c in zip(rows.tolist(), fails.tolist(), cmp.tolist(), strict=True):
+                    if int(seg.keys[r]) in self.expunged:
+                        continue
+                    hits.append((seg, r, f, c))
+        return hits
+
+    def _check(self, stringency: str | Stringency, min_loci: int, mismatches: int,
+               limit: int | None) -> Stringency:
+        try:
+            s = Stringency(str(stringency).lower() if isinstance(stringency, str)
+                           else stringency)
+        except ValueError:
+            raise SearchError(f"stringency {stringency!r} is not one of high, moderate, low"
+                              ) from None
+        if min_loci < 1 or min_loci > self.encoder.n_loci:
+            raise SearchError(f"min_loci = {min_loci} is out of range",
+                              remedy=f"1 to {self.encoder.n_loci} (the index's loci)")
+        if not 0 <= mismatches <= self.encoder.n_loci:
+            raise SearchError(f"mismatches = {mismatches} is out of range")
+        if limit is not None and limit < 1:
+            raise SearchError(f"limit = {limit} must be positive")
+        return s
+
+    def _compare(self, q: QueryTable, codes: U8) -> dict[str, Comparison]:
+        out: dict[str, Comparison] = {}
+        rows = codes.tolist()
+        for li in q.loci.tolist():
+            out[self.encoder.loci[li]] = classify(q, li, rows[li])
+        return out
+
+    def _rarity(self, profile: Profile, is_mixture: bool,
+                table: FrequencyTable | None, theta: float) -> float | None:
+        if table is None or not profile.str_loci:
+            return None
+        if is_mixture:
+            return combined_probability_of_inclusion(profile, table).cpi
+        return random_match_probability(profile, table, theta=theta).value
+
+    def search(self, query: Profile, *, stringency: str | Stringency = Stringency.MODERATE,
+               min_loci: int = 8, mismatches: int = 0, limit: int | None = 100,
+               include_mixtures: bool = True, table: FrequencyTable | None = None,
+               theta: float = DEFAULT_THETA) -> list[Candidate]:
+        """Profiles that agree with ``query`` at ``stringency`` on every compared locus but at
+        most ``mismatches`` loci, with at least ``min_loci`` loci compared (typed in both).
+
+        The query may be a partial profile or a mixture. Candidates come ranked by failing
+        loci, then stringency reached, compared loci (more first) and rarity (rarest first);
+        each with its per-locus comparison and match rarity (computed for the returned
+        candidates only).
+        """
+        s = self._check(stringency, min_loci, mismatches, limit)
+        q = self.encoder.query_table(query)
+        if q.loci.size < min_loci:
+            raise SearchError(f"the query types {q.loci.size} of the index's loci, fewer than "
+                              f"min_loci = {min_loci}")
+        hits = self._scan(q, mode=s.mode, max_fail=mismatches, min_loci=min_loci,
+                          include_mixtures=include_mixtures)
+        hits.sort(key=lambda h: (h[2], -h[3]))
+        cap = len(hits) if limit is None else min(len(hits), max(4 * limit, 200))
+        freq = table if table is not None else self.table
+        out: list[Candidate] = []
+        for seg, row, fails, cmp in hits[:cap]:
+            codes = seg.codes[:, row, :]
+            is_mix = codes.shape[1] > 2
+            profile = self.encoder.decode(codes, specimen_id=seg.label(row))
+            per = self._compare(q, codes)
+            reached = None
+            for level in (Stringency.HIGH, Stringency.MODERATE, Stringency.LOW):
+                bad = sum(1 for c in per.values()
+                          if c is not Comparison.NOT_COMPARED and c not in _PASSES[level])
+                if bad <= mismatches:
+                    reached = level
+                    break
+            included = sum(1 for li in q.loci.tolist()
+                           if _included(q, li, codes[li].tolist()))
+            out.append(Candidate(int(seg.keys[row]), seg.label(row), self.name, reached,
+                                 int(cmp), int(fails), per,
+                                 self._rarity(profile, is_mix, freq, theta), profile, is_mix,
+                                 included))
+        order = {Stringency.HIGH: 0, Stringency.MODERATE: 1, Stringency.LOW: 2, None: 3}
+        out.sort(key=lambda c: (c.mismatches, order[c.stringency], -c.compared_loci,
+                                c.rarity if c.rarity is not None else math.inf, c.key))
+        return out if limit is None else out[:limit]
+
+    def search_mixture(self, mixture: Profile, *, max_dropout_loci: int = 0, min_loci: int = 8,
+                       limit: int | None = 100, table: FrequencyTable | None = None,
+                       theta: float = DEFAULT_THETA) -> list[Candidate]:
+        """Single-source profiles whose alleles are all contained in ``mixture`` at every
+        compared locus but at most ``max_dropout_loci`` (where the candidate's allele may have
+        dropped out of the mixture), with at least ``min_loci`` loci compared.
+
+        Ranked by included loci (more first), then rarity (rarest first)."""
+        self._check(Stringency.MODERATE, min_loci, max_dropout_loci, limit)
+        q = self.encoder.query_table(mixture)
+        if q.loci.size < min_loci:
+            raise SearchError(f"the mixture types {q.loci.size} of the index's loci, fewer "
+                              f"than min_loci = {min_loci}")
+        hits = self._scan(q, mode=kernels.INCLUDED, max_fail=max_dropout_loci,
+                          min_loci=min_loci, include_mixtures=False)
+        hits.sort(key=lambda h: (-(h[3] - h[2]), h[2]))
+        cap = len(hits) if limit is None else min(len(hits), max(4 * limit, 200))
+        freq = table if table is not None else self.table
+        out: list[Candidate] = []
+        for seg, row, fails, cmp in hits[:cap]:
+            codes = seg.codes[:, row, :]
+            profile = self.encoder.decode(codes, specimen_id=seg.label(row))
+            per = self._compare(q, codes)
+            out.append(Candidate(int(seg.keys[row]), seg.label(row), self.name, None,
+                                 int(cmp), int(fails), per,
+                                 self._rarity(profile, False, freq, theta), profile, False,
+                                 int(cmp) - int(fails)))
+        out.sort(key=lambda c: (-c.included_loci, c.mismatches,
+                                c.rarity if c.rarity is not None else math.inf, c.key))
+        return out if limit is None else out[:limit]
+
+    # --- snapshots -----------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write a snapshot folder (compacting first); replaces an existing snapshot."""
+        self.compact()
+        target = Path(path)
+        tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        counts: dict[str, int] = {}
+        for prefix, store in (("single", self._single), ("mixed", self._mixed)):
+            seg = store.main
+            np.save(tmp / f"{prefix}_codes.npy", np.ascontiguousarray(seg.codes))
+            np.save(tmp / f"{prefix}_keys.npy", np.ascontiguousarray(seg.keys))
+            np.save(tmp / f"{prefix}_alive.npy", np.ascontiguousarray(seg.alive))
+            if seg.labels is not None:
+                encoded = [str(x).encode() for x in seg.labels.tolist()]
+                np.save(tmp / f"{prefix}_labels.npy", np.array(encoded, dtype=bytes))
+            counts[prefix] = seg.size
+        np.save(tmp / "expunged.npy", np.array(sorted(self.expunged), dtype=np.int64))
+        header = {"format": FORMAT, "version": FORMAT_VERSION, "name": self.name,
+                  "counts": counts, **self.encoder.to_dict()}
+        (tmp / "header.json").write_text(json.dumps(header, indent=1, sort_keys=True))
+        old = target.with_name(target.name + f".old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        if old.exists():
+            shutil.rmtree(old)
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, expunged: Iterable[int] = (),
+             table: FrequencyTable | None = None, mmap: bool = True) -> ProfileIndex:
+        """Open a snapshot. Codes and keys are memory-mapped (read-only); every key in
+        ``expunged`` (the store's tombstones) and in the snapshot's own expunged list is
+        removed before the index is returned."""
+        folder = Path(path)
+        head_path = folder / "header.json"
+        if not head_path.is_file():
+            raise SearchError(f"{folder}: not a Locard index snapshot (no header.json)")
+        header: Mapping[str, Any] = json.loads(head_path.read_text())
+        if header.get("format") != FORMAT:
+            raise SearchError(f"{folder}: not a Locard index snapshot")
+        if int(header.get("version", 0)) > FORMAT_VERSION:
+            raise SearchError(f"{folder}: snapshot version {header['version']} is newer than "
+                              f"this Locard reads ({FORMAT_VERSION})")
+        encoder = Encoder.from_dict(header)
+        index = cls(str(header.get("name", "default")), encoder=encoder, table=table)
+        mode: Any = "r" if mmap else None
+        for prefix, store in (("single", index._single), ("mixed", index._mixed)):
+            codes = np.load(folder / f"{prefix}_codes.npy", mmap_mode=mode)
+            keys = np.load(folder / f"{prefix}_keys.npy", mmap_mode=mode)
+            alive = np.array(np.load(folder / f"{prefix}_alive.npy"), dtype=np.uint8)
+            lab_path = folder / f"{prefix}_labels.npy"
+            labels = np.load(lab_path) if lab_path.exists() else None
+            if codes.shape[0] != encoder.n_loci or codes.shape[1] != keys.shape[0]:
+                raise SearchError(f"{folder}: {prefix} arrays do not agree with the header")
+            store.main = _Segment(codes, keys, alive, labels, sorted_keys=True)
+        stored = np.load(folder / "expunged.npy").tolist()
+        for key in [*stored, *expunged]:
+            index.remove(int(key))
+        return index
+
+
+def _included(q: QueryTable, li: int, codes: list[int]) -> bool:
+    if not codes or codes[0] == 0:
+        return False
+    return all(int(q.table[li, c]) != 0 for c in codes if c)
