@@ -192,47 +192,47 @@ def scan_numpy(codes: U8, table: U8, full: U8, order: I64, *, mode: int, max_fai
 @njit(cache=True, parallel=True)
 def _pair_counts(a0: U8, a1: U8, tile_rows: int, block_cols: int,
                  n_threads: int) -> I64:  # pragma: no cover - compiled
+    # Register/cache blocking: a tile of `tile_rows` query rows is compared with a block of
+    # `block_cols` columns one locus at a time, so the inner loop runs over contiguous uint8
+    # columns (locus-major layout) and vectorises; per-pair counts of fully matching (m) and
+    # partially matching (p) loci accumulate in uint8 rows, then feed the histogram.
     n_loci, n = a0.shape
     w = n_loci + 1
     n_tiles = (n + tile_rows - 1) // tile_rows
-    half = (n_tiles + 1) // 2
     hist = np.zeros((n_threads, w * w), np.int64)
     for t in prange(n_threads):
-        mt = np.empty(block_cols, np.uint8)
-        pt = np.empty(block_cols, np.uint8)
-        for k in range(t, half, n_threads):
-            for side in range(2):
-                tile = k if side == 0 else n_tiles - 1 - k
-                if side == 1 and tile == k:
-                    continue
-                r0 = tile * tile_rows
-                r1 = min(n, r0 + tile_rows)
-                for j0 in range(r0, n, block_cols):
-                    j1 = min(n, j0 + block_cols)
-                    for i in range(r0, r1):
-                        js = max(j0, i + 1)
-                        if js >= j1:
+        m = np.empty((tile_rows, block_cols), np.uint8)
+        p = np.empty((tile_rows, block_cols), np.uint8)
+        for tile in range(t, n_tiles, n_threads):
+            i0 = tile * tile_rows
+            rows = min(n, i0 + tile_rows) - i0
+            for j0 in range(i0 + 1, n, block_cols):
+                j1 = min(n, j0 + block_cols)
+                width = j1 - j0
+                m[:, :width] = 0
+                p[:, :width] = 0
+                for li in range(n_loci):
+                    col0 = a0[li, j0:j1]
+                    col1 = a1[li, j0:j1]
+                    for ii in range(rows):
+                        x0 = a0[li, i0 + ii]
+                        if x0 == 0:  # untyped: counts in neither
                             continue
-                        width = j1 - js
+                        x1 = a1[li, i0 + ii]
+                        mr = m[ii]
+                        pr = p[ii]
                         for jj in range(width):
-                            mt[jj] = 0
-                            pt[jj] = 0
-                        for li in range(n_loci):
-                            x0 = a0[li, i]
-                            if x0 == 0:
-                                continue
-                            x1 = a1[li, i]
-                            for jj in range(width):
-                                y0 = a0[li, js + jj]
-                                y1 = a1[li, js + jj]
-                                e00 = np.uint8(x0 == y0)
-                                full_match = e00 & np.uint8(x1 == y1)
-                                shared = (e00 | np.uint8(x0 == y1) | np.uint8(x1 == y0)
-                                          | np.uint8(x1 == y1))
-                                mt[jj] += full_match
-                                pt[jj] += shared ^ full_match
-                        for jj in range(width):
-                            hist[t, mt[jj] * w + pt[jj]] += 1
+                            y0 = col0[jj]
+                            y1 = col1[jj]
+                            e0 = y0 == x0
+                            full = e0 & (y1 == x1)
+                            shared = e0 | (y0 == x1) | (y1 == x0) | (y1 == x1)
+                            mr[jj] += full
+                            pr[jj] += shared & ~full
+                for ii in range(rows):
+                    first = max(j0, i0 + ii + 1) - j0
+                    for jj in range(first, width):
+                        hist[t, m[ii, jj] * w + p[ii, jj]] += 1
     out = np.zeros(w * w, np.int64)
     for t in range(n_threads):
         for x in range(w * w):
@@ -240,7 +240,7 @@ def _pair_counts(a0: U8, a1: U8, tile_rows: int, block_cols: int,
     return out
 
 
-def pair_counts(codes: U8, *, tile_rows: int = 64, block_cols: int = 4096,
+def pair_counts(codes: U8, *, tile_rows: int = 16, block_cols: int = 2048,
                 n_threads: int | None = None) -> I64:
     """All-pairs table from single-source codes ``[n_loci, n, 2]``: ``out[m, p]`` is the
     number of pairs with ``m`` loci matching on both alleles and ``p`` loci sharing an allele
