@@ -1,0 +1,124 @@
+"""Engines: SQLite (embedded default) and PostgreSQL, with Locard's transaction discipline.
+
+SQLite (Datasette's discipline): WAL, foreign keys on, a busy timeout, ``secure_delete`` on (an
+expunged genotype's pages are zeroed); reads on their own connections (``BEGIN``), writes through
+one writer connection per process that starts with ``BEGIN IMMEDIATE`` so that two writers never
+interleave. PostgreSQL: every write transaction first takes a transaction-scoped advisory lock,
+so that appends to the audit chain (and the key counter) are serialized across processes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+__all__ = ["DEFAULT_DB", "Database", "normalize_url"]
+
+DEFAULT_DB = "locard.db"
+BUSY_TIMEOUT_MS = 60_000
+#: advisory lock key for writers on PostgreSQL ("LOCARD" in ASCII)
+PG_WRITE_LOCK = 0x4C4F43415244
+
+
+def normalize_url(url_or_path: str | os.PathLike[str] | None) -> str:
+    """A SQLAlchemy URL from ``--db`` (a URL or a file path), else ``$LOCARD_DB``, else
+    ``./locard.db``. ``postgresql://`` uses psycopg 3."""
+    raw = os.fspath(url_or_path) if url_or_path is not None else (
+        os.environ.get("LOCARD_DB") or DEFAULT_DB)
+    if "://" not in raw:
+        return f"sqlite:///{Path(raw).expanduser().resolve()}"
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> sa.Engine:
+    engine = sa.create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        pool_size=1 if immediate else 5, max_overflow=0 if immediate else 10,
+        poolclass=sa.pool.QueuePool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """A reader engine and a writer engine on the same database."""
+
+    url: str
+    reader: sa.Engine
+    writer: sa.Engine
+
+    @classmethod
+    def connect(cls, url_or_path: str | os.PathLike[str] | None = None) -> Database:
+        url = normalize_url(url_or_path)
+        if url.startswith("sqlite"):
+            if url in ("sqlite://", "sqlite:///:memory:"):
+                raise ValueError("Locard needs a database file, not an in-memory SQLite database")
+            return cls(url, _sqlite_engine(url, immediate=False),
+                       _sqlite_engine(url, immediate=True))
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        return cls(url, engine, engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def display_url(self) -> str:
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self.reader.connect() as conn:
+            if self.is_sqlite:
+                with conn.begin():
+                    yield conn
+            else:
+                yield conn
+                conn.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+        PostgreSQL. Commits on success, rolls back on any exception."""
+        with self.writer.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
+            yield conn
+
+    def checkpoint(self) -> None:
+        """Fold the SQLite WAL into the database file and truncate it (after an expungement,
+        so deleted genotypes do not linger in the WAL). Best effort; no-op on PostgreSQL."""
+        if not self.is_sqlite:
+            return
+        with self.writer.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()

@@ -1,0 +1,451 @@
+"""The database policy: acceptance rules per index, legal bases, retention, the search matrix.
+
+The default ships as ``locard/data/policy.toml``; a lab passes its own with ``--policy FILE``
+or ``LOCARD_POLICY``. :func:`load_policy` validates the file and refuses one that crosses the
+lines no policy may cross:
+
+- relatives' references are compared only by kinship, and only with missing persons and
+  unidentified remains (never in a direct search, never with offenders or casework);
+- relatives, elimination volunteers and staff are stored only with a consent record.
+
+Every acceptance rule has a name, and a refused profile gets the failing rule in words
+("offender index requires all 20 CODIS core loci; missing D2S441, SE33").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from locard.errors import InputError, PolicyViolation, StoreError
+from locard.genetics.loci import LOCI, LOCUS_SETS, LocusKind, canonical_locus
+from locard.genetics.profiles import Profile
+from locard.store.categories import Index, parse_index
+
+__all__ = [
+    "LEGAL_BASES",
+    "Acceptance",
+    "IndexPolicy",
+    "Policy",
+    "Rule",
+    "RuleFailure",
+    "check_search_allowed",
+    "default_policy",
+    "load_policy",
+]
+
+LEGAL_BASES = ("conviction", "arrest", "court-order", "casework", "consent")
+SEARCH_MODES = ("direct", "kinship")
+RULE_KINDS = ("required_loci", "single_source", "max_contributors", "match_rarity")
+
+#: indices that may never be stored without a consent record
+CONSENT_INDICES = frozenset({Index.RELATIVE, Index.ELIMINATION, Index.STAFF})
+#: the only indices a relative's reference may ever be compared with (kinship only)
+RELATIVE_TARGETS = frozenset({Index.MISSING_PERSON, Index.UNIDENTIFIED})
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    """Why a profile failed one rule: the rule's name and the reason in words."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.message} [rule {self.rule}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """The outcome of the acceptance rules for one profile in one index."""
+
+    index: Index
+    failures: tuple[RuleFailure, ...]
+    local_only: bool
+    notes: tuple[str, ...] = ()
+    match_rarity: float | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return not self.failures
+
+
+def _locus_set(spec: Any, where: str) -> tuple[str, tuple[str, ...]]:
+    """(label, loci) for a locus-set name or an explicit list."""
+    if isinstance(spec, str):
+        key = re.sub(r"[^A-Z0-9]", "", spec.upper()).replace("CORE", "")
+        for name, loci in LOCUS_SETS.items():
+            if re.sub(r"[^A-Z0-9]", "", name.upper()) == key:
+                return name, tuple(loci)
+        raise InputError(f"{where}: unknown locus set {spec!r}",
+                         remedy="known sets: " + ", ".join(LOCUS_SETS))
+    if isinstance(spec, list) and all(isinstance(x, str) for x in spec):
+        return "listed", tuple(canonical_locus(x) for x in spec)
+    raise InputError(f"{where}: 'loci' must be a set name or a list of loci")
+
+
+_SET_WORDS = {"CODIS20": "CODIS core loci", "CODIS13": "original CODIS core loci",
+              "ESS12": "European Standard Set loci"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named acceptance rule of an index (see the kinds in ``policy.toml``)."""
+
+    name: str
+    kind: str
+    index: Index
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        idx = self.index.label
+        p = self.params
+        if self.kind == "required_loci":
+            label, loci = _locus_set(p["loci"], self.name)
+            words = _SET_WORDS.get(label.upper(), "loci")
+            if "min_count" in p:
+                return f"{idx} index requires at least {p['min_count']} of the {len(loci)} {words}"
+            return f"{idx} index requires all {len(loci)} {words}"
+        if self.kind == "single_source":
+            return f"{idx} index requires a single-source profile"
+        if self.kind == "max_contributors":
+            what = "kept local" if p.get("action", "local") == "local" else "refused"
+            return f"{idx} index: mixtures of more than {p['max']} contributors are {what}"
+        if self.kind == "match_rarity":
+            return f"{idx} index requires match rarity of at least 1 in {p['one_in']:,.0f}"
+        return self.name  # pragma: no cover - kinds are validated on load
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPolicy:
+    index: Index
+    legal_bases: tuple[str, ...]
+    consent_required: bool
+    local_only: bool
+    retention_years: int
+    default_legal_basis: str | None
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """An effective policy. Build it with :func:`load_policy`."""
+
+    name: str
+    source: str
+    sha256: str
+    indices: Mapping[Index, IndexPolicy]
+    direct: Mapping[Index, frozenset[Index]]
+    kinship: Mapping[Index, frozenset[Index]]
+    rarity_tables: tuple[str, ...]
+    theta: float
+    legal_basis_words: Mapping[str, str]
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    # --- search --------------------------------------------------------------------------
+
+    def check_search_allowed(self, query_index: Index | str, target_index: Index | str,
+                             mode: str = "direct") -> None:
+        """Raise :class:`PolicyViolation` unless the matrix allows this comparison."""
+        q, t = parse_index(query_index), parse_index(target_index)
+        if mode not in SEARCH_MODES:
+            raise PolicyViolation(f"unknown search mode {mode!r}",
+                                  remedy="use 'direct' or 'kinship'")
+        table = self.direct if mode == "direct" else self.kinship
+        allowed = table.get(q, frozenset())
+        if t not in allowed:
+            others = ", ".join(sorted(i.value for i in allowed)) or "nothing"
+            raise PolicyViolation(
+                f"policy forbids a {mode} search of the {q.label} index against the {t.label} "
+                f"index", remedy=f"in {mode} mode the {q.value} index may be compared with: "
+                                 f"{others}")
+
+    def allowed_targets(self, query_index: Index | str, mode: str = "direct") -> list[Index]:
+        q = parse_index(query_index)
+        table = self.direct if mode == "direct" else self.kinship
+        return sorted(table.get(q, frozenset()), key=lambda i: list(Index).index(i))
+
+    # --- legal basis -----------------------------------------------------------------------
+
+    def check_legal_basis(self, index: Index, legal_basis: str | None,
+                          consent: str | None) -> str:
+        """The legal basis to record (the index's default when none given); raise
+        :class:`PolicyViolation` naming the rule when it is missing or not allowed."""
+        ip = self.indices[index]
+        basis = legal_basis or ip.default_legal_basis
+        if basis is None:
+            raise PolicyViolation(
+                f"{index.label} index requires a stated legal basis",
+                remedy="allowed: " + ", ".join(ip.legal_bases) + " (--legal-basis)")
+        if basis not in ip.legal_bases:
+            raise PolicyViolation(
+                f"legal basis {basis!r} is not allowed for the {index.label} index",
+                remedy="allowed: " + ", ".join(ip.legal_bases))
+        if (ip.consent_required or basis == "consent") and not consent:
+            raise PolicyViolation(
+                f"{index.label} index requires a consent record (legal basis {basis!r})",
+                remedy="give the consent reference with --consent ID")
+        return basis
+
+    # --- acceptance --------------------------------------------------------------------------
+
+    def evaluate(self, profile: Profile, index: Index) -> Acceptance:
+        """Apply every acceptance rule of ``index`` to ``profile``."""
+        ip = self.indices[index]
+        failures: list[RuleFailure] = []
+        notes: list[str] = []
+        local_only = ip.local_only
+        rarity: float | None = None
+        for rule in ip.rules:
+            p = rule.params
+            if rule.kind == "required_loci":
+                loci = _rule_loci(rule)
+                calls = profile.loci
+                missing = [x for x in loci
+                           if x not in calls or calls[x].inconclusive or not calls[x].alleles]
+                typed = len(loci) - len(missing)
+                need = int(p.get("min_count", len(loci)))
+                if typed < need:
+                    failures.append(RuleFailure(
+                        rule.name, f"{rule.describe()}; "
+                        + (f"{typed} typed, " if "min_count" in p else "")
+                        + "missing " + ", ".join(missing)))
+            elif rule.kind == "single_source":
+                mixed = [k for k, c in profile.loci.items()
+                         if len(c.alleles) > 2 and LOCI[k].kind is LocusKind.AUTOSOMAL_STR]
+                if mixed:
+                    first = mixed[0]
+                    failures.append(RuleFailure(
+                        rule.name, f"{rule.describe()}; {first} has "
+                        f"{len(profile.loci[first].alleles)} alleles"
+                        + (f" (and {len(mixed) - 1} more loci)" if len(mixed) > 1 else "")))
+            elif rule.kind == "max_contributors":
+                n = profile.min_contributors
+                if n > int(p["max"]):
+                    msg = (f"{rule.describe()}; this profile has at least {n} contributors")
+                    if p.get("action", "local") == "local":
+                        local_only = True
+                        notes.append(msg)
+                    else:
+                        failures.append(RuleFailure(rule.name, msg))
+            elif rule.kind == "match_rarity":
+                rarity = self.match_rarity(profile)
+                need_f = float(p["one_in"])
+                if rarity < need_f:
+                    failures.append(RuleFailure(
+                        rule.name, f"{rule.describe()}; this profile's is 1 in {rarity:.3g} "
+                        f"(most conservative of {', '.join(self.rarity_tables)}, "
+                        f"theta {self.theta})"))
+        return Acceptance(index, tuple(failures), local_only, tuple(notes), rarity)
+
+    def match_rarity(self, profile: Profile) -> float:
+        """1 / RMP (CPI for a mixture), most conservative over the rarity tables."""
+        from locard.stats.match import (
+            combined_probability_of_inclusion,
+            random_match_probability,
+        )
+
+        tables = _rarity_tables(self.rarity_tables)
+        loci = profile.str_loci
+        if profile.is_mixture:
+            worst = max(combined_probability_of_inclusion(profile, t, loci=loci).cpi
+                        for t in tables)
+        else:
+            worst = max(random_match_probability(profile, t, theta=self.theta, loci=loci).value
+                        for t in tables)
+        return math.inf if worst <= 0 else 1.0 / worst
+
+    # --- display ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "sha256": self.sha256,
+            "rarity": {"tables": list(self.rarity_tables), "theta": self.theta},
+            "legal_bases": dict(self.legal_basis_words),
+            "indices": {
+                i.value: {
+                    "label": i.label,
+                    "legal_bases": list(ip.legal_bases),
+                    "default_legal_basis": ip.default_legal_basis,
+                    "consent_required": ip.consent_required,
+                    "local_only": ip.local_only,
+                    "retention_years": ip.retention_years,
+                    "rules": [{"name": r.name, "kind": r.kind, "rule": r.describe(),
+                               **dict(r.params)} for r in ip.rules],
+                } for i, ip in self.indices.items()
+            },
+            "search": {
+                "direct": {q.value: [t.value for t in self.allowed_targets(q, "direct")]
+                           for q in self.direct},
+                "kinship": {q.value: [t.value for t in self.allowed_targets(q, "kinship")]
+                            for q in self.kinship},
+            },
+        }
+
+
+_RULE_LOCI: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _rule_loci(rule: Rule) -> tuple[str, ...]:
+    key = (rule.name, repr(rule.params["loci"]))
+    found = _RULE_LOCI.get(key)
+    if found is None:
+        found = _RULE_LOCI[key] = _locus_set(rule.params["loci"], rule.name)[1]
+    return found
+
+
+@lru_cache(maxsize=8)
+def _rarity_tables(names: tuple[str, ...]) -> tuple[Any, ...]:
+    try:
+        from locard.stats.bundled import get_bundled_table
+    except ImportError as exc:  # pragma: no cover - bundled tables are part of Locard
+        raise StoreError("the match-rarity rule needs Locard's bundled frequency tables",
+                         remedy=str(exc)) from exc
+    return tuple(get_bundled_table(n) for n in names)
+
+
+def _fail(source: str, message: str) -> InputError:
+    return InputError(f"policy {source}: {message}")
+
+
+def _parse_rule(raw: Any, index: Index, source: str) -> Rule:
+    if not isinstance(raw, dict) or "name" not in raw or "kind" not in raw:
+        raise _fail(source, f"index {index.value}: every rule needs a 'name' and a 'kind'")
+    kind = raw["kind"]
+    if kind not in RULE_KINDS:
+        raise _fail(source, f"rule {raw['name']!r}: unknown kind {kind!r} "
+                            f"(known: {', '.join(RULE_KINDS)})")
+    params = {k: v for k, v in raw.items() if k not in ("name", "kind")}
+    if kind == "required_loci":
+        if "loci" not in params:
+            raise _fail(source, f"rule {raw['name']!r}: needs 'loci'")
+        _locus_set(params["loci"], f"policy {source}: rule {raw['name']!r}")
+    if kind == "max_contributors" and (
+            not isinstance(params.get("max"), int)
+            or params.get("action", "local") not in ("local", "reject")):
+        raise _fail(source, f"rule {raw['name']!r}: needs an integer 'max' and action "
+                            "'local' or 'reject'")
+    if kind == "match_rarity" and not isinstance(params.get("one_in"), (int, float)):
+        raise _fail(source, f"rule {raw['name']!r}: needs a number 'one_in'")
+    return Rule(str(raw["name"]), kind, index, params)
+
+
+def _parse_matrix(raw: Any, mode: str, source: str) -> dict[Index, frozenset[Index]]:
+    if not isinstance(raw, dict):
+        raise _fail(source, f"[search.{mode}] must be a table of index = [indices]")
+    out: dict[Index, frozenset[Index]] = {}
+    for q, targets in raw.items():
+        if not isinstance(targets, list):
+            raise _fail(source, f"[search.{mode}] {q}: expected a list of indices")
+        out[parse_index(q)] = frozenset(parse_index(t) for t in targets)
+    return out
+
+
+def _check_lines(policy: Policy) -> None:
+    """The lines no policy file may cross."""
+    src = policy.source
+    for q, targets in policy.direct.items():
+        if q is Index.RELATIVE or Index.RELATIVE in targets:
+            raise _fail(src, "relatives' references may never be searched directly "
+                             "(kinship against missing persons and unidentified remains only)")
+    for q, targets in policy.kinship.items():
+        if q is Index.RELATIVE and not targets <= RELATIVE_TARGETS:
+            raise _fail(src, "relatives' references may be compared only with missing "
+                             "persons and unidentified remains")
+        if Index.RELATIVE in targets and q not in RELATIVE_TARGETS:
+            raise _fail(src, f"the {q.value} index may not be compared with relatives' "
+                             "references")
+    for idx in CONSENT_INDICES:
+        ip = policy.indices[idx]
+        if not ip.consent_required:
+            raise _fail(src, f"the {idx.value} index must set consent_required = true")
+
+
+def _parse_policy(data: Mapping[str, Any], source: str, digest: str) -> Policy:
+    indices_raw = data.get("index", {})
+    indices: dict[Index, IndexPolicy] = {}
+    words = dict(data.get("legal_bases", {}))
+    for idx in Index:
+        raw = indices_raw.get(idx.value)
+        if raw is None:
+            raise _fail(source, f"no [index.{idx.value}] section")
+        bases = tuple(raw.get("legal_bases", ()))
+        unknown = [b for b in bases if b not in LEGAL_BASES]
+        if unknown or not bases:
+            raise _fail(source, f"index {idx.value}: legal bases {unknown or '[]'} "
+                                f"(known: {', '.join(LEGAL_BASES)})")
+        default = raw.get("default_legal_basis")
+        if default is not None and default not in bases:
+            raise _fail(source, f"index {idx.value}: default legal basis {default!r} "
+                                "is not among its legal bases")
+        indices[idx] = IndexPolicy(
+            idx, bases, bool(raw.get("consent_required", False)),
+            bool(raw.get("local_only", False)), int(raw.get("retention_years", 0)), default,
+            tuple(_parse_rule(r, idx, source) for r in raw.get("rules", [])))
+    for key in indices_raw:
+        parse_index(key)
+    search = data.get("search", {})
+    rarity = data.get("rarity", {})
+    policy = Policy(
+        name=str(data.get("policy", {}).get("name", source)),
+        source=source,
+        sha256=digest,
+        indices=indices,
+        direct=_parse_matrix(search.get("direct", {}), "direct", source),
+        kinship=_parse_matrix(search.get("kinship", {}), "kinship", source),
+        rarity_tables=tuple(rarity.get("tables", ["NIST1036:ALL"])),
+        theta=float(rarity.get("theta", 0.01)),
+        legal_basis_words=words,
+        raw=dict(data),
+    )
+    _check_lines(policy)
+    return policy
+
+
+def policy_from_text(text: str, *, source: str = "<text>") -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(source, f"not valid TOML: {exc}") from None
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return _parse_policy(data, source, digest)
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    text = resources.files("locard.data").joinpath("policy.toml").read_text(encoding="utf-8")
+    return policy_from_text(text, source="locard/data/policy.toml (default)")
+
+
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """The policy from ``path``, else ``$LOCARD_POLICY``, else the shipped default."""
+    chosen = path if path is not None else os.environ.get("LOCARD_POLICY") or None
+    if chosen is None:
+        return default_policy()
+    p = Path(chosen)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read policy file {p}: {exc.strerror}") from None
+    return policy_from_text(text, source=str(p))
+
+
+def check_search_allowed(query_index: Index | str, target_index: Index | str,
+                         mode: str = "direct", *, policy: Policy | None = None) -> None:
+    """Raise :class:`PolicyViolation` unless the policy's search matrix allows a ``mode``
+    ('direct' or 'kinship') comparison of ``query_index`` against ``target_index``.
+    The caller audits the refusal (``Store.authorize_search`` does)."""
+    (policy or load_policy()).check_search_allowed(query_index, target_index, mode)
+

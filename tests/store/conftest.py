@@ -1,0 +1,83 @@
+"""Store fixtures: every store test runs on SQLite and on the real PostgreSQL server.
+
+A PostgreSQL test gets its own fresh schema (dropped afterwards); the PostgreSQL half is
+skipped, with the reason, only when the server at 127.0.0.1:5432 cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from locard.genetics import CODIS_CORE_13, CODIS_CORE_20, Profile
+from locard.store import Store
+
+PG_BASE = os.environ.get("LOCARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_error() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_BASE.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL at {PG_BASE} unreachable: {exc}"
+
+
+_PG_ERROR = _pg_error()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    if _PG_ERROR:
+        pytest.skip(_PG_ERROR)
+    import psycopg
+
+    schema = f"locard_t_{uuid.uuid4().hex[:12]}"
+    conninfo = PG_BASE.replace("+psycopg", "")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "locard.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store.init(db_url, admin="admin", lab="LAB-A")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def full_profile(seed: int = 0, specimen_id: str | None = None) -> Profile:
+    """A synthetic single-source profile at all 20 CODIS core loci plus Amelogenin."""
+    loci: dict[str, list[str]] = {}
+    for i, locus in enumerate(CODIS_CORE_20):
+        a = 8 + (seed * 7 + i * 3) % 9
+        b = 8 + (seed * 5 + i * 11 + 1) % 9
+        loci[locus] = [str(a), str(b)]
+    loci["AMEL"] = ["X", "Y"]
+    return Profile.from_mapping(loci, specimen_id=specimen_id)
+
+
+def core13_profile(n_loci: int, seed: int = 0, specimen_id: str | None = None) -> Profile:
+    p = full_profile(seed, specimen_id)
+    return p.restrict(list(CODIS_CORE_13[:n_loci]))
