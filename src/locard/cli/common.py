@@ -1,0 +1,75 @@
+"""Helpers shared by the sub-commands: output (rich tables or JSON) and reading profiles."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from locard.errors import InputError
+from locard.genetics.profiles import Profile
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout (strict JSON: infinities written as strings)."""
+    sys.stdout.write(json.dumps(_finite(data), default=_json_default, indent=2, sort_keys=False))
+    sys.stdout.write("\n")
+
+
+def format_probability(value: float) -> str:
+    """'1.23e-25 (1 in 8.1e+24)' style, for people."""
+    if value <= 0:
+        return "0"
+    return f"{value:.3g} (1 in {1 / value:.3g})"
+
+
+def read_single_profile(path: str, *, specimen: str | None = None) -> Profile:
+    """Read one profile from a file (JSON, CSV, CMF, GeneMapper) or stdin ('-').
+
+    A file holding several profiles needs ``specimen`` to pick one.
+    """
+    if path == "-":
+        text = sys.stdin.read()
+        return Profile.from_json(text) if text.lstrip().startswith("{") else Profile.parse(text)
+    from locard.formats import read_profiles
+
+    result = read_profiles(Path(path))
+    if result.problems:
+        raise InputError("\n".join(str(p) for p in result.problems))
+    profiles = [r.profile for r in result.records]
+    if specimen is not None:
+        chosen = [p for p in profiles if p.specimen_id == specimen]
+        if not chosen:
+            raise InputError(f"{path}: no specimen {specimen!r}",
+                             remedy="specimens in the file: "
+                                    + ", ".join(str(p.specimen_id) for p in profiles[:20]))
+        return chosen[0]
+    if len(profiles) != 1:
+        raise InputError(f"{path}: {len(profiles)} profiles in the file",
+                         remedy="choose one with --specimen ID")
+    return profiles[0]

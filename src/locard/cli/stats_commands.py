@@ -1,0 +1,133 @@
+"""``locard rmp`` and ``locard frequencies``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from locard.cli.app import app
+from locard.cli.common import console, format_probability, print_json, read_single_profile
+from locard.stats.match import DEFAULT_THETA, Formula, most_conservative_rmp
+
+frequencies_app = typer.Typer(help="Allele frequency tables (for match statistics only).",
+                              no_args_is_help=True)
+app.add_typer(frequencies_app, name="frequencies")
+
+
+@app.command("rmp")
+def rmp_command(
+    profile: str = typer.Argument(..., help="Profile file (JSON, CSV, CMF, GeneMapper) or '-'."),
+    frequencies: list[str] = typer.Option(
+        ["NIST1036:ALL"], "--frequencies", "-f",
+        help="Table: a bundled name (NIST1036:Cauc) or FILE[:POPULATION]. Repeat the option "
+             "to report the most conservative figure across populations."),
+    theta: float = typer.Option(DEFAULT_THETA, "--theta", help="Coancestry coefficient."),
+    formula: Formula = typer.Option(Formula.NRC2_4_10, "--formula",
+                                    help="nrc2-4.10 (default), nrc2-4.1 or product."),
+    min_frequency: float | None = typer.Option(
+        None, "--min-frequency", help="Floor for rare alleles (default: NRC II 5/2N)."),
+    kit: str | None = typer.Option(None, "--kit", help="Compute over this kit's loci."),
+    specimen: str | None = typer.Option(None, "--specimen", help="Pick one specimen of a file."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Random match probability of a single-source profile, with per-locus values."""
+    from locard.tables import load_frequency_table
+
+    prof = read_single_profile(profile, specimen=specimen)
+    tables = [load_frequency_table(spec, min_frequency=min_frequency) for spec in frequencies]
+    loci = None
+    if kit is not None:
+        from locard.genetics.kits import get_kit
+
+        loci = list(get_kit(kit).str_loci)
+    result = most_conservative_rmp(prof, tables, theta=theta, formula=formula, loci=loci)
+    chosen = result.chosen
+    if as_json:
+        out: dict[str, Any] = {"specimen_id": prof.specimen_id, **chosen.to_dict()}
+        if len(tables) > 1:
+            out["population"] = chosen.table.name
+            out["per_population"] = {k: v.value for k, v in result.results.items()}
+        print_json(out)
+        return
+    title = f"Random match probability{f' of {prof.specimen_id}' if prof.specimen_id else ''}"
+    table = Table(title=title)
+    table.add_column("locus")
+    table.add_column("alleles")
+    table.add_column("frequencies")
+    table.add_column("probability", justify="right")
+    for locus, lp in chosen.per_locus.items():
+        freqs = ", ".join(f"{f.allele}={f.value:.4g}{'*' if f.source != 'observed' else ''}"
+                          for f in lp.frequencies)
+        table.add_row(locus, ",".join(str(a) for a in lp.alleles), freqs,
+                      f"{lp.probability:.4g}")
+    console.print(table)
+    for locus, reason in chosen.excluded.items():
+        console.print(f"  excluded {locus}: {reason}")
+    if len(tables) > 1:
+        for name, res in result.results.items():
+            console.print(f"  {name}: RMP {format_probability(res.value)}")
+        console.print(f"Most conservative: {chosen.table.name}")
+    console.print(f"RMP = {format_probability(chosen.value)}   LR = {chosen.likelihood_ratio:.4g}")
+    desc = chosen.table.describe()
+    console.print(f"[dim]{formula.value}, theta = {theta}; table {desc['name']} "
+                  f"(N = {desc['n_individuals']}, sha256 {desc['sha256'][:16]}...); "
+                  f"* = minimum allele frequency[/dim]")
+
+
+@frequencies_app.command("list")
+def frequencies_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the bundled frequency tables."""
+    from locard.tables import list_frequency_tables
+
+    rows = list_frequency_tables()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Bundled frequency tables (used only for match statistics)")
+    for col in ("name", "population", "N", "loci", "sha256"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(str(row["name"]), str(row["population"]), str(row["n_individuals"]),
+                      str(row["loci"]), str(row["sha256"])[:16] + "...")
+    console.print(table)
+
+
+@frequencies_app.command("show")
+def frequencies_show(
+    name: str = typer.Argument(..., help="Bundled name (NIST1036:Cauc) or FILE[:POPULATION]."),
+    locus: str | None = typer.Option(None, "--locus", help="Show one locus only."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show a frequency table: per locus, alleles and frequencies, 2N and the 5/2N minimum."""
+    from locard.genetics.loci import canonical_locus
+    from locard.tables import load_frequency_table
+
+    tab = load_frequency_table(name)
+    loci = [canonical_locus(locus)] if locus else list(tab.loci)
+    if as_json:
+        data = tab.to_dict()
+        data["sha256"] = tab.sha256
+        if locus:
+            data["loci"] = {k: v for k, v in data["loci"].items() if k in loci}
+        print_json(data)
+        return
+    console.print(f"{tab.name}  population {tab.population}  N = {tab.n_individuals}  "
+                  f"sha256 {tab.sha256}")
+    if tab.source:
+        console.print(f"[dim]source: {tab.source}[/dim]")
+    table = Table()
+    table.add_column("locus")
+    table.add_column("2N", justify="right")
+    table.add_column("min freq", justify="right")
+    table.add_column("alleles (frequency)")
+    for loc in loci:
+        if loc not in tab.frequencies:
+            continue
+        per = tab.frequencies[loc]
+        n2 = tab.sample_alleles.get(loc)
+        minimum = f"{tab.minimum_frequency(loc):.4g}" if (n2 or tab.min_frequency) else "-"
+        table.add_row(loc, str(n2 or "-"), minimum,
+                      " ".join(f"{a}:{f:.4f}" for a, f in per.items()))
+    console.print(table)

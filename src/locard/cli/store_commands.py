@@ -1,0 +1,344 @@
+"""The database commands: ``locard init``, ``import``, ``export``, ``specimen``, ``expunge``,
+``consent``, ``retention``, ``audit``, ``policy``, ``user`` and ``db``.
+
+Every command takes ``--db URL`` (else ``$LOCARD_DB``, else ``./locard.db``) and acts as a named
+local user (``--user NAME``, else ``$LOCARD_USER``, else the OS user); ``--json`` where a
+machine might read the output.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from locard.cli.app import app
+from locard.cli.common import console, print_json
+from locard.store import Store, load_policy
+
+DB_HELP = "Database: a file path or postgresql://... URL (default $LOCARD_DB or ./locard.db)."
+USER_HELP = "Act as this Locard user (default $LOCARD_USER or the OS user)."
+PURPOSE_HELP = "Stated purpose: a case number (written to the audit log)."
+POLICY_HELP = "Policy file (default $LOCARD_POLICY or the shipped default)."
+
+specimen_app = typer.Typer(help="Specimens in the database.", no_args_is_help=True)
+consent_app = typer.Typer(help="Consent records.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention periods.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+policy_app = typer.Typer(help="The database policy.", no_args_is_help=True)
+user_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(specimen_app, name="specimen")
+app.add_typer(consent_app, name="consent")
+app.add_typer(retention_app, name="retention")
+app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+
+def _user(name: str | None) -> str:
+    if name:
+        return name
+    env = os.environ.get("LOCARD_USER")
+    return env or getpass.getuser()
+
+
+@contextmanager
+def _open(db: str | None, policy: str | None = None) -> Iterator[Store]:
+    store = Store.open(db, policy=policy)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@app.command("init")
+def init_command(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help="First administrator (default: "
+                                    "$LOCARD_USER or the OS user)."),
+    lab: str = typer.Option("LOCAL", "--lab", help="The administrator's lab (ORI-like code)."),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create a Locard database (or bring an old one up to date) and its first administrator."""
+    store = Store.init(db, admin=_user(user), lab=lab, policy=policy)
+    try:
+        info = {"database": store.db.display_url, "schema_version": store.schema_version(),
+                "policy": store.policy.name}
+    finally:
+        store.close()
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"Locard database ready: {info['database']} (schema {info['schema_version']}, "
+                  f"policy {info['policy']})")
+
+
+@app.command("import")
+def import_command(
+    file: str = typer.Argument(..., help="Profile file: CMF, GeneMapper, CSV or JSON."),
+    format: str | None = typer.Option(None, "--format", help="cmf, genemapper, csv or json "
+                                      "(default: detected)."),
+    category: str | None = typer.Option(None, "--category", help="Specimen category for every "
+                                        "record (CODIS name, e.g. 'Convicted Offender')."),
+    legal_basis: str | None = typer.Option(None, "--legal-basis", help="conviction, arrest, "
+                                           "court-order, casework or consent."),
+    consent: str | None = typer.Option(None, "--consent", help="Consent record reference."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good records "
+                                      "and report the bad ones (default: all or nothing)."),
+    allow_expunged: bool = typer.Option(False, "--allow-expunged", help="Re-import expunged "
+                                        "specimen IDs on an explicit new --legal-basis."),
+    lab: str | None = typer.Option(None, "--lab", help="Importing lab (default: the user's)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Import a profile file, all or nothing unless --skip-invalid."""
+    with _open(db, policy) as store:
+        report = store.import_file(file, format=format, category=category,
+                                   legal_basis=legal_basis, consent=consent, lab=lab,
+                                   skip_invalid=skip_invalid, allow_expunged=allow_expunged,
+                                   actor=_user(user), purpose=purpose)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    table = Table(title=f"Imported {report.imported} profile(s) from {Path(file).name}")
+    table.add_column("index")
+    table.add_column("accepted", justify="right")
+    table.add_column("rejected", justify="right")
+    for idx in sorted(set(report.accepted) | set(report.rejected)):
+        table.add_row(idx, str(report.accepted.get(idx, 0)), str(report.rejected.get(idx, 0)))
+    console.print(table)
+    if report.local_only:
+        console.print(f"{report.local_only} profile(s) kept local (not searched nationally)")
+    for prob in report.problems:
+        console.print(f"  skipped: {prob}")
+
+
+@app.command("export")
+def export_command(
+    out: str = typer.Option(..., "--out", help="Output file."),
+    format: str = typer.Option("cmf", "--format", help="cmf or csv."),
+    index: str | None = typer.Option(None, "--index", help="Only this index."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Export the user's lab's specimens."""
+    with _open(db) as store:
+        n = store.export(out, format=format, index=index, actor=_user(user), purpose=purpose)
+    if as_json:
+        print_json({"exported": n, "path": str(out), "format": format})
+    else:
+        console.print(f"Exported {n} specimen(s) to {out}")
+
+
+@specimen_app.command("show")
+def specimen_show(
+    specimen_id: str = typer.Argument(..., help="Specimen ID."),
+    lab: str | None = typer.Option(None, "--lab", help="The specimen's lab (default: yours)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show one specimen (another lab's shows only its lab and specimen IDs)."""
+    with _open(db) as store:
+        view = store.get_specimen(specimen_id, lab=lab, actor=_user(user), purpose=purpose)
+    data = view.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        if key != "profile":
+            console.print(f"{key:>16}: {value}")
+    if view.profile is not None:
+        console.print(f"{'profile':>16}: {view.profile}")
+
+
+@app.command("expunge")
+def expunge_command(
+    specimen_id: str = typer.Argument(..., help="Specimen ID."),
+    reason: str = typer.Option(..., "--reason", help="Why (e.g. the court order)."),
+    lab: str | None = typer.Option(None, "--lab", help="The specimen's lab (default: yours)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Expunge a specimen for real: genotype deleted, only a tombstone remains."""
+    with _open(db) as store:
+        ref = store.expunge(specimen_id, reason=reason, lab=lab, actor=_user(user))
+    if as_json:
+        print_json({"expunged": True, "tombstone": ref})
+    else:
+        console.print(f"Expunged; tombstone {ref[:16]}...")
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(
+    consent: str = typer.Argument(..., help="Consent record reference."),
+    lab: str | None = typer.Option(None, "--lab", help="The consent's lab (default: yours)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Withdraw a consent: every specimen stored under it is expunged."""
+    with _open(db) as store:
+        n = store.withdraw_consent(consent, lab=lab, actor=_user(user))
+    if as_json:
+        print_json({"consent": consent, "expunged": n})
+    else:
+        console.print(f"Consent {consent} withdrawn; {n} specimen(s) expunged")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be expunged."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Expunge every specimen past its retention date."""
+    with _open(db) as store:
+        rows = store.apply_retention(actor=_user(user), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": dry_run, "specimens": rows})
+        return
+    verb = "would expunge" if dry_run else "expunged"
+    console.print(f"Retention: {verb} {len(rows)} specimen(s)")
+    for r in rows:
+        console.print(f"  {r['lab']} {r['specimen_id']} ({r['index']}, until "
+                      f"{r['retention_until']})")
+
+
+@audit_app.command("log")
+def audit_log(
+    limit: int | None = typer.Option(None, "--limit", help="Only the last N entries."),
+    action: str | None = typer.Option(None, "--action", help="Only this action."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show the audit log (auditors and administrators)."""
+    with _open(db) as store:
+        entries = store.audit_entries(actor=_user(user), limit=limit, action=action)
+    if as_json:
+        print_json([e.to_dict() for e in entries])
+        return
+    table = Table(title="Audit log")
+    for col in ("seq", "time", "user", "role", "lab", "action", "purpose", "details"):
+        table.add_column(col)
+    for e in entries:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items())
+        table.add_row(str(e.seq), e.at[:19], e.user or "", e.role or "", e.lab or "",
+                      e.action, e.purpose or "", details[:80])
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Verify the audit hash chain; fails naming the first bad entry."""
+    with _open(db) as store:
+        n = store.verify_audit()
+    if as_json:
+        print_json({"verified": True, "entries": n})
+    else:
+        console.print(f"Audit log intact: {n} entries verified")
+
+
+@policy_app.command("show")
+def policy_show(
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Print the effective policy: rules, legal bases, retention, search matrix."""
+    pol = load_policy(policy)
+    data = pol.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"Policy: {pol.name}  ({pol.source}, sha256 {pol.sha256[:16]}...)")
+    console.print(f"Match rarity: most conservative of {', '.join(pol.rarity_tables)}, "
+                  f"theta {pol.theta}")
+    table = Table(title="Indices")
+    for col in ("index", "legal bases", "consent", "local", "retention", "rules"):
+        table.add_column(col)
+    for name, ip in data["indices"].items():
+        table.add_row(name, ", ".join(ip["legal_bases"]),
+                      "required" if ip["consent_required"] else "",
+                      "yes" if ip["local_only"] else "",
+                      f"{ip['retention_years']} y" if ip["retention_years"] else "until expunged",
+                      "\n".join(f"{r['name']}: {r['rule']}" for r in ip["rules"]))
+    console.print(table)
+    matrix = Table(title="Search policy matrix (query -> targets)")
+    matrix.add_column("query index")
+    matrix.add_column("direct")
+    matrix.add_column("kinship")
+    queries = list(dict.fromkeys([*data["search"]["direct"], *data["search"]["kinship"]]))
+    for q in queries:
+        matrix.add_row(q, ", ".join(data["search"]["direct"].get(q, [])),
+                       ", ".join(data["search"]["kinship"].get(q, [])))
+    console.print(matrix)
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="User name (a login, not a data subject)."),
+    role: str = typer.Option(..., "--role", help="analyst, reviewer, administrator or auditor."),
+    lab: str | None = typer.Option(None, "--lab", help="Lab (default: the administrator's)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Add a user (administrators only)."""
+    with _open(db) as store:
+        added = store.add_user(name, role=role, lab=lab, actor=_user(user))
+    if as_json:
+        print_json(added.to_dict())
+    else:
+        console.print(f"Added {added.name} ({added.role}, lab {added.lab})")
+
+
+@user_app.command("token")
+def user_token(
+    name: str = typer.Argument(..., help="User to issue a token for."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Issue a new API token (printed once; only its argon2 hash is stored)."""
+    with _open(db) as store:
+        token = store.issue_token(name, actor=_user(user))
+    if as_json:
+        print_json({"user": name, "token": token})
+    else:
+        print(token)
+
+
+@db_app.command("migrate")
+def db_migrate(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Apply pending schema migrations."""
+    applied = Store.migrate(db, actor=_user(user))
+    if as_json:
+        print_json({"applied": applied})
+    elif applied:
+        console.print("Applied: " + ", ".join(applied))
+    else:
+        console.print("Schema is up to date")

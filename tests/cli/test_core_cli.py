@@ -1,0 +1,133 @@
+"""The issue-2 commands, called in-process through locard.cli.main."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from locard.cli import main
+
+PROFILE = {
+    "specimen_id": "S-1",
+    "loci": {"D3S1358": ["15", "16"], "vWA": ["17"], "TH01": ["6", "9.3"], "FGA": ["20", "23"],
+             "AMEL": ["X", "Y"]},
+}
+
+
+@pytest.fixture
+def profile_file(tmp_path: Path) -> Path:
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(PROFILE))
+    return path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    assert main(list(args)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("locard ")
+
+
+def test_rmp_json_contract(profile_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "rmp", str(profile_file), "--frequencies", "NIST1036:Cauc",
+                   "--theta", "0.01", "--json")
+    assert isinstance(out, dict)
+    assert set(out["per_locus"]) == {"D3S1358", "vWA", "TH01", "FGA"}
+    assert out["rmp"] == pytest.approx(math.prod(out["per_locus"].values()))
+    assert out["excluded_loci"] == {"AMEL": "not an autosomal STR (sex marker)"}
+    prov = out["provenance"]
+    assert prov["frequency_table"]["name"] == "NIST1036:Cauc"
+    assert len(prov["frequency_table"]["sha256"]) == 64
+    assert prov["parameters"]["theta"] == 0.01
+    assert prov["parameters"]["formula"] == "nrc2-4.10"
+
+
+def test_rmp_theta_zero_product_equals_nrc_formulas(profile_file: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    values = {}
+    for formula in ("product", "nrc2-4.1", "nrc2-4.10"):
+        out = run_json(capsys, "rmp", str(profile_file), "--theta", "0", "--formula", formula,
+                       "--json")
+        assert isinstance(out, dict)
+        values[formula] = out["rmp"]
+    assert values["nrc2-4.1"] == pytest.approx(values["product"])
+    assert values["nrc2-4.10"] == pytest.approx(values["product"])
+
+
+def test_rmp_most_conservative(profile_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "rmp", str(profile_file), "-f", "NIST1036:Cauc", "-f", "NIST1036:AfAm",
+                   "-f", "NIST1036:Hisp", "--json")
+    assert isinstance(out, dict)
+    assert out["rmp"] == max(out["per_population"].values())
+    assert out["population"] in out["per_population"]
+
+
+def test_rmp_human_table(profile_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rmp", str(profile_file)]) == 0
+    text = capsys.readouterr().out
+    assert "D3S1358" in text and "RMP =" in text and "excluded AMEL" in text
+
+
+def test_rmp_from_stdin(monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("TH01: 6,9.3; vWA: 17"))
+    out = run_json(capsys, "rmp", "-", "--json")
+    assert isinstance(out, dict) and set(out["per_locus"]) == {"TH01", "vWA"}
+
+
+def test_errors_funnel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"specimen_id": "B", "loci": {"D18S51": ["9,3"]}}))
+    assert main(["rmp", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("locard: error: ")
+    assert "D18S51: '9,3'" in err
+    assert main(["rmp", str(bad), "--frequencies", "NOPE:X"]) == 1
+    assert main(["rmp", str(tmp_path / "missing.json")]) == 1
+    assert "missing.json" in capsys.readouterr().err
+    assert main(["rmp", str(bad), "--theta", "2"]) != 0
+
+
+def test_kits_and_loci(capsys: pytest.CaptureFixture[str]) -> None:
+    kits = run_json(capsys, "kits", "--json")
+    assert isinstance(kits, list)
+    names = {k["name"] for k in kits}
+    assert {"PowerPlex 21", "GlobalFiler"} <= names
+    pp21 = run_json(capsys, "kits", "PP21", "--json")
+    assert isinstance(pp21, dict) and len(pp21["loci"]) == 21
+    loci = run_json(capsys, "loci", "--json")
+    assert isinstance(loci, dict) and len(loci["sets"]["CODIS20"]) == 20
+    assert main(["kits", "NoSuchKit"]) == 1
+    assert "unknown kit 'NoSuchKit'" in capsys.readouterr().err
+
+
+def test_frequencies_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = run_json(capsys, "frequencies", "list", "--json")
+    assert isinstance(rows, list)
+    names = {r["name"] for r in rows}
+    assert {"NIST1036:AfAm", "NIST1036:Asian", "NIST1036:Cauc", "NIST1036:Hisp",
+            "NIST1036:ALL"} <= names
+    table = run_json(capsys, "frequencies", "show", "NIST1036:Cauc", "--locus", "CSF1PO",
+                     "--json")
+    assert isinstance(table, dict) and list(table["loci"]) == ["CSF1PO"]
+    assert main(["frequencies", "show", "NIST1036:Cauc"]) == 0
+    assert "5/2N" not in capsys.readouterr().err
+
+
+def test_demo_runs_for_real(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "demo", "--json")
+    assert isinstance(out, dict)
+    stats = out["control_statistics"]
+    assert set(stats["controls"]) == {"2800M", "9947A"}
+    for per_pop in stats["controls"].values():
+        assert len(per_pop) == 5
+        for result in per_pop.values():
+            assert 0 < result["rmp"] < 1e-15
+            assert len(result["per_locus"]) >= 19
