@@ -22,6 +22,8 @@ __all__ = ["Allele", "AlleleKind", "parse_allele"]
 
 
 class AlleleKind(StrEnum):
+    """What an allele designation names: a repeat number, a ladder bin, OL, or X/Y."""
+
     REPEAT = "repeat"  # whole or microvariant repeat number
     BELOW = "below"  # ladder bin "<n"
     ABOVE = "above"  # ladder bin ">n"

@@ -31,6 +31,9 @@ __all__ = [
 
 
 class LocusKind(StrEnum):
+    """What a locus is: an autosomal STR (used in statistics), a sex or lineage marker, or a
+    quality sensor."""
+
     AUTOSOMAL_STR = "autosomal STR"
     SEX = "sex marker"
     X_STR = "X-STR"

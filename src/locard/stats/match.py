@@ -38,6 +38,8 @@ DEFAULT_THETA = 0.01
 
 
 class Formula(StrEnum):
+    """Genotype probability formula: product rule, NRC II eq. 4.1, or NRC II eq. 4.10."""
+
     PRODUCT = "product"
     NRC2_4_1 = "nrc2-4.1"
     NRC2_4_10 = "nrc2-4.10"
