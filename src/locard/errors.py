@@ -30,12 +30,14 @@ class InvalidAllele(InputError):
     """An allele designation that cannot be parsed or is not allowed at its locus."""
 
     def __init__(self, value: str, *, locus: str | None = None, reason: str | None = None,
-                 remedy: str | None = None) -> None:
+                 specimen: str | None = None, remedy: str | None = None) -> None:
         self.value = value
         self.locus = locus
+        self.reason = reason or "is not an allele designation"
+        self.specimen = specimen
         where = f"{locus}: " if locus else ""
-        why = reason or "is not an allele designation"
-        super().__init__(f"{where}{value!r} {why}", remedy=remedy)
+        of = f" (specimen {specimen!r})" if specimen else ""
+        super().__init__(f"{where}{value!r} {self.reason}{of}", remedy=remedy)
 
 
 class UnknownLocus(InputError):
@@ -84,7 +86,8 @@ class UnsafeInput(FileFormatError):
 class UnknownKit(InputError):
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"unknown kit {name!r}", remedy="see `locard kits` for the kits Locard knows")
+        super().__init__(f"unknown kit {name!r}",
+                         remedy="see `locard kits` for the kits Locard knows")
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -150,7 +153,8 @@ class AcceptanceRejected(PolicyViolation):
 
     http_status = 422
 
-    def __init__(self, message: str, *, specimen: str | None = None, rule: str | None = None) -> None:
+    def __init__(self, message: str, *, specimen: str | None = None,
+                 rule: str | None = None) -> None:
         self.specimen = specimen
         self.rule = rule
         super().__init__((f"specimen {specimen!r}: " if specimen else "") + message)

@@ -145,11 +145,14 @@ def parse_allele(text: object, *, locus: str | None = None) -> Allele:
             raise InvalidAllele(raw, locus=locus, reason="is a sex allele outside Amelogenin")
         return Allele(AlleleKind(up))
     if is_amel:
+        if up == "OL":
+            return Allele(AlleleKind.OFF_LADDER)
         if s in ("1", "1.0"):
             return Allele(AlleleKind.X)
         if s in ("2", "2.0"):
             return Allele(AlleleKind.Y)
-        raise InvalidAllele(raw, locus=locus, reason="is not an Amelogenin allele (X, Y, 1 or 2)")
+        raise InvalidAllele(raw, locus=locus,
+                            reason="is not an Amelogenin allele (X, Y, OL, 1 or 2)")
     if up == "OL":
         return Allele(AlleleKind.OFF_LADDER)
     m = _BIN_RE.match(s)

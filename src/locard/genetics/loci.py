@@ -162,6 +162,8 @@ _HISTORICAL_ALIASES = {
     "PENTAC": "Penta C",
     "YINDEL": "Yindel",
     "DYS385AB": "DYS385",
+    "THO1": "TH01",  # CODIS spelling (letter O)
+    "TP0X": "TPOX",  # CODIS spelling (digit zero)
 }
 
 _NORMALISE_RE = re.compile(r"[\s_\-./]+")

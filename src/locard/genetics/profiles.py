@@ -145,12 +145,19 @@ class Profile:
                                          name in inconclusive_set)
             except InvalidAllele as exc:
                 if specimen_id:
-                    raise InvalidAllele(exc.value, locus=exc.locus,
-                                        reason=f"is not an allele designation "
-                                               f"(specimen {specimen_id!r})") from exc
+                    raise InvalidAllele(exc.value, locus=exc.locus, reason=exc.reason,
+                                        specimen=specimen_id, remedy=exc.remedy) from exc
                 raise
         for name in inconclusive_set - set(calls):
             calls[name] = LocusCall((), None, True)
+        return cls._build(calls, specimen_id=specimen_id, kit=kit)
+
+    @classmethod
+    def from_calls(cls, calls: Mapping[str, LocusCall], *, specimen_id: str | None = None,
+                   kit: str | None = None) -> Profile:
+        """Profile from locus calls that are already valid: canonical locus names as keys and
+        calls whose alleles are sorted and distinct. The fast path for
+        readers that check each locus once; no further validation is done."""
         return cls._build(calls, specimen_id=specimen_id, kit=kit)
 
     @classmethod
