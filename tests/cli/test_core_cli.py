@@ -88,7 +88,8 @@ def test_errors_funnel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["rmp", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("locard: error: ")
-    assert "D18S51: '9,3'" in err
+    assert "D18S51: allele '9,3' is not an allele designation" in err
+    assert "bad.json" in err and "'B'" in err
     assert main(["rmp", str(bad), "--frequencies", "NOPE:X"]) == 1
     assert main(["rmp", str(tmp_path / "missing.json")]) == 1
     assert "missing.json" in capsys.readouterr().err

@@ -41,6 +41,7 @@ from locard.errors import (
     SchemaTooOld,
     StoreError,
 )
+from locard.formats import ProfileRecord, read_profiles, write_profiles
 from locard.genetics.profiles import Profile
 from locard.store import schema as S
 from locard.store.audit import GENESIS_HASH, AuditEntry, canonical_json, entry_hash, verify_chain
@@ -637,16 +638,12 @@ class Store:
             raise PolicyViolation("re-importing an expunged specimen needs an explicit legal "
                                   "basis", remedy="give --legal-basis")
         digest = _file_digest(p)
-        result = _read_profiles(p, format)
+        result = read_profiles(p, format=format)
         report = ImportReport(str(p), format, digest, lab_code)
         for prob in result.problems:
-            spec = getattr(prob, "record", None) or getattr(prob, "specimen", None)
             report.problems.append(ImportProblem(
-                str(getattr(prob, "path", p) or p), spec if isinstance(spec, str) else None,
-                str(getattr(prob, "message", prob)), "parse",
-                getattr(prob, "locus", None),
-                None if getattr(prob, "value", None) is None else str(prob.value),
-                _record_no(prob)))
+                str(prob.path or p), prob.record, prob.message, "parse", prob.locus,
+                None if prob.value is None else str(prob.value), prob.line or prob.index))
             report.rejected["(unparsed)"] += 1
         staged = self._stage(result.records, report, category=category,
                              legal_basis=legal_basis, consent=consent, lab=lab_code,
@@ -709,7 +706,8 @@ class Store:
                 purpose=purpose)
         raise ImportFailed(report.path, [str(x) for x in report.problems])
 
-    def _stage(self, records: Sequence[Any], report: ImportReport, *, category: str | None,
+    def _stage(self, records: Sequence[ProfileRecord], report: ImportReport, *,
+               category: str | None,
                legal_basis: str | None, consent: str | None, lab: str,
                allow_expunged: bool) -> list[_Staged]:
         staged: list[_Staged] = []
@@ -719,10 +717,9 @@ class Store:
         consent_withdrawn = consent is not None and self._consent_withdrawn(lab, consent)
         for rec in records:
             profile: Profile = rec.profile
-            sid = getattr(rec, "specimen_id", None) or profile.specimen_id
-            rec_no = _record_no(rec)
-            cat_raw = (category or getattr(rec, "specimen_category", None)
-                       or getattr(rec, "category", None))
+            sid = rec.specimen_id or profile.specimen_id
+            rec_no = rec.line or rec.index
+            cat_raw = category or rec.specimen_category
 
             def bad(message: str, rule: str, idx: str = "(unknown)",
                     sid: str | None = sid, rec_no: int | None = rec_no) -> None:
@@ -736,7 +733,7 @@ class Store:
                 bad("specimen ID appears twice in the file", "duplicate")
                 continue
             seen.add(sid)
-            src_lab = getattr(rec, "source_lab", None)
+            src_lab = rec.source_lab
             if src_lab and src_lab != lab:
                 bad(f"record's source lab {src_lab!r} is not the importing lab {lab!r}",
                     "source-lab")
@@ -769,7 +766,7 @@ class Store:
                                                          failure.rule, record=rec_no))
                 report.rejected[idx.value] += 1
                 continue
-            kit = getattr(rec, "kit", None) or profile.kit
+            kit = rec.kit or profile.kit
             staged.append(_Staged(rec_no, sid, profile, cat, idx, basis, acc.local_only,
                                   kit, acc.match_rarity))
             report.accepted[idx.value] += 1
@@ -852,7 +849,8 @@ class Store:
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "import")
-        rec = _Record(profile.with_specimen_id(sid), sid, category, None, profile.kit, 1)
+        rec = ProfileRecord(profile=profile.with_specimen_id(sid), specimen_id=sid,
+                            specimen_category=category, kit=profile.kit, index=1)
         report = ImportReport("<profile>", None, "", user.lab)
         staged = self._stage([rec], report, category=category, legal_basis=legal_basis,
                              consent=consent, lab=user.lab, allow_expunged=False)
@@ -1071,10 +1069,6 @@ class Store:
                index: str | None = None, actor: str, purpose: str | None = None) -> int:
         """Write the actor's lab's specimens (optionally one index) to a file; returns the
         count. Expunged specimens no longer exist, so they cannot be exported."""
-        import importlib
-
-        formats = importlib.import_module("locard.formats")
-        record_cls = importlib.import_module("locard.formats.records").ProfileRecord
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "export")
@@ -1086,18 +1080,14 @@ class Store:
             q = q.where(S.specimens.c.idx == parse_index(index).value)
         with self.db.read() as conn:
             rows = conn.execute(q).all()
-        records = [_make_record(record_cls,
-                                Profile.from_json(r.profile_json).with_specimen_id(
-                                    r.specimen_id), r.specimen_id, r.category, user.lab, r.kit)
-                   for r in rows]
-        writer = getattr(formats, "write_profiles", None)
-        if writer is not None:
-            writer(records, Path(path), format=format)
-        elif format == "cmf":
-            importlib.import_module("locard.formats.cmf").write_cmf(
-                records, Path(path), source_lab=user.lab, submit_by_user=user.name[:20])
-        else:
-            raise InputError(f"no writer for format {format!r} yet")
+        records = [ProfileRecord(
+            profile=Profile.from_json(r.profile_json).with_specimen_id(r.specimen_id),
+            specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
+            kit=r.kit) for r in rows]
+        options: dict[str, Any] = {}
+        if format.strip().lower() in ("cmf", "xml", "codis"):
+            options = {"source_lab": user.lab, "submit_by_user": user.name[:20]}
+        write_profiles(records, Path(path), format=format, **options)
         with self.db.write() as conn:
             self._audit(conn, user, "export", {"file": Path(path).name, "format": format,
                                                "index": index, "count": len(records)},
@@ -1237,52 +1227,6 @@ class _Rollback(LocardError):
 
     def __init__(self) -> None:
         super().__init__("import rolled back")
-
-
-@dataclass(frozen=True, slots=True)
-class _Record:
-    profile: Profile
-    specimen_id: str
-    specimen_category: str | None
-    source_lab: str | None
-    kit: str | None
-    index: int | None
-
-
-def _read_profiles(path: Path, format: str | None) -> Any:
-    """``locard.formats.read_profiles`` (the CMF reader directly where that is absent)."""
-    import importlib
-
-    formats = importlib.import_module("locard.formats")
-    reader = getattr(formats, "read_profiles", None)
-    if reader is not None:
-        return reader(path, format=format)
-    if format in (None, "cmf") and path.suffix.lower() in (".xml", ".cmf"):
-        return importlib.import_module("locard.formats.cmf").read_cmf(path)
-    raise InputError(f"{path}: no reader for format {format or path.suffix!r} yet")
-
-
-def _record_no(obj: Any) -> int | None:
-    for name in ("index", "line", "record_number", "record"):
-        value = getattr(obj, name, None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def _make_record(cls: Any, profile: Profile, specimen_id: str, category: str, lab: str,
-                 kit: str | None) -> Any:
-    import dataclasses
-    import inspect
-
-    wanted = {"profile": profile, "specimen_id": specimen_id, "category": category,
-              "specimen_category": category,
-              "source_lab": lab, "lab": lab, "kit": kit}
-    if dataclasses.is_dataclass(cls):
-        names = [f.name for f in dataclasses.fields(cls)]
-    else:
-        names = list(inspect.signature(cls).parameters)
-    return cls(**{k: v for k, v in wanted.items() if k in names})
 
 
 def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
