@@ -1,7 +1,10 @@
-"""``locard synth``, ``locard search`` and ``locard db check`` (search engine commands).
+"""``locard synth``, ``locard search``, ``locard db check`` and ``locard db index``.
 
-For now these work on an index snapshot folder (``*.locard-index``, written by
-``locard synth ... --out DB.locard-index``); the store will build and keep its own indices.
+``search`` and ``db check`` work on the store (``--db``, as ``--user``, for ``--purpose``): the
+policy matrix decides which indices are compared, every search is audited, and another lab's
+specimen shows only its lab and specimen IDs (see ``docs/search.md``, "Searching the store").
+With ``--index-file`` they work on a bare index snapshot folder (``*.locard-index``, written by
+``locard synth ... --out DB.locard-index``) instead, for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, format_probability, print_json
+from locard.cli.store_commands import DB_HELP, POLICY_HELP, PURPOSE_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.genetics.loci import CODIS_CORE_20
 from locard.genetics.profiles import Profile
@@ -160,27 +164,15 @@ def synth_command(
                       f"{table.name}, {len(model.loci)} loci)")
 
 
-@app.command("search")
-def search_command(
-    profile: str = typer.Argument(..., help="Query profile file (JSON, CSV, CMF, ...) or '-'."),
-    index_file: str = typer.Option(..., "--index-file", help="Index snapshot folder."),
-    purpose: str = typer.Option(..., "--purpose", help="Case or purpose of the search "
-                                "(recorded with the result)."),
-    stringency: str = typer.Option("moderate", "--stringency", help="high, moderate or low."),
-    min_loci: int = typer.Option(8, "--min-loci", help="Minimum loci compared."),
-    mismatches: int = typer.Option(0, "--mismatches", help="Loci allowed to fail."),
-    mixture: bool = typer.Option(False, "--mixture", help="Mixture inclusion search (the "
-                                 "query is a mixture; --mismatches = drop-out loci)."),
-    limit: int = typer.Option(50, "--limit", help="Most candidates to list."),
-    frequencies: str | None = typer.Option("NIST1036:ALL", "--frequencies", "-f",
-                                           help="Table for match rarity ('' for none)."),
-    specimen: str | None = typer.Option(None, "--specimen", help="Pick one specimen of a file."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
-) -> None:
-    """Search an index snapshot for a profile at a CODIS stringency."""
+def _is_profile_file(query: str) -> bool:
+    return query == "-" or Path(query).is_file()
+
+
+def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringency: str,
+                       min_loci: int, mismatches: int, mixture: bool, limit: int,
+                       frequencies: str | None, as_json: bool, label: str) -> None:
     from locard.search import ProfileIndex
 
-    query = _read_query(profile, specimen)
     table = _table(frequencies or None)
     index = ProfileIndex.load(index_file, table=table)
     if mixture:
@@ -203,7 +195,7 @@ def search_command(
                         for c in found]})
         return
     out = Table(title=f"{len(found)} candidate(s) in {index.name} for "
-                      f"{query.specimen_id or profile} ({purpose})")
+                      f"{query.specimen_id or label} ({purpose})")
     for col in ("specimen", "stringency", "compared", "mismatches", "rarity"):
         out.add_column(col)
     for c in found:
@@ -214,16 +206,86 @@ def search_command(
     console.print(out)
 
 
-@db_app.command("check")
-def db_check_command(
-    index_file: str = typer.Option(..., "--index-file", help="Index snapshot folder."),
-    min_loci: int | None = typer.Option(None, "--min-loci", help="Loci that must match on "
-                                        "both alleles (default: all the index's loci but 2)."),
-    pairs_matrix: bool = typer.Option(False, "--pairs-matrix", help="Also the all-pairs "
-                                      "match/partial table (DNAtools dbCompare)."),
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help="A specimen ID of your lab, or a query profile file "
+                                "(JSON, CSV, CMF, ...; '-' for stdin)."),
+    purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
+                                "(written to the audit log; recorded with the result)."),
+    lab: str | None = typer.Option(None, "--lab", help="The query specimen's lab (default: "
+                                   "yours; searches start only from your lab's specimens)."),
+    stringency: str = typer.Option("moderate", "--stringency", help="high, moderate or low."),
+    min_loci: int = typer.Option(8, "--min-loci", help="Minimum loci compared."),
+    mismatches: int = typer.Option(0, "--mismatches", help="Loci allowed to fail (drop-out "
+                                   "loci for a mixture query)."),
+    index: list[str] | None = typer.Option(None, "--index", help="Target index (repeat; "
+                                           "default: what the policy matrix allows)."),
+    query_index: str | None = typer.Option(None, "--query-index", help="Index a profile-file "
+                                           "query is treated as (default forensic)."),
+    limit: int = typer.Option(50, "--limit", help="Most candidates to list."),
+    specimen: str | None = typer.Option(None, "--specimen", help="Pick one specimen of a file."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    index_file: str | None = typer.Option(None, "--index-file", help="Search this bare index "
+                                          "snapshot folder instead of the store."),
+    mixture: bool = typer.Option(False, "--mixture", help="With --index-file: mixture "
+                                 "inclusion search (the store detects mixtures itself)."),
+    frequencies: str | None = typer.Option("NIST1036:ALL", "--frequencies", "-f",
+                                           help="With --index-file: table for match rarity "
+                                                "('' for none)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """Self-check of an index: duplicates and near matches, optionally the pair table."""
+    """Search the store for a specimen or a profile, at a CODIS stringency."""
+    if index_file is not None:
+        _index_file_search(_read_query(query, specimen), index_file, purpose=purpose,
+                           stringency=stringency, min_loci=min_loci, mismatches=mismatches,
+                           mixture=mixture, limit=limit, frequencies=frequencies,
+                           as_json=as_json, label=query)
+        return
+    from locard.store import Store
+    from locard.store.searching import search_store
+
+    q: str | Profile = _read_query(query, specimen) if _is_profile_file(query) else query
+    store = Store.open(db, policy=policy)
+    try:
+        report = search_store(store, q, actor=_user(user), purpose=purpose, lab=lab,
+                              query_index=query_index, stringency=stringency,
+                              min_loci=min_loci, mismatches=mismatches, indices=index or None,
+                              limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    who = report.query_specimen or query
+    out = Table(title=f"{len(report)} candidate(s) for {who} ({report.query_index}; "
+                      f"{', '.join(report.targets)}; {purpose})")
+    for col in ("lab", "specimen", "index", "stringency", "compared", "mismatches", "rarity"):
+        out.add_column(col)
+    for c in report.candidates:
+        out.add_row(c.lab, c.specimen_id, c.index, c.stringency or "-",
+                    "-" if c.compared_loci is None else str(c.compared_loci),
+                    "-" if c.mismatches is None else str(c.mismatches),
+                    format_probability(c.match_rarity) if c.match_rarity is not None else "-")
+    console.print(out)
+    if any(c.restricted for c in report.candidates):
+        console.print("[dim]another lab's candidate shows only its lab and specimen IDs; "
+                      "ask that lab for details[/dim]")
+
+
+def _print_matrix(matrix: Any, title: str) -> None:
+    out = Table(title=title)
+    out.add_column("m\\p")
+    for j in range(len(matrix[0]) if len(matrix) else 0):
+        out.add_column(str(j), justify="right")
+    for i, row in enumerate(matrix):
+        out.add_row(str(i), *(str(int(x)) for x in row))
+    console.print(out)
+
+
+def _index_file_check(index_file: str, min_loci: int | None, pairs_matrix: bool,
+                      as_json: bool) -> None:
     from locard.search import ProfileIndex, find_near_matches, pair_count_matrix
 
     index = ProfileIndex.load(index_file)
@@ -254,11 +316,83 @@ def db_check_command(
         console.print(f"  {name(p.key_a)}  {name(p.key_b)}  {p.kind}: {p.matching} match, "
                       f"{p.partial} partial of {p.compared}")
     if matrix is not None:
-        out = Table(title="pairs by matching (rows) and partially matching (columns) loci")
-        out.add_column("m\\p")
-        for j in range(matrix.shape[1]):
-            out.add_column(str(j), justify="right")
-        for i in range(matrix.shape[0]):
-            out.add_row(str(i), *(str(int(x)) for x in matrix[i]))
-        console.print(out)
+        _print_matrix(matrix.tolist(), "pairs by matching (rows) and partially matching "
+                                       "(columns) loci")
     sys.stdout.flush()
+
+
+@db_app.command("check")
+def db_check_command(
+    min_loci: int | None = typer.Option(None, "--min-loci", help="Loci that must match on "
+                                        "both alleles (default: all the index's loci but 2)."),
+    pairs_matrix: bool = typer.Option(False, "--pairs-matrix", help="Also the all-pairs "
+                                      "match/partial table (DNAtools dbCompare)."),
+    index: list[str] | None = typer.Option(None, "--index", help="Index to check (repeat; "
+                                           "default: every index the policy matrix lets be "
+                                           "compared with itself)."),
+    purpose: str = typer.Option("database self-check", "--purpose", help=PURPOSE_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    index_file: str | None = typer.Option(None, "--index-file", help="Check this bare index "
+                                          "snapshot folder instead of the store."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Self-check: duplicates and near matches within indices, optionally the pair table."""
+    if index_file is not None:
+        _index_file_check(index_file, min_loci, pairs_matrix, as_json)
+        return
+    from locard.store import Store
+    from locard.store.searching import self_check
+
+    store = Store.open(db, policy=policy)
+    try:
+        check = self_check(store, actor=_user(user), purpose=purpose, min_loci=min_loci,
+                           pairs_matrix=pairs_matrix, indices=index or None)
+    finally:
+        store.close()
+    if as_json:
+        print_json(check.to_dict())
+        return
+    for name, n in check.profiles.items():
+        console.print(f"{name}: {n} single-source profile(s)")
+    console.print(f"{len(check.pairs)} pair(s) matching at >= "
+                  f"{check.min_matching_loci or 'all but 2'} loci")
+    for p in check.pairs:
+        console.print(f"  {p.index}: {p.a[0]} {p.a[1]}  {p.b[0]} {p.b[1]}  {p.kind}: "
+                      f"{p.matching} match, {p.partial} partial of {p.compared}")
+    for name, matrix in (check.pairs_matrix or {}).items():
+        _print_matrix(matrix, f"{name}: pairs by matching (rows) and partially matching "
+                              "(columns) loci")
+    sys.stdout.flush()
+
+
+@db_app.command("index")
+def db_index_command(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Re-encode every profile instead "
+                                 "of applying the new events to the snapshot."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Bring the search index snapshot up to date (or rebuild it)."""
+    from locard.store import Store
+    from locard.store.indexing import StoreIndices
+
+    store = Store.open(db)
+    try:
+        indices = StoreIndices.open(store, actor=_user(user), attach=False)
+        if rebuild and not indices.status.rebuilt:
+            indices.rebuild(actor=_user(user), reason="--rebuild")
+            indices.save()
+        info = {**indices.status.to_dict(), "seq": indices.seq, "counts": indices.counts()}
+    finally:
+        store.close()
+    if as_json:
+        print_json(info)
+        return
+    how = f"rebuilt ({info['reason']})" if info["rebuilt"] else \
+        f"{info['events_applied']} event(s) applied"
+    console.print(f"Search index at {info['directory']}: {how}; "
+                  + (", ".join(f"{k} {v}" for k, v in info["counts"].items()) or "empty"))
+

@@ -100,10 +100,18 @@ def import_command(
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
     policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    search_on_entry: bool = typer.Option(
+        True, "--search-on-entry/--no-search-on-entry",
+        help="Search new profiles against the indices the policy allows and record hits as "
+             "candidate matches for review (default on; the policy file can turn it off)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Import a profile file, all or nothing unless --skip-invalid."""
     with _open(db, policy) as store:
+        from locard.store.searching import enable_search_on_entry
+
+        enable_search_on_entry(store, actor=_user(user), purpose=purpose,
+                               enabled=None if search_on_entry else False)
         report = store.import_file(file, format=format, category=category,
                                    legal_basis=legal_basis, consent=consent, lab=lab,
                                    skip_invalid=skip_invalid, allow_expunged=allow_expunged,

@@ -1,0 +1,90 @@
+"""``locard identify``: rank the store's missing persons and unidentified remains by kinship.
+
+The relatives' reference profiles come inline in a pedigree JSON file; they are compared only
+with the missing-person and unidentified-remains indices (the policy matrix, kinship mode),
+and the search is audited (see ``docs/search.md``, "Searching the store").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from locard.cli.app import app
+from locard.cli.common import console, print_json
+from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
+from locard.errors import InputError, InvalidParameter
+from locard.stats.kinship import MUTATION_MODELS, MutationModel, Pedigree
+
+MUTATION_HELP = ("Mutation model: stepwise (default rates), extended-stepwise, equal, "
+                 "proportional, or none.")
+
+
+def _mutation(name: str) -> MutationModel | None:
+    key = name.strip().lower()
+    if key == "none":
+        return None
+    if key not in MUTATION_MODELS:
+        raise InvalidParameter("--mutation-model", name,
+                               expected="one of " + ", ".join((*MUTATION_MODELS, "none")))
+    return MutationModel(key)
+
+
+def _read_pedigree(path: str) -> Pedigree:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    return Pedigree.from_dict(data)
+
+
+@app.command("identify")
+def identify_command(
+    case: str = typer.Option(..., "--case", help="Pedigree JSON file: individuals (id, father, "
+                             "mother, sex, profile) with the relatives' profiles inline, and "
+                             "'missing': the missing person's id."),
+    purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
+                                "(written to the audit log)."),
+    top: int = typer.Option(20, "--top", help="Candidates to list."),
+    mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
+                                    help="Table: a bundled name (NIST1036:Cauc) or "
+                                         "FILE[:POPULATION]."),
+    index: list[str] | None = typer.Option(None, "--index", help="missing_person and/or "
+                                           "unidentified (default both; nothing else is "
+                                           "allowed)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Rank missing persons and unidentified remains by the pedigree's missing-person LR."""
+    from locard.store import Store
+    from locard.store.identify import identify
+    from locard.tables import load_frequency_table
+
+    pedigree = _read_pedigree(case)
+    mutation = _mutation(mutation_model)
+    table = load_frequency_table(frequencies)
+    store = Store.open(db, policy=policy)
+    try:
+        report = identify(store, pedigree, table=table, actor=_user(user), purpose=purpose,
+                          top=top, mutation=mutation, indices=index or None)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    out = Table(title=f"Missing person {report.missing!r}: {len(report)} candidate(s) in "
+                      f"{', '.join(report.targets)} ({purpose})")
+    for col in ("rank", "lab", "specimen", "index", "LR", "log10 LR"):
+        out.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
+    for c in report.candidates:
+        out.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr:.4g}",
+                    f"{c.log10_lr:.2f}")
+    console.print(out)
+    model = "no mutation" if mutation is None else f"{mutation.model} mutation"
+    console.print(f"[dim]{frequencies}, {model}, loci: {', '.join(report.loci)}[/dim]")

@@ -1,0 +1,505 @@
+"""Searching the store: policy-scoped, audited, lab-scoped searches over the store's indices.
+
+:func:`search_store` compares one query (a stored specimen, or a profile from a file) with the
+indices the search policy matrix allows for the query's index. Every target index goes through
+:meth:`Store.authorize_search` (role, stated purpose, matrix; the search or its refusal is
+audited); a request naming an index outside the matrix is refused as a whole with
+:class:`PolicyViolation` before anything is searched.
+
+What a candidate shows follows the lab: for the user's own lab's specimen the index, the
+stringency reached, compared loci, failing loci, the match rarity (RMP; CPI for a mixture
+candidate) and the per-locus comparison with the candidate's alleles; for another lab's
+specimen only the lab ID, the specimen ID, the index and the stringency reached (as NDIS). A
+local-only profile of another lab is never returned. A candidate whose key no longer exists in
+the database (expunged) is never returned, whatever the snapshot holds.
+
+Search on entry (:func:`enable_search_on_entry`): newly imported forensic, missing-person and
+unidentified-remains profiles are searched against the indices the matrix allows; offender and
+arrestee profiles against the forensic index; each hit becomes a pending candidate match
+(:meth:`Store.record_candidate_match`) for a reviewer.
+
+:func:`self_check` finds duplicates and near matches within each index the matrix allows to be
+compared with itself (``locard db check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from locard.errors import InputError, LocardError, PermissionDenied, PolicyViolation, SearchError
+from locard.genetics.profiles import Profile
+from locard.search.encoding import Comparison
+from locard.search.index import Candidate, Stringency
+from locard.search.selfcheck import find_near_matches, pair_count_matrix
+from locard.stats.match import combined_probability_of_inclusion, random_match_probability
+from locard.store import schema as S
+from locard.store.categories import Index, parse_index
+from locard.store.indexing import SpecimenRow, StoreIndices, specimen_rows
+from locard.store.policy import Policy
+from locard.store.store import Store, User
+
+__all__ = [
+    "ON_ENTRY_PURPOSE",
+    "CheckPair",
+    "EntrySearch",
+    "SearchHit",
+    "SearchReport",
+    "StoreCheck",
+    "authorize_targets",
+    "enable_search_on_entry",
+    "search_on_entry_enabled",
+    "search_store",
+    "self_check",
+]
+
+ON_ENTRY_PURPOSE = "search on entry"
+#: query index -> the targets searched on entry (then intersected with the policy matrix);
+#: None: whatever the matrix allows
+ON_ENTRY_TARGETS: dict[Index, frozenset[Index] | None] = {
+    Index.FORENSIC: None,
+    Index.UNIDENTIFIED: None,
+    Index.MISSING_PERSON: None,
+    Index.OFFENDER: frozenset({Index.FORENSIC}),
+    Index.ARRESTEE: frozenset({Index.FORENSIC}),
+}
+_ORDER = {Stringency.HIGH: 0, Stringency.MODERATE: 1, Stringency.LOW: 2, None: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One candidate as the searching user may see it. ``restricted`` (another lab's
+    specimen): only ``lab``, ``specimen_id``, ``index`` and ``stringency`` are set."""
+
+    lab: str
+    specimen_id: str
+    index: str
+    stringency: str | None
+    restricted: bool
+    compared_loci: int | None = None
+    mismatches: int | None = None
+    included_loci: int | None = None
+    is_mixture: bool | None = None
+    match_rarity: float | None = None
+    loci: dict[str, dict[str, Any]] | None = None
+    key: int = field(default=0, repr=False, compare=False)  # internal, never shown
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"lab": self.lab, "specimen_id": self.specimen_id,
+                               "index": self.index, "stringency": self.stringency,
+                               "restricted": self.restricted}
+        if not self.restricted:
+            out.update({"compared_loci": self.compared_loci, "mismatches": self.mismatches,
+                        "included_loci": self.included_loci, "is_mixture": self.is_mixture,
+                        "match_rarity": self.match_rarity, "loci": self.loci})
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SearchReport:
+    """A store search: the query, the indices searched, the parameters, the candidates."""
+
+    query_lab: str | None
+    query_specimen: str | None
+    query_index: str
+    mode: str
+    targets: tuple[str, ...]
+    parameters: Mapping[str, Any]
+    purpose: str
+    user: str
+    candidates: tuple[SearchHit, ...]
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": {"lab": self.query_lab, "specimen_id": self.query_specimen,
+                          "index": self.query_index},
+                "mode": self.mode, "targets": list(self.targets),
+                "parameters": dict(self.parameters), "purpose": self.purpose,
+                "user": self.user, "candidates": [c.to_dict() for c in self.candidates]}
+
+
+# --- the query ------------------------------------------------------------------------------------
+
+
+def _query_profile(store: Store, query: str | Profile, *, lab: str | None,
+                   query_index: Index | str | None, user: User, purpose: str
+                   ) -> tuple[Profile, Index, str | None, str | None, int | None]:
+    """(profile, index, lab, specimen ID, key) of the query."""
+    if isinstance(query, Profile):
+        idx = parse_index(query_index) if query_index is not None else Index.FORENSIC
+        return query, idx, None, query.specimen_id, None
+    lab_code = lab or user.lab
+    if lab_code != user.lab:
+        store._refuse(user, "search_refused", PermissionDenied(
+            f"a search may start only from the user's own lab's specimens (lab {user.lab!r})",
+            remedy="ask the other lab to search, or search with a profile file"),
+            {"query_lab": lab_code}, purpose=purpose)
+    view = store.get_specimen(query, lab=lab_code, actor=user.name, purpose=purpose)
+    if view.profile is None:  # pragma: no cover - own lab's views carry the profile
+        raise SearchError(f"specimen {query!r} has no profile")
+    idx = parse_index(view.index)
+    if query_index is not None and parse_index(query_index) is not idx:
+        raise InputError(f"specimen {query!r} is in the {idx.value} index, not "
+                         f"{parse_index(query_index).value}")
+    with store.db.read() as conn:
+        key = conn.execute(sa.select(S.specimens.c.id)
+                           .join(S.labs, S.labs.c.id == S.specimens.c.lab_id)
+                           .where(S.labs.c.code == lab_code,
+                                  S.specimens.c.specimen_id == query)).scalar_one()
+    return view.profile, idx, lab_code, query, int(key)
+
+
+def _targets(policy: Policy, query_index: Index, indices: Iterable[Index | str] | None,
+             mode: str = "direct") -> tuple[list[Index], Index | None]:
+    """The requested (default: allowed) targets, and the first one the matrix forbids."""
+    wanted = (policy.allowed_targets(query_index, mode) if indices is None
+              else list(dict.fromkeys(parse_index(i) for i in indices)))
+    if not wanted:  # nothing allowed at all (e.g. relatives in direct mode): refuse
+        return [], query_index
+    for t in wanted:
+        try:
+            policy.check_search_allowed(query_index, t, mode)
+        except PolicyViolation:
+            return wanted, t
+    return wanted, None
+
+
+def authorize_targets(store: Store, query_index: Index, indices: Iterable[Index | str] | None,
+                      *, mode: str, actor: str, purpose: str | None) -> tuple[User, list[Index]]:
+    """Authorize every target (audited); one forbidden target refuses the whole request
+    (the refusal audited, nothing searched)."""
+    wanted, bad = _targets(store.policy, query_index, indices, mode)
+    if bad is not None:
+        store.authorize_search(query_index, bad, mode, actor=actor, purpose=purpose)
+        raise PolicyViolation(  # pragma: no cover - authorize_search raised already
+            f"policy forbids a {mode} search of the {query_index.value} index")
+    user: User | None = None
+    for t in wanted:
+        user = store.authorize_search(query_index, t, mode, actor=actor, purpose=purpose)
+    assert user is not None
+    return user, wanted
+
+
+# --- rarity and shaping ---------------------------------------------------------------------------
+
+
+def _rarity(store: Store, profile: Profile, loci: Sequence[str], is_mixture: bool
+            ) -> float | None:
+    """RMP of the candidate over the compared loci, most conservative (largest) over the
+    policy's rarity tables (NRC II 4.10 with the policy's theta); CPI for a mixture."""
+    from locard.store.policy import _rarity_tables
+
+    try:
+        tables = _rarity_tables(store.policy.rarity_tables)
+    except LocardError:
+        return None
+    use = [x for x in loci if x in profile.str_loci]
+    if not use:
+        return None
+    values: list[float] = []
+    for t in tables:
+        try:
+            if is_mixture:
+                values.append(combined_probability_of_inclusion(profile, t, loci=use).cpi)
+            else:
+                values.append(random_match_probability(profile, t, theta=store.policy.theta,
+                                                       loci=use).value)
+        except LocardError:
+            continue
+    return max(values) if values else None
+
+
+def _hit(store: Store, user: User, cand: Candidate, row: SpecimenRow,
+         stringency: str | None) -> SearchHit:
+    if row.lab != user.lab:
+        return SearchHit(row.lab, row.specimen_id, row.index.value, stringency, True,
+                         key=cand.key)
+    compared = [k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED]
+    loci = {k: {"comparison": c.value,
+                "alleles": [str(a) for a in cand.profile.loci[k].alleles]
+                if k in cand.profile.loci else []}
+            for k, c in cand.loci.items()}
+    return SearchHit(row.lab, row.specimen_id, row.index.value, stringency, False,
+                     cand.compared_loci, cand.mismatches, cand.included_loci, cand.is_mixture,
+                     _rarity(store, cand.profile, compared, cand.is_mixture), loci,
+                     key=cand.key)
+
+
+def _visible(row: SpecimenRow | None, user_lab: str) -> bool:
+    return row is not None and (row.lab == user_lab or not row.local_only)
+
+
+def _run(indices: StoreIndices, profile: Profile, targets: Sequence[Index], *,
+         stringency: str | Stringency, min_loci: int, mismatches: int, limit: int | None
+         ) -> tuple[str, list[Candidate]]:
+    mixture = profile.is_mixture
+    # slack for candidates dropped later (expunged, another lab's local-only profiles)
+    cap = None if limit is None else max(4 * limit, 200)
+    found: list[Candidate] = []
+    for t in targets:
+        pidx = indices[t]
+        if len(pidx) == 0:
+            continue
+        if mixture:
+            found.extend(pidx.search_mixture(profile, max_dropout_loci=mismatches,
+                                             min_loci=min_loci, limit=cap))
+        else:
+            found.extend(pidx.search(profile, stringency=stringency, min_loci=min_loci,
+                                     mismatches=mismatches, limit=cap))
+    return ("mixture" if mixture else "direct"), found
+
+
+def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str | None,
+                 lab: str | None = None, query_index: Index | str | None = None,
+                 stringency: str | Stringency = Stringency.MODERATE, min_loci: int = 8,
+                 mismatches: int = 0, indices: Iterable[Index | str] | None = None,
+                 limit: int | None = 100, store_indices: StoreIndices | None = None
+                 ) -> SearchReport:
+    """Search the store for ``query``: a specimen ID of the user's lab (``lab`` defaults to
+    it) or a :class:`Profile` (a forensic query unless ``query_index`` says otherwise).
+
+    ``indices`` default to what the policy matrix allows for the query's index; a target the
+    matrix forbids refuses the request (:class:`PolicyViolation`, audited). A mixture query
+    runs the mixture inclusion search (``mismatches`` = drop-out loci; hits are reported at
+    moderate stringency, as CODIS). ``store_indices`` reuses open indices (default: open
+    them from the snapshot, brought up to date)."""
+    s = Stringency(stringency.lower()) if isinstance(stringency, str) else stringency
+    with store.db.read() as conn:
+        user = store._user(conn, actor)
+    store._require(user, "search")
+    if not purpose or not purpose.strip():
+        # the refusal is audited by authorize_search
+        store.authorize_search(query_index or Index.FORENSIC, Index.FORENSIC, actor=actor,
+                               purpose=purpose)
+    assert purpose is not None
+    profile, q_idx, q_lab, q_sid, q_key = _query_profile(
+        store, query, lab=lab, query_index=query_index, user=user, purpose=purpose)
+    user, targets = authorize_targets(store, q_idx, indices, mode="direct", actor=actor,
+                                      purpose=purpose)
+    own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
+    mode, found = _run(own, profile, targets, stringency=s, min_loci=min_loci,
+                       mismatches=mismatches, limit=limit)
+    rows = specimen_rows(store, [c.key for c in found])
+    hits: list[tuple[Candidate, SearchHit]] = []
+    for cand in found:
+        row = rows.get(cand.key)
+        if cand.key == q_key or row is None or not _visible(row, user.lab):
+            continue
+        reached = (Stringency.MODERATE.value if mode == "mixture"
+                   else cand.stringency.value if cand.stringency else None)
+        hits.append((cand, _hit(store, user, cand, row, reached)))
+    if mode == "mixture":
+        hits.sort(key=lambda h: (-h[0].included_loci, h[0].mismatches, h[0].key))
+    else:
+        hits.sort(key=lambda h: (h[0].mismatches, _ORDER[h[0].stringency],
+                                 -h[0].compared_loci, h[0].key))
+    shown = [h for _, h in hits]
+    if limit is not None:
+        shown = shown[:limit]
+    params = {"stringency": s.value, "min_loci": min_loci, "mismatches": mismatches,
+              "limit": limit, "mixture": mode == "mixture"}
+    return SearchReport(q_lab, q_sid, q_idx.value, mode, tuple(t.value for t in targets),
+                        params, purpose, user.name, tuple(shown))
+
+
+# --- search on entry ------------------------------------------------------------------------------
+
+
+def search_on_entry_enabled(policy: Policy, option: bool | None = None) -> bool:
+    """``option`` if given, else the policy's ``search_on_entry`` (top level) or
+    ``[search] on_entry``, else True (the default)."""
+    if option is not None:
+        return option
+    raw = policy.raw
+    if "search_on_entry" in raw:
+        return bool(raw["search_on_entry"])
+    search = raw.get("search", {})
+    if isinstance(search, Mapping) and "on_entry" in search:
+        return bool(search["on_entry"])
+    return True
+
+
+def _on_entry_targets(policy: Policy, idx: Index) -> list[Index]:
+    if idx not in ON_ENTRY_TARGETS:
+        return []
+    allowed = policy.allowed_targets(idx, "direct")
+    wanted = ON_ENTRY_TARGETS[idx]
+    return [t for t in allowed if wanted is None or t in wanted]
+
+
+def _pair_recorded(store: Store, a: int, b: int) -> bool:
+    m = S.candidate_matches
+    with store.db.read() as conn:
+        return conn.execute(sa.select(m.c.id).where(
+            ((m.c.query_pk == a) & (m.c.candidate_pk == b))
+            | ((m.c.query_pk == b) & (m.c.candidate_pk == a))).limit(1)).first() is not None
+
+
+@dataclass
+class EntrySearch:
+    """The installed search-on-entry hook; ``recorded`` lists the candidate match IDs made."""
+
+    store: Store
+    indices: StoreIndices
+    actor: str
+    purpose: str
+    stringency: Stringency = Stringency.MODERATE
+    min_loci: int = 8
+    mismatches: int = 0
+    recorded: list[int] = field(default_factory=list)
+
+    def __call__(self, lab: str, keys: list[int]) -> None:
+        store = self.store
+        rows = specimen_rows(store, keys)
+        by_index: dict[Index, list[SpecimenRow]] = {}
+        for row in rows.values():
+            if not row.local_only:
+                by_index.setdefault(row.index, []).append(row)
+        for q_idx, members in by_index.items():
+            targets = _on_entry_targets(store.policy, q_idx)
+            if not targets:
+                continue
+            for t in targets:  # once per (query index, target) of this import: audited
+                store.authorize_search(q_idx, t, "direct", actor=self.actor,
+                                       purpose=self.purpose)
+            for row in members:
+                self._search_one(row, targets)
+
+    def _search_one(self, row: SpecimenRow, targets: list[Index]) -> None:
+        store = self.store
+        profile = self.indices[row.index].get(row.key)
+        if profile is None:
+            return
+        try:
+            mode, found = _run(self.indices, profile, targets, stringency=self.stringency,
+                               min_loci=self.min_loci, mismatches=self.mismatches, limit=None)
+        except SearchError:  # e.g. a profile typed at fewer than min_loci of the index
+            return
+        others = specimen_rows(store, [c.key for c in found])
+        for cand in found:
+            other = others.get(cand.key)
+            if cand.key == row.key or other is None or other.local_only:
+                continue
+            if _pair_recorded(store, row.key, cand.key):
+                continue
+            compared = [k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED]
+            reached = (Stringency.MODERATE if mode == "mixture" else cand.stringency)
+            mid = store.record_candidate_match(
+                query=(row.lab, row.specimen_id), candidate=(other.lab, other.specimen_id),
+                mode="direct", stringency=(reached or self.stringency).value,
+                compared_loci=cand.compared_loci, mismatches=cand.mismatches,
+                match_rarity=_rarity(store, cand.profile, compared, cand.is_mixture),
+                actor=self.actor, purpose=self.purpose)
+            self.recorded.append(mid)
+
+
+def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = None,
+                           enabled: bool | None = None, store_indices: StoreIndices | None = None,
+                           stringency: str | Stringency = Stringency.MODERATE,
+                           min_loci: int = 8, mismatches: int = 0) -> EntrySearch | None:
+    """Search every newly imported profile on entry (see the module docstring), as ``actor``
+    (the importing user) for ``purpose`` (default ``'search on entry'``). ``enabled`` overrides
+    the policy's ``search_on_entry`` (default on). Returns the hook, or None when disabled.
+    The indices are opened (and attached, so they see the import first) when not given."""
+    if not search_on_entry_enabled(store.policy, enabled):
+        return None
+    own = store_indices or StoreIndices.open(store, actor=actor)
+    own.attach()
+    s = Stringency(stringency.lower()) if isinstance(stringency, str) else stringency
+    hook = EntrySearch(store, own, actor, (purpose or "").strip() or ON_ENTRY_PURPOSE, s,
+                       min_loci, mismatches)
+    store.on_import.append(hook)
+    return hook
+
+
+# --- self-check -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPair:
+    """A near-match pair; another lab's member shows only its lab and specimen ID."""
+
+    index: str
+    a: tuple[str, str]
+    b: tuple[str, str]
+    kind: str
+    matching: int
+    partial: int
+    compared: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "lab_a": self.a[0], "specimen_a": self.a[1],
+                "lab_b": self.b[0], "specimen_b": self.b[1], "kind": self.kind,
+                "matching_loci": self.matching, "partial_loci": self.partial,
+                "compared_loci": self.compared}
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCheck:
+    indices: tuple[str, ...]
+    min_matching_loci: int | None
+    profiles: Mapping[str, int]
+    pairs: tuple[CheckPair, ...]
+    pairs_matrix: Mapping[str, list[list[int]]] | None
+    purpose: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"indices": list(self.indices), "min_matching_loci": self.min_matching_loci,
+                "profiles": dict(self.profiles), "purpose": self.purpose,
+                "pairs": [p.to_dict() for p in self.pairs],
+                "pairs_matrix": dict(self.pairs_matrix) if self.pairs_matrix is not None
+                else None}
+
+
+def self_check(store: Store, *, actor: str, purpose: str | None, min_loci: int | None = None,
+               pairs_matrix: bool = False, indices: Iterable[Index | str] | None = None,
+               store_indices: StoreIndices | None = None) -> StoreCheck:
+    """Duplicates and near matches within each index the matrix lets be compared with itself
+    (default: all such; naming another is refused and audited). Only pairs with at least one
+    of the user's lab's specimens are listed; ``pairs_matrix`` counts all pairs (no
+    identities)."""
+    with store.db.read() as conn:
+        user = store._user(conn, actor)
+    policy = store.policy
+    wanted = ([i for i in Index if i in policy.allowed_targets(i, "direct")]
+              if indices is None else list(dict.fromkeys(parse_index(i) for i in indices)))
+    for idx in wanted:  # refusals first, so a refused request searches nothing
+        try:
+            policy.check_search_allowed(idx, idx, "direct")
+        except PolicyViolation:
+            store.authorize_search(idx, idx, "direct", actor=actor, purpose=purpose)
+    for idx in wanted:
+        store.authorize_search(idx, idx, "direct", actor=actor, purpose=purpose)
+    own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
+    pairs: list[CheckPair] = []
+    counts: dict[str, int] = {}
+    matrices: dict[str, list[list[int]]] = {}
+    used_m: int | None = min_loci
+    for idx in wanted:
+        pidx = own[idx]
+        counts[idx.value] = pidx.n_single
+        if pidx.n_single < 2:
+            continue
+        check = find_near_matches(pidx, min_matching_loci=min_loci)
+        used_m = check.min_matching_loci
+        rows = specimen_rows(store, [k for p in check.pairs for k in (p.key_a, p.key_b)])
+        for p in check.pairs:
+            ra, rb = rows.get(p.key_a), rows.get(p.key_b)
+            if ra is None or rb is None or user.lab not in (ra.lab, rb.lab):
+                continue
+            if not (_visible(ra, user.lab) and _visible(rb, user.lab)):
+                continue
+            pairs.append(CheckPair(idx.value, (ra.lab, ra.specimen_id),
+                                   (rb.lab, rb.specimen_id), p.kind, p.matching, p.partial,
+                                   p.compared))
+        if pairs_matrix:
+            matrices[idx.value] = np.asarray(pair_count_matrix(pidx)).tolist()
+    return StoreCheck(tuple(i.value for i in wanted), used_m, counts, tuple(pairs),
+                      matrices if pairs_matrix else None, purpose or "")
+
