@@ -176,8 +176,8 @@ def _empty_segment(n_loci: int, slots: int) -> _Segment:
 class _Store:
     """Main segment + delta (pending rows) of one slot width."""
 
-    __slots__ = ("_frozen", "delta_codes", "delta_keys", "delta_labels", "main", "n_loci",
-                 "slots")
+    __slots__ = ("_frozen", "delta_alive", "delta_codes", "delta_keys", "delta_labels",
+                 "delta_rows", "main", "n_loci", "slots")
 
     def __init__(self, n_loci: int, slots: int) -> None:
         self.n_loci = n_loci
@@ -186,9 +186,13 @@ class _Store:
         self.delta_codes: list[U8] = []
         self.delta_keys: list[int] = []
         self.delta_labels: list[str] = []
+        self.delta_alive: list[int] = []
+        self.delta_rows: dict[int, list[int]] = {}  # key -> positions in the delta
         self._frozen: _Segment | None = None
 
     def append(self, key: int, row: U8, label: str | None) -> None:
+        self.delta_rows.setdefault(key, []).append(len(self.delta_keys))
+        self.delta_alive.append(1)
         self.delta_codes.append(row)
         self.delta_keys.append(key)
         self.delta_labels.append(label or "")
@@ -201,8 +205,8 @@ class _Store:
             codes = np.ascontiguousarray(np.stack(self.delta_codes, axis=1))
             keys = np.array(self.delta_keys, dtype=np.int64)
             labels = np.array(self.delta_labels, dtype=object)
-            self._frozen = _Segment(codes, keys, np.ones(len(keys), np.uint8), labels,
-                                    sorted_keys=False)
+            alive = np.array(self.delta_alive, dtype=np.uint8)
+            self._frozen = _Segment(codes, keys, alive, labels, sorted_keys=False)
         return self._frozen
 
     def segments(self) -> list[_Segment]:
@@ -210,13 +214,22 @@ class _Store:
         return [self.main] if d is None else [self.main, d]
 
     def kill(self, key: int) -> int:
-        """Clear the alive flag of every row of ``key``; returns how many were alive."""
+        """Clear the alive flag of every row of ``key``; returns how many were alive.
+
+        The delta is looked up through ``delta_rows``, so adding many profiles one by one
+        (each add first removes its key) stays linear: no delta array is rebuilt."""
         killed = 0
-        for seg in self.segments():
-            for row in seg.rows_of(key):
-                if seg.alive[row]:
-                    seg.alive[row] = 0
-                    killed += 1
+        seg = self.main
+        for row in seg.rows_of(key):
+            if seg.alive[row]:
+                seg.alive[row] = 0
+                killed += 1
+        for pos in self.delta_rows.get(key, ()):
+            if self.delta_alive[pos]:
+                self.delta_alive[pos] = 0
+                if self._frozen is not None:
+                    self._frozen.alive[pos] = 0
+                killed += 1
         return killed
 
     def compact(self) -> None:
@@ -241,6 +254,7 @@ class _Store:
         self.main = _Segment(np.ascontiguousarray(codes[:, order, :]), keys[order],
                              np.ones(len(order), np.uint8), new_labels, sorted_keys=True)
         self.delta_codes, self.delta_keys, self.delta_labels = [], [], []
+        self.delta_alive, self.delta_rows = [], {}
         self._frozen = None
 
     @property
