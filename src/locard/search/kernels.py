@@ -140,6 +140,11 @@ def _scan(codes: U8, table: U8, full: U8, order: I64, mode: int, max_fail: int,
     return res_idx, res_fail, res_cmp
 
 
+# The same kernel without threads, for segments of one chunk: a parallel region there gains
+# nothing and, on a loaded machine, its barrier waits for a descheduled thread (milliseconds).
+_scan_serial = njit(cache=True)(_scan.py_func)
+
+
 def scan(codes: U8, table: U8, full: U8, order: I64, *, mode: int, max_fail: int,
          min_loci: int, chunk: int = 16384) -> tuple[I64, U8, U8]:
     """Rows of ``codes`` that compare with the query within ``max_fail`` failing loci and at
@@ -150,7 +155,8 @@ def scan(codes: U8, table: U8, full: U8, order: I64, *, mode: int, max_fail: int
     if codes.shape[1] == 0 or order.shape[0] == 0 or order.shape[0] < min_loci:
         empty = np.empty(0, np.uint8)
         return np.empty(0, np.int64), empty, empty.copy()
-    return _scan(codes, table, full, order, mode, max_fail, min_loci, chunk)
+    kernel = _scan_serial if codes.shape[1] <= chunk else _scan
+    return kernel(codes, table, full, order, mode, max_fail, min_loci, chunk)
 
 
 def scan_numpy(codes: U8, table: U8, full: U8, order: I64, *, mode: int, max_fail: int,
