@@ -127,6 +127,24 @@ def parse_allele(text: object, *, locus: str | None = None) -> Allele:
     """
     if isinstance(text, Allele):
         return text
+    if isinstance(text, str):
+        key = (text, locus)
+        found = _PARSED.get(key)
+        if found is None:
+            found = _parse_uncached(text, locus)
+            if len(_PARSED) < 100_000:  # designations recur: a bounded memo of good ones
+                _PARSED[key] = found
+        return found
+    return _parse_uncached(text, locus)
+
+
+_PARSED: dict[tuple[str, str | None], Allele] = {}
+
+
+def _parse_uncached(text: object, locus: str | None) -> Allele:
+    """:func:`parse_allele` without the memo."""
+    if isinstance(text, Allele):
+        return text
     if isinstance(text, bool) or text is None:
         raise InvalidAllele(repr(text), locus=locus)
     if isinstance(text, int):

@@ -175,6 +175,7 @@ def _key(name: str) -> str:
 
 _BY_KEY: dict[str, str] = {_key(info.name): info.name for info in _ALL}
 _BY_KEY.update(_HISTORICAL_ALIASES)
+_RESOLVED: dict[str, str] = {info.name: info.name for info in _ALL}
 
 # Named locus sets. CODIS: FBI, "Planning for the expansion of the CODIS core loci" (2015).
 CODIS_CORE_13: tuple[str, ...] = (
@@ -201,11 +202,16 @@ def canonical_locus(name: str) -> str:
 
     Raises :class:`UnknownLocus` (naming the value) for a name the alias table does not know.
     """
+    found = _RESOLVED.get(name) if isinstance(name, str) else None
+    if found is not None:
+        return found
     if not isinstance(name, str) or not name.strip():
         raise UnknownLocus(repr(name))
     found = _BY_KEY.get(_key(name))
     if found is None:
         raise UnknownLocus(name)
+    if len(_RESOLVED) < 10_000:  # spellings seen so far (bounded: file headers, not data)
+        _RESOLVED[name] = found
     return found
 
 

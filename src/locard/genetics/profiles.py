@@ -87,9 +87,10 @@ def _make_call(locus: str, alleles: Iterable[Any], heights: Iterable[Any] | None
             raise InvalidAllele(str(allele), locus=locus,
                                 reason="is a sex allele outside Amelogenin")
     if len(by_allele) > MAX_ALLELES_PER_LOCUS:
-        raise InvalidProfile(f"{locus}: {len(by_allele)} alleles (at most {MAX_ALLELES_PER_LOCUS})",
-                             specimen=specimen, locus=locus)
-    ordered = sorted(by_allele)
+        raise InvalidProfile(
+            f"{locus}: {len(by_allele)} alleles (at most {MAX_ALLELES_PER_LOCUS})",
+            specimen=specimen, locus=locus)
+    ordered = sorted(by_allele, key=Allele.sort_key)
     parsed = ordered
     if raw_heights is not None:
         hs = [by_allele[a] for a in ordered]
@@ -164,7 +165,7 @@ class Profile:
     def _build(cls, calls: Mapping[str, LocusCall], *, specimen_id: str | None,
                kit: str | None) -> Profile:
         ordered = dict(sorted(calls.items(), key=lambda kv: locus_sort_key(kv[0])))
-        return cls(ordered, specimen_id, kit, hash(tuple(ordered.items())))
+        return cls(ordered, specimen_id, kit)
 
     @classmethod
     def parse(cls, text: str, *, specimen_id: str | None = None, kit: str | None = None) -> Profile:
@@ -187,6 +188,8 @@ class Profile:
     # --- views ------------------------------------------------------------------------------
 
     def __hash__(self) -> int:
+        if not self._hash:  # computed on first use: most profiles are never hashed
+            object.__setattr__(self, "_hash", hash(tuple(self.loci.items())) or 1)
         return self._hash
 
     def __eq__(self, other: object) -> bool:
