@@ -122,8 +122,9 @@ def test_frequencies_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert "5/2N" not in capsys.readouterr().err
 
 
-def test_demo_runs_for_real(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_json(capsys, "demo", "--json")
+def test_demo_runs_for_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "demo.db"
+    out = run_json(capsys, "demo", "--db", str(db), "--population", "400", "--json")
     assert isinstance(out, dict)
     stats = out["control_statistics"]
     assert set(stats["controls"]) == {"2800M", "9947A"}
@@ -131,4 +132,23 @@ def test_demo_runs_for_real(capsys: pytest.CaptureFixture[str]) -> None:
         assert len(per_pop) == 5
         for result in per_pop.values():
             assert 0 < result["rmp"] < 1e-15
-            assert len(result["per_locus"]) >= 19
+            assert len(result["per_locus"]) == 20
+    # the database was built through the import path, with every index the scenario uses
+    assert out["index_counts"]["offender"] == 400
+    assert out["index_counts"]["relative"] == 3
+    # search on entry found the offender who left the partial trace
+    planted = out["planted_trace"]
+    pairs = {(m["query_specimen"], m["candidate_specimen"]) for m in out["candidate_matches"]}
+    assert (planted["trace"], planted["source"]) in pairs
+    # the remains of the missing person rank first by kinship LR
+    best = out["identification"]["candidates"][0]
+    assert best["specimen_id"] == out["planted_remains"] and best["lr"] > 1e6
+    assert out["audit"]["verified"] is True
+    # a second run replaces its own demo database; any other file is refused
+    assert main(["demo", "--db", str(db), "--population", "400", "--json"]) == 0
+    capsys.readouterr()
+    other = tmp_path / "precious.db"
+    other.write_bytes(b"not a demo")
+    assert main(["demo", "--db", str(other)]) == 1
+    assert "is not a Locard demo database" in capsys.readouterr().err
+    assert other.read_bytes() == b"not a demo"

@@ -9,52 +9,18 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, print_json
-from locard.stats.match import DEFAULT_THETA, random_match_probability
-
-DEMO_KIT = "PowerPlex 21"
-DEMO_CONTROLS = ("2800M", "9947A")
+from locard.stats.match import DEFAULT_THETA
 
 
-def control_statistics(*, theta: float = DEFAULT_THETA) -> dict[str, Any]:
-    """RMP of the positive controls over the PowerPlex 21 loci in every NIST 1036 population."""
-    from locard.genetics.kits import get_kit, positive_control
-    from locard.stats.bundled import bundled_table_names, get_bundled_table
-
-    kit = get_kit(DEMO_KIT)
-    tables = [get_bundled_table(n) for n in bundled_table_names() if n.startswith("NIST1036:")]
-    out: dict[str, Any] = {"kit": kit.name, "theta": theta, "controls": {}}
-    for name in DEMO_CONTROLS:
-        profile = positive_control(name)
-        per_pop = {}
-        for table in tables:
-            res = random_match_probability(profile, table, theta=theta, loci=kit.str_loci)
-            per_pop[table.name] = res.to_dict()
-        out["controls"][name] = per_pop
-    return out
-
-
-@app.command("demo")
-def demo_command(
-    theta: float = typer.Option(DEFAULT_THETA, "--theta", help="Coancestry coefficient."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
-    """Run Locard's main job on its embedded defaults and show the results."""
-    stats = control_statistics(theta=theta)
-    if as_json:
-        print_json({"control_statistics": stats})
-        return
-    console.rule("[bold]Locard demo[/bold]")
-    console.print(
-        f"Random match probability of the positive controls {', '.join(DEMO_CONTROLS)} over the "
-        f"{stats['kit']} autosomal STRs, NRC II 4.10 (theta = {theta}), bundled NIST 1036 tables.")
+def _controls_table(stats: dict[str, Any]) -> None:
     controls = list(stats["controls"])
-    table = Table(title="Positive controls: random match probability (RMP) by population")
+    table = Table(title=f"Positive controls over the {stats['kit']} STRs: random match "
+                        f"probability (NRC II 4.10, theta = {stats['theta']})")
     table.add_column("NIST 1036 population")
     for name in controls:
         table.add_column(f"{name} RMP", justify="right")
         table.add_column("1 in", justify="right")
-    populations = list(stats["controls"][controls[0]])
-    for pop in populations:
+    for pop in stats["controls"][controls[0]]:
         cells: list[str] = []
         for name in controls:
             value = stats["controls"][name][pop]["rmp"]
@@ -69,3 +35,83 @@ def demo_command(
         note = f"; kit loci not used: {', '.join(missing)}" if missing else ""
         console.print(f"  {name}: {len(result['per_locus'])} loci; most conservative "
                       f"{worst}, RMP {result['rmp']:.3g}{note}")
+
+
+def _database_tables(summary: dict[str, Any]) -> None:
+    table = Table(title=f"Demo database {summary['database']} (lab {summary['lab']}): "
+                        "imported through the CMF import path")
+    for col in ("file", "specimen category", "imported"):
+        table.add_column(col, justify="right" if col == "imported" else "left")
+    for row in summary["imports"]:
+        table.add_row(row["file"], row["category"], str(row["imported"]))
+    console.print(table)
+    counts = Table(title="Profiles per index")
+    counts.add_column("index")
+    counts.add_column("profiles", justify="right")
+    for index, n in sorted(summary["index_counts"].items()):
+        counts.add_row(index, str(n))
+    console.print(counts)
+
+    planted = summary["planted_trace"]
+    matches = Table(title=f"Search on entry: candidate matches awaiting review (the trace "
+                          f"{planted['trace']} was left by {planted['source']}, "
+                          f"{planted['trace_loci']} loci)")
+    for col in ("query", "candidate", "stringency", "loci", "match rarity"):
+        matches.add_column(col)
+    for m in summary["candidate_matches"]:
+        rarity = m.get("match_rarity")
+        matches.add_row(m["query_specimen"], m["candidate_specimen"], m["stringency"],
+                        str(m["compared_loci"]), f"{rarity:.3g}" if rarity else "-")
+    console.print(matches)
+
+    ident = summary["identification"]
+    ranked = sum(ident["profiles_ranked"].values())
+    kin = Table(title=f"Missing-persons case: {ranked} unidentified-remains and missing-person "
+                      "profiles ranked by kinship LR (father, mother and a sibling typed; "
+                      "stepwise mutation)")
+    for col in ("rank", "specimen", "index", "LR", "log10 LR"):
+        kin.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
+    for c in ident["candidates"]:
+        kin.add_row(str(c["rank"]), c["specimen_id"], c["index"], f"{c['lr']:.3g}",
+                    f"{c['log10_lr']:.2f}")
+    console.print(kin)
+    top = ident["candidates"][0] if ident["candidates"] else None
+    if top is not None:
+        verdict = ("ranked first" if top["specimen_id"] == summary["planted_remains"]
+                   else "NOT ranked first")
+        console.print(f"  the remains of the missing person ({summary['planted_remains']}) are "
+                      f"{verdict}, LR {top['lr']:.3g}")
+    audit = summary["audit"]
+    actions = ", ".join(f"{k} {v}" for k, v in sorted(audit["actions"].items()))
+    console.print(f"Audit trail: {audit['entries']} entries, hash chain verified "
+                  f"(head {str(audit['head_hash'])[:16]}...): {actions}")
+
+
+@app.command("demo")
+def demo_command(
+    db: str = typer.Option("locard-demo.db", "--db",
+                           help="Where to build the demo database (SQLite file; an earlier "
+                                "demo there is replaced, any other file is refused)."),
+    population: int = typer.Option(5000, "--population", min=100,
+                                   help="Synthetic offender profiles to import."),
+    seed: int = typer.Option(2026, "--seed", help="Seed of the synthetic profiles."),
+    theta: float = typer.Option(DEFAULT_THETA, "--theta", help="Coancestry coefficient."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Run Locard's main job on its embedded default (SQLite) and show the results."""
+    from locard.demo import DEMO_ADMIN, run_demo
+
+    if not as_json:
+        console.rule("[bold]Locard demo[/bold] (synthetic profiles only)")
+        console.print("Building the demo database through the real import path ...")
+    summary = run_demo(db, population=population, seed=seed, theta=theta)
+    if as_json:
+        print_json(summary)
+        return
+    _controls_table(summary["control_statistics"])
+    _database_tables(summary)
+    console.rule("Open it in the browser")
+    console.print(f"  locard serve --db {summary['database']}\n"
+                  f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} "
+                  f"(create a token with: locard user token {DEMO_ADMIN} --db "
+                  f"{summary['database']})")

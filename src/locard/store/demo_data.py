@@ -66,7 +66,11 @@ def write_cmf(path: str | os.PathLike[str],
               specimens: Iterable[tuple[str, str, Alleles]], *, source_lab: str,
               kit: str = "GlobalFiler") -> int:
     """Write a minimal CODIS CMF 3.2 import file of ``(specimen_id, category, {locus:
-    alleles})``; streams, so it suits a million profiles. Returns the count written."""
+    alleles})``; streams, so it suits a million profiles. Returns the count written.
+
+    Unlike :func:`locard.formats.cmf.write_cmf` it writes values as given, unchecked: tests use
+    it to make files with deliberately bad records, and the benchmark to write a million
+    profiles without building Profile objects."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n'
