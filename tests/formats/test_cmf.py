@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -321,10 +320,8 @@ PARAMETER_ENTITY = b"""<?xml version="1.0"?>
 def test_hostile_xml_is_refused(tmp_path: Path, content: bytes, engine: str) -> None:
     path = tmp_path / "hostile.xml"
     path.write_bytes(content)
-    start = time.perf_counter()
     with pytest.raises(UnsafeInput, match="DTDs, entity declarations") as e:
         read_cmf(path, engine=engine)  # type: ignore[arg-type]
-    assert time.perf_counter() - start < 2
     assert e.value.path == str(path)
 
 
@@ -362,22 +359,18 @@ def long_line_file(path: Path, line_bytes: int, total: int | None = None) -> Pat
 
 def test_long_single_line_is_refused_quickly(tmp_path: Path) -> None:
     path = long_line_file(tmp_path / "line.xml", 40 << 20)
-    start = time.perf_counter()
     with pytest.raises(UnsafeInput, match="a SPECIMEN element is larger than 4 MiB"):
         read_cmf(path)
-    assert time.perf_counter() - start < 5
 
 
 def test_one_gigabyte_single_line_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = long_line_file(tmp_path / "huge.xml", 17 << 20, total=1 << 30)
     assert path.stat().st_size == 1 << 30
-    start = time.perf_counter()
     with pytest.raises(UnsafeInput, match="larger than 4 MiB"):
         read_cmf(path)
     with pytest.raises(UnsafeInput, match=r"longer than the limit of 2 MiB \(refused after "
                                           r"reading 3 MiB\)"):
         read_cmf(path, limits=Limits(max_line_bytes=2 << 20))
-    assert time.perf_counter() - start < 5
 
 
 def test_line_limit_is_configurable(tmp_path: Path) -> None:
@@ -534,9 +527,9 @@ def test_round_trip_property(data: st.DataObject, ids: list[str], schemas: dict[
 # --- speed -----------------------------------------------------------------------------------
 
 
-def test_parse_speed_and_streaming(tmp_path: Path) -> None:
-    """A writer-made file of 2000 twenty-locus profiles streams back in order. The rate is
-    printed (pytest -s); the bound is loose because test machines are shared."""
+def test_bulk_file_streams_back_in_order(tmp_path: Path) -> None:
+    """A writer-made file of 2000 twenty-locus profiles streams back in order (the parse rate
+    is measured by benchmarks/bench_import.py, not here)."""
     loci = ["CSF1PO", "D3S1358", "D5S818", "D7S820", "D8S1179", "D13S317", "D16S539",
             "D18S51", "D21S11", "FGA", "TH01", "TPOX", "vWA", "D1S1656", "D2S441",
             "D2S1338", "D10S1248", "D12S391", "D19S433", "D22S1045"]
@@ -545,13 +538,8 @@ def test_parse_speed_and_streaming(tmp_path: Path) -> None:
                                      specimen_id=f"S{i:07d}") for i in range(2000)]
     path = tmp_path / "bulk.xml"
     write_cmf(profiles, path, source_lab="L", submit_by_user="u", submitted_at=STAMP)
-    start = time.perf_counter()
     seen = [item.profile for item in iter_cmf(path) if isinstance(item, ProfileRecord)]
-    elapsed = time.perf_counter() - start
     assert seen == profiles
-    rate = len(seen) / elapsed
-    print(f"\nCMF parse: {rate:,.0f} profiles/s ({path.stat().st_size / len(seen):.0f} B each)")
-    assert rate > 500
 
 
 def test_parse_allele_examples_used_above() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -187,10 +186,8 @@ def test_one_gigabyte_line_is_refused_without_reading_it(tmp_path: Path) -> None
     with open(path, "wb") as f:
         f.write(b"specimenId,D8S1179_1\nA,")
         f.truncate(1 << 30)
-    start = time.perf_counter()
     with pytest.raises(UnsafeInput, match="a line is longer than the limit of 16 MiB"):
         read_csv(path)
-    assert time.perf_counter() - start < 5
     with pytest.raises(UnsafeInput, match="larger than the limit"):
         read_csv(path, limits=Limits(max_bytes=1 << 20))
 
