@@ -149,6 +149,26 @@ def _exclusion_reason(profile: Profile, locus: str, table: FrequencyTable) -> st
     return None
 
 
+def _partition_loci(profile: Profile, table: FrequencyTable,
+                    loci: Iterable[str] | None) -> tuple[list[str], dict[str, str]]:
+    """The loci a statistic uses, and every other locus of the profile or of ``loci`` with the
+    reason it is left out (never silently dropped)."""
+    wanted = [canonical_locus(x) for x in loci] if loci is not None else list(profile.loci)
+    usable: list[str] = []
+    excluded: dict[str, str] = {}
+    for locus in dict.fromkeys(wanted):
+        reason = _exclusion_reason(profile, locus, table)
+        if reason is None:
+            usable.append(locus)
+        else:
+            excluded[locus] = reason
+    if loci is not None:
+        for locus in profile.loci:
+            if locus not in usable and locus not in excluded:
+                excluded[locus] = "not in the requested locus set"
+    return usable, excluded
+
+
 def random_match_probability(
     profile: Profile,
     table: FrequencyTable,
@@ -167,14 +187,9 @@ def random_match_probability(
     """
     _check_theta(theta)
     f = Formula(formula)
-    wanted = ([canonical_locus(x) for x in loci] if loci is not None else list(profile.loci))
+    usable, excluded = _partition_loci(profile, table, loci)
     per_locus: dict[str, LocusProbability] = {}
-    excluded: dict[str, str] = {}
-    for locus in dict.fromkeys(wanted):
-        reason = _exclusion_reason(profile, locus, table)
-        if reason is not None:
-            excluded[locus] = reason
-            continue
+    for locus in usable:
         alleles = profile.loci[locus].alleles
         if len(alleles) > 2:
             raise StatisticsError(
@@ -186,10 +201,6 @@ def random_match_probability(
         else:
             prob = genotype_probability(freqs[0].value, freqs[1].value, theta=theta, formula=f)
         per_locus[locus] = LocusProbability(locus, alleles, freqs, prob)
-    if loci is not None:
-        for locus in profile.loci:
-            if locus not in per_locus and locus not in excluded:
-                excluded[locus] = "not in the requested locus set"
     value = math.prod(p.probability for p in per_locus.values())
     provenance = make_provenance(
         "random_match_probability",
@@ -265,14 +276,9 @@ def combined_probability_of_inclusion(profile: Profile, table: FrequencyTable, *
     CPI assumes no allele has dropped out; loci where drop-out is possible should be left out
     with ``loci``. No theta correction is applied.
     """
-    wanted = [canonical_locus(x) for x in loci] if loci is not None else list(profile.loci)
+    usable, excluded = _partition_loci(profile, table, loci)
     per_locus: dict[str, LocusProbability] = {}
-    excluded: dict[str, str] = {}
-    for locus in dict.fromkeys(wanted):
-        reason = _exclusion_reason(profile, locus, table)
-        if reason is not None:
-            excluded[locus] = reason
-            continue
+    for locus in usable:
         alleles = profile.loci[locus].alleles
         freqs = tuple(table.frequency(locus, a) for a in alleles)
         pi = min(1.0, sum(x.value for x in freqs)) ** 2
