@@ -144,3 +144,57 @@ def test_bad_sex_refused() -> None:
 def test_frequency_length_checked() -> None:
     with pytest.raises(InvalidParameter, match="frequencies"):
         mutation_matrix("equal", alleles("9", "10"), [1.0], rate=0.1)
+
+
+def _naive_stepwise(alleles: list[Allele | None], *, rate: float, rate2: float, decay: float,
+                    extended: bool, repeat_length: int) -> np.ndarray:
+    """Row by row, as the model is described: whole-repeat steps share ``rate`` by
+    decay**steps, microvariant-changing steps share ``rate2`` (uniformly, or by
+    decay**(ceil(distance) - 1) when extended); OL and unknowns neither mutate nor are reached."""
+    import math
+
+    n = len(alleles)
+    m = np.eye(n)
+    for i, a in enumerate(alleles):
+        if a is None or not a.is_repeat:
+            continue
+        same = [(j, b) for j, b in enumerate(alleles)
+                if j != i and b is not None and b.is_repeat and b.variant == a.variant]
+        other = [(j, b) for j, b in enumerate(alleles)
+                 if j != i and b is not None and b.is_repeat and b.variant != a.variant]
+        stay = 1.0
+        if same:
+            w = [decay ** abs(b.repeats - a.repeats) for _, b in same]
+            for (j, _), wj in zip(same, w, strict=True):
+                m[i, j] = rate * wj / sum(w)
+            stay -= rate
+        if other:
+            if extended:
+                pa = a.repeats + a.variant / repeat_length
+                w = [decay ** (max(1, math.ceil(abs(b.repeats + b.variant / repeat_length - pa)
+                                                - 1e-9)) - 1) for _, b in other]
+            else:
+                w = [1.0] * len(other)
+            for (j, _), wj in zip(other, w, strict=True):
+                m[i, j] = rate2 * wj / sum(w)
+            stay -= rate2
+        m[i, i] = stay
+    return m
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_vectorised_stepwise_equals_naive(extended: bool) -> None:
+    from locard.stats.kinship.mutation import _stepwise
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        names = {f"{r}.{v}" if v else str(r)
+                 for r, v in zip(rng.integers(5, 30, 12), rng.choice([0, 0, 0, 1, 2, 3], 12),
+                                 strict=True)}
+        alleles: list[Allele | None] = [parse_allele(x) for x in sorted(names)]
+        alleles += [parse_allele("OL"), None]
+        fast = _stepwise(alleles, rate=0.002, rate2=1e-6, decay=0.1, extended=extended,
+                         repeat_length=4)
+        slow = _naive_stepwise(alleles, rate=0.002, rate2=1e-6, decay=0.1, extended=extended,
+                               repeat_length=4)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-18)

@@ -137,32 +137,31 @@ def mutation_matrix(
 def _stepwise(alleles: Sequence[Allele | None], *, rate: float, rate2: float, decay: float,
               extended: bool, repeat_length: int) -> FloatArray:
     n = len(alleles)
-    m = np.eye(n)
-    for i, a in enumerate(alleles):
-        if a is None or not _numeric(a):
-            continue
-        same: list[tuple[int, Allele]] = []
-        other: list[tuple[int, Allele]] = []
-        for j, b in enumerate(alleles):
-            if j == i or b is None or not _numeric(b):
-                continue
-            (same if b.variant == a.variant else other).append((j, b))
-        stay = 1.0
-        if same:
-            w = np.array([decay ** abs(b.repeats - a.repeats) for _, b in same])
-            m[i, [j for j, _ in same]] = rate * w / w.sum()
-            stay -= rate
-        if other:
-            cols = [j for j, _ in other]
-            if extended:
-                pos_a = a.repeats + a.variant / repeat_length
-                dist = [abs(b.repeats + b.variant / repeat_length - pos_a) for _, b in other]
-                w = np.array([decay ** (max(1, math.ceil(d - 1e-9)) - 1) for d in dist])
-                m[i, cols] = rate2 * w / w.sum()
-            else:
-                m[i, cols] = rate2 / len(other)
-            stay -= rate2
-        m[i, i] = stay
+    numeric = np.array([a is not None and _numeric(a) for a in alleles], dtype=bool)
+    reps = np.array([a.repeats if a is not None and ok else 0
+                     for a, ok in zip(alleles, numeric, strict=True)], dtype=np.float64)
+    var = np.array([a.variant if a is not None and ok else 0
+                    for a, ok in zip(alleles, numeric, strict=True)], dtype=np.float64)
+    both = numeric[:, None] & numeric[None, :] & ~np.eye(n, dtype=bool)
+    same_variant = var[:, None] == var[None, :]
+    same = both & same_variant  # whole-repeat steps
+    other = both & ~same_variant  # steps that change the microvariant part
+    w_same = np.where(same, decay ** np.abs(reps[:, None] - reps[None, :]), 0.0)
+    if extended:
+        pos = reps + var / repeat_length
+        dist = np.abs(pos[:, None] - pos[None, :])
+        steps = np.maximum(1.0, np.ceil(dist - 1e-9))
+        w_other = np.where(other, decay ** (steps - 1.0), 0.0)
+    else:
+        w_other = other.astype(np.float64)
+    m = np.zeros((n, n))
+    stay = np.ones(n)
+    for w, r in ((w_same, rate), (w_other, rate2)):
+        total = w.sum(axis=1)
+        has = total > 0
+        m[has] += r * w[has] / total[has, None]
+        stay -= np.where(has, r, 0.0)
+    m[np.arange(n), np.arange(n)] = stay
     return m
 
 
