@@ -1,0 +1,213 @@
+"""The JSON API, ``/api/v1``. Every route authenticates (bearer token or session cookie) and
+acts through a ``Store`` method with the caller's name, so the store checks role and lab,
+audits the access and raises ``PermissionDenied``. Errors use the one shape of
+:mod:`locard.service.errors`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from locard.errors import InputError, PermissionDenied
+from locard.service import ops
+from locard.service.auth import Principal, authenticate
+from locard.service.engine import Engine
+from locard.service.errors import ServiceError
+from locard.store import Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+Caller = Annotated[Principal, Depends(authenticate)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(ops.json_safe(data), status_code=status)
+
+
+class SearchRequest(BaseModel):
+    specimen_id: Text
+    lab: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    targets: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]],
+                       Field(max_length=10)] | None = None
+    stringency: Literal["high", "moderate", "low"] = "moderate"
+    min_loci: Annotated[int, Field(ge=1, le=40)] = 8
+    mismatches: Annotated[int, Field(ge=0, le=5)] = 0
+    purpose: Text
+    record: bool = Field(True, description="record the candidates as pending matches")
+
+
+class DecisionRequest(BaseModel):
+    decision: Literal["confirmed", "rejected"]
+    note: Annotated[str, Field(max_length=2000)] = ""
+    purpose: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ExpungeRequest(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    lab: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    confirm: Annotated[str, Field(max_length=200,
+                                  description="the specimen ID again, to confirm")]
+    purpose: Annotated[str, Field(max_length=200)] | None = None
+
+
+class IdentifyRequest(BaseModel):
+    pedigree: dict[str, Any]
+    purpose: Text
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+@router.get("/me", summary="The authenticated user")
+def me(caller: Caller) -> JSONResponse:
+    return _json({"user": caller.user.to_dict(), "auth": caller.method})
+
+
+@router.get("/statistics", summary="Profile counts per index, growth and locus completeness")
+def statistics(caller: Caller, request: Request) -> JSONResponse:
+    stats = ops.index_statistics(_store(request))
+    return _json({"counts": stats["counts"], "total": stats["total"],
+                  "mixtures": stats["mixtures"],
+                  "growth": {k: [{"day": d, "count": n} for d, n in v]
+                             for k, v in stats["growth"].items()},
+                  "loci_typed": [{"loci": k, "profiles": n} for k, n in stats["loci_typed"]]})
+
+
+@router.post("/imports", summary="Import a CMF, GeneMapper, CSV or JSON profile file",
+             status_code=201)
+async def import_file(
+    caller: Caller, request: Request,
+    file: Annotated[UploadFile, File(description="the profile file")],
+    format: Annotated[Literal["auto", "cmf", "genemapper", "csv", "json"], Form()] = "auto",
+    category: Annotated[str | None, Form(max_length=80)] = None,
+    legal_basis: Annotated[str | None, Form(max_length=40)] = None,
+    consent: Annotated[str | None, Form(max_length=80)] = None,
+    skip_invalid: Annotated[bool, Form()] = False,
+    purpose: Annotated[str | None, Form(max_length=200)] = None,
+) -> JSONResponse:
+    limit = request.app.state.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(f"upload over the limit of {limit} bytes", status=413)
+    if not data:
+        raise InputError("the uploaded file is empty")
+    from starlette.concurrency import run_in_threadpool
+
+    report = await run_in_threadpool(
+        ops.import_upload, _store(request), _engine(request), data,
+        file.filename or "upload", format=format,
+        category=category, legal_basis=legal_basis, consent=consent,
+        skip_invalid=skip_invalid, actor=caller.name, purpose=purpose)
+    return _json(report, 201 if report["committed"] else 422)
+
+
+@router.get("/specimens/{specimen_id}", summary="One specimen (another lab's: IDs only)")
+def specimen(caller: Caller, request: Request, specimen_id: str,
+             lab: Annotated[str | None, Query(max_length=40)] = None,
+             purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
+    view = _store(request).get_specimen(specimen_id, lab=lab, actor=caller.name,
+                                        purpose=purpose)
+    return _json(view.to_dict())
+
+
+@router.post("/specimens/{specimen_id}/expunge", summary="Expunge a specimen (final)")
+def expunge(caller: Caller, request: Request, specimen_id: str,
+            body: ExpungeRequest) -> JSONResponse:
+    if body.confirm != specimen_id:
+        raise InputError("expungement is final: repeat the specimen ID in 'confirm'")
+    store = _store(request)
+    with _engine(request).changing():
+        ref = store.expunge(specimen_id, reason=body.reason, actor=caller.name,
+                            lab=body.lab, purpose=body.purpose)
+    return _json({"expunged": True, "specimen_ref": ref})
+
+
+@router.post("/searches", summary="Search with a stored specimen (purpose required)")
+def search(caller: Caller, request: Request, body: SearchRequest) -> JSONResponse:
+    outcome = _engine(request).search(
+        specimen_id=body.specimen_id, lab=body.lab, targets=body.targets,
+        stringency=body.stringency, min_loci=body.min_loci, mismatches=body.mismatches,
+        actor=caller.name, purpose=body.purpose,
+        limit=request.app.state.settings.search_limit, record=body.record)
+    return _json(outcome.to_dict())
+
+
+@router.get("/matches", summary="Candidate matches involving your lab")
+def matches(caller: Caller, request: Request,
+            status: Annotated[Literal["pending", "confirmed", "rejected"] | None,
+                              Query()] = None) -> JSONResponse:
+    found = _store(request).list_matches(actor=caller.name, status=status)
+    return _json({"matches": [m.to_dict() for m in found]})
+
+
+@router.get("/matches/{match_id}", summary="A candidate match, per locus, with statistics")
+def match(caller: Caller, request: Request, match_id: int) -> JSONResponse:
+    detail = ops.match_detail(_store(request), match_id, actor=caller.name)
+    return _json(detail.to_dict())
+
+
+@router.post("/matches/{match_id}/decision", summary="Confirm or reject a candidate match")
+def decide(caller: Caller, request: Request, match_id: int,
+           body: DecisionRequest) -> JSONResponse:
+    store = _store(request)
+    ops.find_match(store, match_id, actor=caller.name)
+    decided = store.decide_match(match_id, body.decision, actor=caller.name,
+                                 note=body.note or None, purpose=body.purpose)
+    return _json(decided.to_dict())
+
+
+def report_response(store: Store, match_id: int, caller: Principal) -> Response:
+    from locard.service.reports import match_report_pdf
+
+    detail = ops.match_detail(store, match_id, actor=caller.name)
+    if detail.match.status != "confirmed":
+        raise InputError(f"candidate match {match_id} is {detail.match.status}; a report is "
+                         "made for confirmed matches only")
+    if detail.query.restricted or detail.candidate.restricted:
+        raise PermissionDenied("the report shows both genotypes; one specimen belongs to "
+                               "another lab", remedy="ask that lab for its report")
+    pdf = match_report_pdf(detail, reviewer=caller.name)
+    return Response(pdf, media_type="application/pdf", headers={
+        "content-disposition": f'attachment; filename="locard-match-{match_id}.pdf"'})
+
+
+@router.get("/matches/{match_id}/report.pdf", summary="PDF report of a confirmed match",
+            response_class=Response)
+def report(caller: Caller, request: Request, match_id: int) -> Response:
+    return report_response(_store(request), match_id, caller)
+
+
+@router.post("/identify", summary="Rank candidates for a missing person by kinship LR")
+def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONResponse:
+    return _json(_engine(request).identify(body.pedigree, actor=caller.name,
+                                           purpose=body.purpose, limit=body.limit))
+
+
+@router.get("/audit", summary="The audit log (auditors, administrators)")
+def audit(caller: Caller, request: Request,
+          limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
+          action: Annotated[str | None, Query(max_length=40)] = None) -> JSONResponse:
+    entries = _store(request).audit_entries(actor=caller.name, limit=limit, action=action)
+    return _json({"entries": [e.to_dict() for e in entries]})
+
+
+@router.get("/audit/verify", summary="Verify the audit hash chain")
+def audit_verify(caller: Caller, request: Request) -> JSONResponse:
+    store = _store(request)
+    store.audit_entries(actor=caller.name, limit=1)  # role check, and the read is audited
+    n = store.verify_audit()
+    return _json({"verified": True, "entries": n})

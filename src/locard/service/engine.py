@@ -1,0 +1,165 @@
+"""The service's door to searching, search on entry and identification.
+
+The store does the work (:mod:`locard.store.searching`, :mod:`locard.store.identify`,
+:mod:`locard.store.indexing`): it authorizes every target index (role, purpose, policy
+matrix), audits, scopes candidates to the lab, and never returns an expunged profile. The
+service holds one :class:`StoreIndices` per process, opened at the first search (a missing
+snapshot is rebuilt from the database, audited as that user) and attached so that it follows
+imports and expungements; a lock keeps a search from running while an import or an
+expungement changes the indices.
+
+A search from the service may record its candidates as pending candidate matches
+(``record=True``: the store's ``record_candidate_match``, which checks the matrix again);
+imports through the service search every new profile on entry
+(:func:`locard.store.searching.enable_search_on_entry`, as the importing user).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from locard.errors import NotFound, PolicyViolation
+from locard.store import Store
+from locard.store.indexing import StoreIndices
+from locard.store.searching import SearchReport, enable_search_on_entry, search_store
+
+__all__ = ["Engine", "SearchOutcome", "identify_available"]
+
+T = TypeVar("T")
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else x
+
+
+@dataclass
+class SearchOutcome:
+    """A store search report, with the candidate match recorded for each hit (if asked)."""
+
+    report: SearchReport
+    match_ids: list[int | None] = field(default_factory=list)
+
+    @property
+    def query_specimen(self) -> str | None:
+        return self.report.query_specimen
+
+    @property
+    def query_index(self) -> str:
+        return self.report.query_index
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.report.targets)
+
+    @property
+    def hits(self) -> list[dict[str, Any]]:
+        out = []
+        for hit, mid in zip(self.report.candidates, self.match_ids, strict=False):
+            d = hit.to_dict()
+            d["match_id"] = mid
+            out.append(d)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.report.to_dict()
+        d["candidates"] = self.hits
+        return d
+
+
+class Engine:
+    """Search indices shared by the requests of one process (see the module docstring)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.RLock()
+        self._indices: StoreIndices | None = None
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold while the store changes (import, expungement): the hooks update the indices."""
+        with self._lock:
+            yield
+
+    def indices(self, actor: str) -> StoreIndices:
+        with self._lock:
+            if self._indices is None:
+                self._indices = StoreIndices.open(self.store, actor=actor, attach=True)
+            return self._indices
+
+    def search(self, *, specimen_id: str, lab: str | None, targets: Sequence[str] | None,
+               stringency: str, min_loci: int, mismatches: int, actor: str, purpose: str,
+               limit: int, record: bool) -> SearchOutcome:
+        with self._lock:
+            own = self.indices(actor)
+            report = search_store(self.store, specimen_id, actor=actor, purpose=purpose,
+                                  lab=lab, stringency=stringency, min_loci=min_loci,
+                                  mismatches=mismatches, indices=targets or None,
+                                  limit=limit, store_indices=own)
+        outcome = SearchOutcome(report)
+        if not record:
+            outcome.match_ids = [None] * len(report.candidates)
+            return outcome
+        q_lab = report.query_lab or self.store.user(actor).lab
+        q_sid = report.query_specimen or specimen_id
+        known: dict[tuple[str, str], int] | None = None
+        for hit in report.candidates:
+            try:
+                mid: int | None = self.store.record_candidate_match(
+                    query=(q_lab, q_sid), candidate=(hit.lab, hit.specimen_id),
+                    mode="direct", stringency=hit.stringency or stringency,
+                    compared_loci=hit.compared_loci or 0, mismatches=hit.mismatches or 0,
+                    match_rarity=_finite(hit.match_rarity), actor=actor, purpose=purpose)
+            except (NotFound, PolicyViolation):
+                mid = None
+            except sa.exc.IntegrityError:  # recorded before (on entry, or an earlier search)
+                if known is None:
+                    known = {(m.candidate_lab, m.candidate_specimen): m.id
+                             for m in self.store.list_matches(actor=actor)
+                             if (m.query_lab, m.query_specimen) == (q_lab, q_sid)}
+                mid = known.get((hit.lab, hit.specimen_id))
+            outcome.match_ids.append(mid)
+        return outcome
+
+    def import_with_entry_search(self, actor: str, run: Callable[[], T]) -> tuple[T, list[int]]:
+        """Run an import with search on entry as ``actor``; returns its result and the
+        candidate matches recorded on entry."""
+        with self._lock:
+            own = self.indices(actor)
+            hook = enable_search_on_entry(self.store, actor=actor, store_indices=own)
+            try:
+                result = run()
+            finally:
+                if hook is not None:
+                    while hook in self.store.on_import:
+                        self.store.on_import.remove(hook)
+        return result, list(hook.recorded) if hook is not None else []
+
+    def identify(self, pedigree: Mapping[str, Any], *, actor: str, purpose: str,
+                 limit: int) -> dict[str, Any]:
+        from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
+        from locard.stats.kinship import Pedigree
+        from locard.store.identify import identify
+
+        ped = Pedigree.from_dict(pedigree)
+        names = self.store.policy.rarity_tables or (DEFAULT_TABLE,)
+        table = get_bundled_table(names[0] if names else DEFAULT_TABLE)
+        with self._lock:
+            own = self.indices(actor)
+            report = identify(self.store, ped, table=table, actor=actor, purpose=purpose,
+                              top=limit, store_indices=own)
+        return report.to_dict()
+
+
+def identify_available() -> bool:
+    try:
+        import locard.store.identify  # noqa: F401
+    except ImportError:  # pragma: no cover - part of Locard
+        return False
+    return True

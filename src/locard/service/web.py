@@ -1,0 +1,410 @@
+"""The browser pages: server-rendered Jinja2, a little CSS and progressive-enhancement JS.
+
+Every page needs a session (the login form takes a user name and that user's API token); every
+POST form carries the session's CSRF token. What a page shows comes from the same store calls
+as the API, with the same role and lab checks and the same audit entries.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from locard.errors import AuthenticationFailed, LocardError, PermissionDenied
+from locard.service import ops
+from locard.service.auth import (
+    SESSION_COOKIE,
+    Principal,
+    check_csrf,
+    client_ip,
+    session_principal,
+)
+from locard.service.engine import Engine, identify_available
+from locard.service.errors import ServiceError, error_code
+from locard.service.svg import bar_chart, growth_chart, pedigree_svg
+from locard.store import PERMISSIONS, Store
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF = "locard_login_csrf"
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _principal(request: Request) -> Principal:
+    p = session_principal(request)
+    if p is None:
+        raise AuthenticationFailed("please log in")
+    return p
+
+
+def _can(p: Principal, action: str) -> bool:
+    return p.user.role in PERMISSIONS[action]
+
+
+def _render(request: Request, template: str, p: Principal | None, status: int = 200,
+            **ctx: Any) -> HTMLResponse:
+    templates = request.app.state.templates
+    base = {"user": p.user if p else None, "csrf": p.csrf if p else "",
+            "can": (lambda a: _can(p, a)) if p else (lambda a: False),
+            "identify": identify_available(), "path": request.url.path}
+    resp: HTMLResponse = templates.TemplateResponse(request, template, {**base, **ctx},
+                                                    status_code=status)
+    return resp
+
+
+def _one_in(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if not math.isfinite(x):
+        return "infinite"
+    return f"{x:.3g}"
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    resp = _render(request, "login.html", None, login_csrf=token, error=None)
+    _set_cookie(request, resp, LOGIN_CSRF, token, max_age=1800)
+    return resp
+
+
+def _set_cookie(request: Request, resp: Response, name: str, value: str, *,
+                max_age: int) -> None:
+    resp.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                    secure=request.app.state.settings.secure_cookies, path="/")
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form(max_length=100)],
+          token: Annotated[str, Form(max_length=300)],
+          csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf_token)
+    limiter = request.app.state.limiter
+    ip = client_ip(request)
+    limiter.check(username, ip)
+    store = _store(request)
+    try:
+        user = request.app.state.tokens.verify(store, token.strip())
+        if user.name != username.strip():
+            raise AuthenticationFailed("user name and token do not belong together")
+    except AuthenticationFailed:
+        limiter.failed(username, ip)
+        fresh = secrets.token_urlsafe(24)
+        page = _render(request, "login.html", None, status=401, login_csrf=fresh,
+                       error="Unknown user name or token.")
+        _set_cookie(request, page, LOGIN_CSRF, fresh, max_age=1800)
+        return page
+    limiter.succeeded(username, ip)
+    cookie, _csrf = request.app.state.sessions.new(user.name)
+    resp = RedirectResponse("/", status_code=303)
+    _set_cookie(request, resp, SESSION_COOKIE, cookie,
+                max_age=request.app.state.settings.session_max_age_s)
+    resp.delete_cookie(LOGIN_CSRF, path="/")
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    p = _principal(request)
+    store = _store(request)
+    stats = ops.index_statistics(store)
+    pending: list[Any] = []
+    if _can(p, "view"):
+        pending = store.list_matches(actor=p.name, status="pending")
+    activity: list[Any] = []
+    if _can(p, "audit"):
+        activity = list(reversed(store.audit_entries(actor=p.name, limit=12)))
+    growth = growth_chart(stats["growth"])
+    complete = bar_chart([(str(k), float(n)) for k, n in stats["loci_typed"]],
+                         title="Profiles by number of typed loci")
+    return _render(request, "dashboard.html", p, stats=stats, pending=pending,
+                   activity=activity, growth_svg=growth, loci_svg=complete)
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_page(request: Request) -> HTMLResponse:
+    p = _principal(request)
+    return _render(request, "upload.html", p, report=None, error=None,
+                   formats=ops.UPLOAD_FORMATS)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(request: Request, file: UploadFile,
+                 csrf_token: Annotated[str, Form(max_length=100)] = "",
+                 format: Annotated[str, Form(max_length=20)] = "auto",
+                 category: Annotated[str, Form(max_length=80)] = "",
+                 legal_basis: Annotated[str, Form(max_length=40)] = "",
+                 consent: Annotated[str, Form(max_length=80)] = "",
+                 skip_invalid: Annotated[bool, Form()] = False,
+                 purpose: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    limit = request.app.state.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(f"upload over the limit of {limit} bytes", status=413)
+    report = None
+    error = None
+    try:
+        report = await run_in_threadpool(
+            ops.import_upload, _store(request), _engine(request), data,
+            file.filename or "upload",
+            format=format if format in ops.UPLOAD_FORMATS else None,
+            category=category, legal_basis=legal_basis, consent=consent,
+            skip_invalid=skip_invalid, actor=p.name, purpose=purpose)
+    except LocardError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        error = str(exc)
+    return _render(request, "upload.html", p, report=report, error=error,
+                   formats=ops.UPLOAD_FORMATS, status=200 if error is None else 400)
+
+
+# --- specimens --------------------------------------------------------------------------------
+
+
+@router.get("/specimens/{specimen_id}", response_class=HTMLResponse)
+def specimen_page(request: Request, specimen_id: str,
+                  lab: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    p = _principal(request)
+    store = _store(request)
+    lab_code = lab or p.user.lab
+    view = None
+    if _can(p, "view"):
+        view = store.get_specimen(specimen_id, lab=lab_code, actor=p.name,
+                                  purpose="specimen page")
+    history: list[Any] = []
+    ref = None
+    if _can(p, "audit"):
+        ref = store.specimen_ref(lab_code, specimen_id)
+        history = [e for e in store.audit_entries(actor=p.name)
+                   if ref in (e.details.get("specimen_ref"), e.details.get("query_ref"),
+                              e.details.get("candidate_ref"))
+                   or ref in (e.details.get("specimen_refs") or [])]
+    if view is None and not _can(p, "audit"):
+        raise PermissionDenied(f"user {p.name!r} ({p.user.role}) may not view specimens")
+    rows = ops.compare_loci(view.profile, None) if view and view.profile else []
+    return _render(request, "specimen.html", p, view=view, rows=rows, history=history,
+                   ref=ref, specimen_id=specimen_id, lab=lab_code,
+                   rarity=_one_in(view.match_rarity if view else None),
+                   legal_words=store.policy.legal_basis_words)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request,
+                specimen: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    p = _principal(request)
+    return _render(request, "search.html", p, outcome=None, form={"specimen_id": specimen},
+                   error=None, one_in=_one_in)
+
+
+@router.post("/search", response_class=HTMLResponse)
+def search(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+           specimen_id: Annotated[str, Form(max_length=200)] = "",
+           purpose: Annotated[str, Form(max_length=200)] = "",
+           stringency: Annotated[str, Form(max_length=20)] = "moderate",
+           min_loci: Annotated[int, Form(ge=1, le=40)] = 8,
+           mismatches: Annotated[int, Form(ge=0, le=5)] = 0,
+           record: Annotated[bool, Form()] = False) -> HTMLResponse:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    form = {"specimen_id": specimen_id, "purpose": purpose, "stringency": stringency,
+            "min_loci": min_loci, "mismatches": mismatches, "record": record}
+    if stringency not in ("high", "moderate", "low"):
+        stringency = "moderate"
+    try:
+        outcome = _engine(request).search(
+            specimen_id=specimen_id.strip(), lab=None, targets=None, stringency=stringency,
+            min_loci=min_loci, mismatches=mismatches, actor=p.name, purpose=purpose,
+            limit=request.app.state.settings.search_limit, record=record)
+    except LocardError as exc:
+        return _render(request, "search.html", p, outcome=None, form=form,
+                       error=f"{error_code(exc)}: {exc}", one_in=_one_in,
+                       status=int(exc.http_status))
+    return _render(request, "search.html", p, outcome=outcome, form=form, error=None,
+                   one_in=_one_in)
+
+
+# --- match manager ----------------------------------------------------------------------------
+
+
+@router.get("/matches", response_class=HTMLResponse)
+def matches_page(request: Request,
+                 status: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
+    p = _principal(request)
+    chosen = status if status in ("pending", "confirmed", "rejected") else None
+    found = _store(request).list_matches(actor=p.name, status=chosen)
+    return _render(request, "matches.html", p, matches=list(reversed(found)), chosen=chosen,
+                   one_in=_one_in)
+
+
+@router.get("/matches/{match_id}", response_class=HTMLResponse)
+def match_page(request: Request, match_id: int) -> HTMLResponse:
+    p = _principal(request)
+    detail = ops.match_detail(_store(request), match_id, actor=p.name)
+    return _render(request, "match.html", p, d=detail, one_in=_one_in,
+                   can_decide=_can(p, "decide_match"),
+                   both=not detail.query.restricted and not detail.candidate.restricted)
+
+
+@router.post("/matches/{match_id}/decision")
+def decide(request: Request, match_id: int,
+           csrf_token: Annotated[str, Form(max_length=100)] = "",
+           decision: Annotated[str, Form(max_length=20)] = "",
+           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    store = _store(request)
+    ops.find_match(store, match_id, actor=p.name)
+    store.decide_match(match_id, decision, actor=p.name, note=note.strip() or None,
+                       purpose=f"match review {match_id}")
+    return RedirectResponse(f"/matches/{match_id}", status_code=303)
+
+
+@router.get("/matches/{match_id}/report.pdf")
+def report(request: Request, match_id: int) -> Response:
+    from locard.service.api import report_response
+
+    return report_response(_store(request), match_id, _principal(request))
+
+
+# --- missing-person case (kinship identification) --------------------------------------------
+
+
+@router.get("/identify", response_class=HTMLResponse)
+def identify_page(request: Request) -> HTMLResponse:
+    p = _principal(request)
+    return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
+                   purpose="", svg=None, one_in=_one_in)
+
+
+@router.post("/identify", response_class=HTMLResponse)
+def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+             pedigree: Annotated[str, Form(max_length=200_000)] = "",
+             purpose: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    import json
+
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    result = None
+    error = None
+    svg = None
+    try:
+        data = json.loads(pedigree)
+        if not isinstance(data, dict):
+            raise ValueError("the pedigree must be a JSON object")
+        people = data.get("individuals") or []
+        svg = pedigree_svg([x for x in people if isinstance(x, dict) and "id" in x],
+                           missing=str(data.get("missing", "")),
+                           typed={str(x["id"]) for x in people
+                                  if isinstance(x, dict) and x.get("profile")})
+        result = _engine(request).identify(data, actor=p.name, purpose=purpose, limit=20)
+    except (ValueError, LocardError) as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        error = str(exc)
+    return _render(request, "identify.html", p, result=result, error=error,
+                   pedigree_text=pedigree, purpose=purpose, svg=svg, one_in=_one_in)
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request,
+               action: Annotated[str | None, Query(max_length=40)] = None,
+               limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> HTMLResponse:
+    p = _principal(request)
+    entries = _store(request).audit_entries(actor=p.name, limit=limit, action=action or None)
+    return _render(request, "audit.html", p, entries=list(reversed(entries)), verified=None,
+                   action=action or "", limit=limit)
+
+
+@router.post("/audit/verify", response_class=HTMLResponse)
+def audit_verify(request: Request,
+                 csrf_token: Annotated[str, Form(max_length=100)] = "") -> HTMLResponse:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    store = _store(request)
+    entries = store.audit_entries(actor=p.name, limit=200)
+    try:
+        n = store.verify_audit()
+        verified: dict[str, Any] = {"ok": True, "entries": n}
+    except LocardError as exc:
+        verified = {"ok": False, "message": str(exc)}
+    return _render(request, "audit.html", p, entries=list(reversed(entries)),
+                   verified=verified, action="", limit=200)
+
+
+# --- expungement ------------------------------------------------------------------------------
+
+
+@router.get("/expunge", response_class=HTMLResponse)
+def expunge_page(request: Request,
+                 specimen: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    p = _principal(request)
+    return _render(request, "expunge.html", p, step="ask", specimen_id=specimen, reason="",
+                   view=None, done=None, error=None)
+
+
+@router.post("/expunge", response_class=HTMLResponse)
+def expunge(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+            specimen_id: Annotated[str, Form(max_length=200)] = "",
+            reason: Annotated[str, Form(max_length=500)] = "",
+            confirm: Annotated[str, Form(max_length=200)] = "",
+            step: Annotated[str, Form(max_length=20)] = "ask") -> HTMLResponse:
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    store = _store(request)
+    if not _can(p, "expunge"):
+        raise PermissionDenied(f"user {p.name!r} ({p.user.role}) may not expunge",
+                               remedy="needs the role: administrator")
+    specimen_id = specimen_id.strip()
+    if step != "confirm":
+        view = store.get_specimen(specimen_id, actor=p.name, purpose="expungement request")
+        return _render(request, "expunge.html", p, step="confirm", specimen_id=specimen_id,
+                       reason=reason, view=view, done=None, error=None)
+    if confirm.strip() != specimen_id or not reason.strip():
+        return _render(request, "expunge.html", p, step="confirm", specimen_id=specimen_id,
+                       reason=reason, view=None, done=None, status=400,
+                       error="Type the specimen ID exactly and give a reason to confirm.")
+    with _engine(request).changing():
+        ref = store.expunge(specimen_id, reason=reason.strip(), actor=p.name)
+    return _render(request, "expunge.html", p, step="done", specimen_id=specimen_id,
+                   reason=reason, view=None, done=ref, error=None)
