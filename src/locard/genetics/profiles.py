@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from locard.errors import InvalidAllele, InvalidProfile, UnknownLocus
@@ -324,6 +325,28 @@ class Profile:
                                      specimen=specimen, locus=name)
         return cls.from_mapping(alleles, heights=heights or None, inconclusive=inconclusive,
                                 specimen_id=specimen, kit=data.get("kit"))
+
+    @classmethod
+    def from_canonical_json(cls, text: str | bytes) -> Profile:
+        """Read back what :meth:`to_json` wrote (e.g. a stored genotype): canonical locus
+        names, sorted distinct canonical alleles. The fast path for Locard's own data; anything
+        else falls back to the checking constructor :meth:`from_json`."""
+        data = json.loads(text)
+        try:
+            calls: dict[str, LocusCall] = {}
+            for name, entry in data["loci"].items():
+                if name not in LOCI:
+                    raise KeyError(name)
+                alleles = tuple(parse_allele(a, locus=name) for a in entry["alleles"])
+                heights = entry.get("heights")
+                calls[name] = LocusCall(alleles, tuple(heights) if heights is not None else None,
+                                        bool(entry.get("inconclusive", False)))
+                for first, second in pairwise(alleles):
+                    if not first.sort_key() < second.sort_key():  # sorted and distinct
+                        raise ValueError(name)
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidAllele):
+            return cls.from_dict(data)
+        return cls._build(calls, specimen_id=data.get("specimen_id"), kit=data.get("kit"))
 
     @classmethod
     def from_json(cls, text: str) -> Profile:

@@ -234,7 +234,7 @@ class StoreIndices:
     def _add(self, key: int, index: str, genotype: str) -> None:
         idx = parse_index(index)
         try:
-            self.indices[idx].add(key, Profile.from_json(genotype))
+            self.indices[idx].add(key, Profile.from_canonical_json(genotype))
         except LocardError as exc:  # e.g. a mixture beyond the encoder's slots
             self.status.skipped.append(f"key {key}: {exc}")
             return
