@@ -1,0 +1,50 @@
+"""Docs that cannot drift: the CLI reference is generated from the command itself, and every
+policy rule kind and index is documented (after Datasette's test_docs.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_reference_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = _script("gen_cli_reference")
+    monkeypatch.setenv("COLUMNS", "100")
+    assert gen.main(["--check"]) == 0, "run: python scripts/gen_cli_reference.py"  # type: ignore[attr-defined]
+
+
+def test_every_command_is_in_the_reference() -> None:
+    gen = _script("gen_cli_reference")
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for path in gen.command_paths():  # type: ignore[attr-defined]
+        assert f"## locard {' '.join(path)}\n" in text
+
+
+def test_policy_rule_kinds_and_indices_are_documented() -> None:
+    from locard.store.categories import Index
+    from locard.store.policy import RULE_KINDS
+
+    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    shipped = (ROOT / "src" / "locard" / "data" / "policy.toml").read_text(encoding="utf-8")
+    for kind in RULE_KINDS:
+        assert kind in docs, f"rule kind {kind} is not described in docs/policy.md"
+        assert kind in shipped, f"rule kind {kind} is not described in the default policy"
+    indices = tomllib.loads(shipped)["index"]
+    for index in Index:
+        assert index.value in indices, f"the default policy has no [index.{index.value}]"
+        assert f"`{index.value}`" in docs, f"index {index.value} is not listed in docs/policy.md"
