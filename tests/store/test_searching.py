@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from locard.errors import PermissionDenied, PolicyViolation
-from locard.genetics import CODIS_CORE_13, Profile
+from locard.genetics import CODIS_CORE_13, CODIS_CORE_20, Profile
+from locard.search.index import Stringency
 from locard.store import Store
 from locard.store.audit import AuditEntry
-from locard.store.demo_data import write_cmf
-from locard.store.indexing import StoreIndices
+from locard.store.demo_data import random_profiles, write_cmf
+from locard.store.indexing import StoreIndices, specimen_rows
 from locard.store.policy import policy_from_text
 from locard.store.searching import (
+    EntryPair,
+    EntrySearch,
     enable_search_on_entry,
     search_on_entry_enabled,
     search_store,
@@ -88,8 +92,15 @@ def test_planted_match_found_at_the_right_stringency(store: Store) -> None:
     [hit3] = search_store(store, "F-2", actor="admin", purpose="CASE-2", stringency="high",
                           mismatches=1).candidates
     assert (hit3.specimen_id, hit3.mismatches) == ("CO-4", 1)
-    searches = [e for e in _audit(store, "search") if e.purpose == "CASE-1"]
-    assert {e.details["target_index"] for e in searches} == {"forensic", "offender", "arrestee"}
+    # one audit entry per search request: every target, the salted query reference, hits
+    [entry] = [e for e in _audit(store, "search") if e.purpose == "CASE-1"]
+    assert set(entry.details["targets"]) == {"forensic", "offender", "arrestee"}
+    assert entry.details["query_ref"] == store.specimen_ref("LAB-A", "F-1")
+    assert entry.details["hits"] == 1 and entry.details["query_index"] == "forensic"
+    assert "F-1" not in json.dumps(entry.details)
+    assert not [e for e in _audit(store, "view") if e.purpose == "CASE-1"]
+    assert len([e for e in _audit(store, "search") if e.purpose == "CASE-2"]) == 3
+    assert store.verify_audit() > 0
 
 
 def test_profile_file_query_is_forensic_and_mixture_search(sqlite_store: Store) -> None:
@@ -205,10 +216,13 @@ def test_search_on_entry_creates_pending_candidate_matches(store: Store,
              for m in store.list_matches(actor="admin")}
     assert pairs == {("F-100", "CO-4"), ("CO-9", "F-200")}
     assert len(hook.recorded) == 2
-    # the searches on entry were authorized and audited under their purpose
+    # the searches on entry were authorized and audited under their purpose: one entry per
+    # import (and query index), listing every target and the pairs found
     entry = [e for e in _audit(store, "search") if e.purpose == "ENTRY"]
-    assert {(e.details["query_index"], e.details["target_index"]) for e in entry} >= {
-        ("forensic", "offender"), ("offender", "forensic")}
+    assert [(e.details["query_index"], "offender" in e.details["targets"], e.details["hits"])
+            for e in entry] == [("forensic", True, 1), ("forensic", True, 0),
+                                ("offender", False, 1)]
+    assert entry[0].details["on_entry"] is True
 
 
 def test_search_on_entry_is_configurable(sqlite_store: Store) -> None:
@@ -247,3 +261,189 @@ def test_search_reuses_open_indices(sqlite_store: Store) -> None:
     report = search_store(sqlite_store, full_profile(8), actor="admin", purpose="C",
                           store_indices=indices, stringency="high")
     assert [c.specimen_id for c in report.candidates] == ["CO-8"]
+
+
+# --- search on entry: forward and reverse find the same pairs -------------------------------------
+
+Geno = dict[str, list[str]]
+
+
+def _restrict(geno: Geno, rng: random.Random, n_loci: int) -> Geno:
+    keep = rng.sample(list(CODIS_CORE_13), n_loci)
+    return {k: list(v) for k, v in geno.items() if k in keep}
+
+
+def _mix(*genos: Geno, drop: tuple[str, str] | None = None) -> Geno:
+    """The union of the contributors at the core loci all of them are typed at (``drop``:
+    locus, allele dropped out of the mixture)."""
+    out: Geno = {}
+    for locus in (k for k in CODIS_CORE_20 if all(k in g for g in genos)):
+        alleles = {a for g in genos for a in g[locus]}
+        if drop is not None and drop[0] == locus:
+            alleles.discard(drop[1])
+        out[locus] = sorted(alleles, key=float)
+    return out
+
+
+def _traces(offenders: list[tuple[str, Geno]], seed: int) -> list[tuple[str, str, Geno]]:
+    """Forensic traces: planted partial copies of offenders (some with drop-out or one
+    changed locus), two-person mixtures (one with a drop-out), unrelated partial traces."""
+    rng = random.Random(seed)
+    out: list[tuple[str, str, Geno]] = []
+    for j, i in enumerate(range(3, len(offenders), max(1, len(offenders) // 9))):
+        g = _restrict(offenders[i][1], rng, rng.randint(10, 13))
+        het = [k for k, v in g.items() if len(v) == 2]
+        if j % 3 == 1 and het:
+            g[het[0]] = g[het[0]][:1]  # drop-out: a moderate (not high) match
+        elif j % 3 == 2:
+            k = next(iter(g))
+            g[k] = ["5", "6"] if g[k] != ["5", "6"] else ["6", "7"]  # one mismatching locus
+        out.append((f"FP-{j:02d}", "Forensic, Unknown", g))
+    a, b, c, d = (offenders[i][1] for i in (1, 2, 5, 7))
+    het_d = next(k for k in CODIS_CORE_13 if len(d[k]) == 2 and d[k][1] not in c[k])
+    out.append(("FM-1", "Forensic Mixture", _mix(a, b)))
+    out.append(("FM-2", "Forensic Mixture", _mix(c, d, drop=(het_d, d[het_d][1]))))
+    for sid, g in random_profiles(25, seed=seed + 1, prefix="FR"):
+        out.append((sid, "Forensic, Unknown", _restrict(g, rng, rng.randint(10, 13))))
+    return out
+
+
+def _write(path: Path, items: list[tuple[str, str, Geno]]) -> Path:
+    write_cmf(path, items, source_lab="LAB-A")
+    return path
+
+
+def _reference(new: dict[int, Geno], others: dict[int, Geno], *, stringency: str,
+               min_loci: int, mismatches: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """Brute force, from the allele sets: (pair) -> (compared loci, failing loci)."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for a, ga in new.items():
+        for b, gb in others.items():
+            if a == b or (min(a, b), max(a, b)) in out:
+                continue
+            mix_a = any(len(v) > 2 for v in ga.values())
+            mix_b = any(len(v) > 2 for v in gb.values())
+            if mix_a and mix_b:
+                continue
+            compared = fails = 0
+            for locus in set(ga) & set(gb):
+                x, y = set(ga[locus]), set(gb[locus])
+                compared += 1
+                if mix_a or mix_b:
+                    single, mixture = (x, y) if mix_b else (y, x)
+                    ok = single <= mixture
+                elif stringency == "high":
+                    ok = x == y
+                elif stringency == "moderate":
+                    ok = x <= y or y <= x
+                else:
+                    ok = bool(x & y)
+                fails += not ok
+            if compared >= min_loci and fails <= mismatches:
+                out[(min(a, b), max(a, b))] = (compared, fails)
+    return out
+
+
+def _canonical(pairs: list[EntryPair]) -> dict[tuple[int, int], tuple[int, int, int, str]]:
+    best: dict[tuple[int, int], EntryPair] = {}
+    for f in pairs:
+        if f.pair not in best or f.query < best[f.pair].query:
+            best[f.pair] = f
+    return {k: (f.query, f.compared_loci, f.mismatches, f.stringency.value)
+            for k, f in best.items()}
+
+
+@pytest.mark.parametrize(("stringency", "mismatches"),
+                         [("moderate", 0), ("high", 1), ("moderate", 1), ("low", 2)])
+def test_entry_search_forward_and_reverse_find_the_same_pairs(
+        tmp_path: Path, stringency: str, mismatches: int) -> None:
+    """An offender batch against the forensic index, and a forensic batch (new mixtures,
+    duplicates within the batch) against forensic and offenders: both directions give the
+    same pairs, with the same compared loci, failing loci, stringency and orientation, and
+    the pairs a brute-force comparison of the allele sets finds."""
+    store = Store.init(tmp_path / "eq.db", admin="admin", lab="LAB-A")
+    try:
+        offenders = [(s, g) for s, g in random_profiles(240, seed=11, prefix="CO")]
+        genos: dict[str, Geno] = {s: g for s, g in offenders}
+        old_traces = _traces(offenders[:120], seed=3)
+        store.import_file(_write(tmp_path / "f1.xml", old_traces), actor="admin",
+                          purpose="IMPORT", skip_invalid=True)
+        indices = StoreIndices.open(store, actor="admin")
+        rep = store.import_file(
+            _write(tmp_path / "o.xml", [(s, "Convicted Offender", g) for s, g in offenders]),
+            actor="admin", purpose="IMPORT", legal_basis="conviction")
+        # a forensic batch: new traces of both old and new offenders, a duplicate of a new
+        # trace within the batch and of an old trace, and new mixtures
+        new_traces = _traces(offenders[100:], seed=5)
+        new_traces = [(f"N{sid}", cat, g) for sid, cat, g in new_traces]
+        new_traces.append(("NDUP-1", "Forensic, Unknown", dict(new_traces[0][2])))
+        new_traces.append(("NDUP-2", "Forensic, Unknown", dict(old_traces[0][2])))
+        new_traces.append(("NMIX-T", "Forensic Mixture",
+                           _mix(offenders[150][1], {k: v for k, v in new_traces[1][2].items()}
+                                | {k: offenders[9][1][k] for k in CODIS_CORE_13
+                                   if k not in new_traces[1][2]})))
+        rep2 = store.import_file(_write(tmp_path / "f2.xml", new_traces), actor="admin",
+                                 purpose="IMPORT", skip_invalid=True)
+        for sid, _, g in [*old_traces, *new_traces]:
+            genos[sid] = g
+        rows = specimen_rows(store, range(1, rep2.last_pk + 1))  # type: ignore[operator]
+        by_key = {k: genos[r.specimen_id] for k, r in rows.items()}
+        index_of = {k: r.index.value for k, r in rows.items()}
+        for first, last, targets in ((rep.first_pk, rep.last_pk, {"forensic"}),
+                                     (rep2.first_pk, rep2.last_pk,
+                                      {"forensic", "offender"})):
+            assert first is not None and last is not None
+            keys = list(range(first, last + 1))
+            found = {}
+            for strategy in ("forward", "reverse"):
+                hook = EntrySearch(store, indices, "admin", "EQ", Stringency(stringency),
+                                   8, mismatches, strategy)
+                found[strategy] = _canonical(hook.find(keys))
+                assert set(hook.strategies.values()) == {strategy}
+            assert found["forward"] == found["reverse"]
+            new = {k: by_key[k] for k in keys if k in by_key}
+            others = {k: g for k, g in by_key.items() if index_of[k] in targets}
+            ref = _reference(new, others, stringency=stringency, min_loci=8,
+                             mismatches=mismatches)
+            assert {k: v[1:3] for k, v in found["forward"].items()} == ref
+            # query = the new specimen (both new: the lower key)
+            assert all(v[0] == (k[0] if k[0] >= first else k[1])
+                       for k, v in found["forward"].items())
+            if (stringency, mismatches) == ("moderate", 0):
+                assert len(ref) >= 8  # planted: partial copies and the mixtures
+                assert any(len(v) > 2 for k in {k for p in ref for k in p}
+                           for v in by_key[k].values())
+    finally:
+        store.close()
+
+
+def test_entry_search_strategies_record_the_same_matches(tmp_path: Path) -> None:
+    """End to end through Store.import_file: forward and reverse (and auto) record the same
+    candidate matches (query = the new specimen, the same stringency, loci and rarity)."""
+    offenders = [(s, g) for s, g in random_profiles(150, seed=21, prefix="CO")]
+    traces = _traces(offenders, seed=8)
+    recorded = {}
+    for strategy in ("forward", "reverse", "auto"):
+        store = Store.init(tmp_path / f"{strategy}.db", admin="admin", lab="LAB-A")
+        try:
+            store.import_file(_write(tmp_path / "t.xml", traces), actor="admin",
+                              purpose="IMPORT", skip_invalid=True)
+            hook = enable_search_on_entry(store, actor="admin", purpose="ENTRY",
+                                          strategy=strategy)
+            assert hook is not None
+            store.import_file(_write(tmp_path / "o.xml", [(s, "Convicted Offender", g)
+                                                          for s, g in offenders]),
+                              actor="admin", purpose="IMPORT", legal_basis="conviction")
+            if strategy == "auto":  # 150 new offenders, fewer forensic traces
+                assert hook.strategies == {"offender->forensic": "reverse"}
+            recorded[strategy] = sorted(
+                (m.query_specimen, m.candidate_specimen, m.stringency, m.compared_loci,
+                 m.mismatches, m.match_rarity) for m in store.list_matches(actor="admin"))
+            [entry] = [e for e in _audit(store, "search") if e.purpose == "ENTRY"]
+            assert entry.details["hits"] == len(recorded[strategy])
+            assert store.verify_audit() > 0
+        finally:
+            store.close()
+    assert recorded["forward"] == recorded["reverse"] == recorded["auto"]
+    assert all(q.startswith("CO") and c.startswith("F") for q, c, *_ in recorded["forward"])
+    assert {"FM-1", "FM-2"} <= {c for _, c, *_ in recorded["forward"]}

@@ -379,6 +379,66 @@ class ProfileIndex:
             self._single.compact()
         return self._single.main.codes, self._single.main.keys
 
+    def keys(self, *, mixtures: bool | None = None) -> I64:
+        """Sorted keys of the live profiles: single-source only (``mixtures=False``), mixtures
+        only (``True``) or both (``None``)."""
+        stores = {None: (self._single, self._mixed), False: (self._single,),
+                  True: (self._mixed,)}[mixtures]
+        parts = [seg.keys[seg.alive.astype(bool)] for store in stores
+                 for seg in store.segments() if seg.size]
+        if not parts:
+            return np.zeros(0, np.int64)
+        out = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
+        if self.expunged:
+            gone = np.fromiter(self.expunged, np.int64, len(self.expunged))
+            out = out[~np.isin(out, gone)]
+        return out
+
+    def subset(self, keys: Iterable[int] | I64) -> ProfileIndex:
+        """A new index holding only the live profiles whose key is in ``keys`` (e.g. the
+        contiguous key range of one import), sharing this index's encoder (do not add to it):
+        searching it searches those profiles only. The codes are copied, so the subset stays
+        valid when this index changes."""
+        want = np.unique(np.asarray(keys if isinstance(keys, np.ndarray) else list(keys),
+                                    dtype=np.int64))
+        sub = ProfileIndex(self.name, encoder=self.encoder, table=self.table)
+        gone = (np.fromiter(self.expunged, np.int64, len(self.expunged)) if self.expunged
+                else None)
+        for src, dst in ((self._single, sub._single), (self._mixed, sub._mixed)):
+            codes: list[U8] = []
+            found: list[I64] = []
+            labels: list[npt.NDArray[Any]] = []
+            for seg in src.segments():
+                if seg.size == 0 or want.size == 0:
+                    continue
+                lo, hi = 0, seg.size
+                if seg.sorted_keys:
+                    lo = int(np.searchsorted(seg.keys, want[0], side="left"))
+                    hi = int(np.searchsorted(seg.keys, want[-1], side="right"))
+                part = np.asarray(seg.keys[lo:hi])
+                keep = np.isin(part, want) & seg.alive[lo:hi].astype(bool)
+                if gone is not None:
+                    keep &= ~np.isin(part, gone)
+                rows = lo + np.flatnonzero(keep)
+                if rows.size == 0:
+                    continue
+                codes.append(np.asarray(seg.codes[:, rows, :]))
+                found.append(np.asarray(seg.keys[rows], dtype=np.int64))
+                labels.append(seg.labels[rows].astype(object) if seg.labels is not None
+                              else np.full(rows.size, "", dtype=object))
+            if not found:
+                continue
+            all_keys = np.concatenate(found)
+            order = np.argsort(all_keys, kind="stable")
+            all_labels = np.concatenate(labels)[order]
+            dst.main = _Segment(
+                np.ascontiguousarray(np.concatenate(codes, axis=1)[:, order, :]),
+                all_keys[order], np.ones(order.size, np.uint8),
+                np.array([x.decode() if isinstance(x, bytes) else str(x)
+                          for x in all_labels.tolist()], dtype=object),
+                sorted_keys=True)
+        return sub
+
     def get(self, key: int) -> Profile | None:
         """The indexed profile of ``key`` (decoded), None if absent or removed."""
         for store in (self._single, self._mixed):
@@ -410,16 +470,20 @@ class ProfileIndex:
         return loci[np.argsort(np.array(scores), kind="stable")]
 
     def _scan(self, q: QueryTable, *, mode: int, max_fail: int, min_loci: int,
-              include_mixtures: bool) -> list[tuple[_Segment, int, int, int]]:
+              include_mixtures: bool, mixture_mode: int | None = None
+              ) -> list[tuple[_Segment, int, int, int]]:
         order = self._order(q)
         hits: list[tuple[_Segment, int, int, int]] = []
         stores = [self._single, self._mixed] if include_mixtures else [self._single]
         for store in stores:
+            store_mode = (mixture_mode if store is self._mixed and mixture_mode is not None
+                          else mode)
             for seg in store.segments():
                 if seg.size == 0:
                     continue
-                rows, fails, cmp = kernels.scan(seg.codes, q.table, q.full, order, mode=mode,
-                                                max_fail=max_fail, min_loci=min_loci)
+                rows, fails, cmp = kernels.scan(seg.codes, q.table, q.full, order,
+                                                mode=store_mode, max_fail=max_fail,
+                                                min_loci=min_loci)
                 if rows.size:
                     alive = seg.alive[rows].astype(bool)
                     rows, fails, cmp = rows[alive], fails[alive], cmp[alive]
@@ -464,7 +528,8 @@ class ProfileIndex:
     def search(self, query: Profile, *, stringency: str | Stringency = Stringency.MODERATE,
                min_loci: int = 8, mismatches: int = 0, limit: int | None = 100,
                include_mixtures: bool = True, table: FrequencyTable | None = None,
-               theta: float = DEFAULT_THETA) -> list[Candidate]:
+               theta: float = DEFAULT_THETA, mixture_inclusion: bool = False
+               ) -> list[Candidate]:
         """Profiles that agree with ``query`` at ``stringency`` on every compared locus but at
         most ``mismatches`` loci, with at least ``min_loci`` loci compared (typed in both).
 
@@ -472,14 +537,33 @@ class ProfileIndex:
         loci, then stringency reached, compared loci (more first) and rarity (rarest first);
         each with its per-locus comparison and match rarity (computed for the returned
         candidates only).
+
+        ``mixture_inclusion`` (a single-source query): a mixture candidate is judged as
+        :meth:`search_mixture` judges the pair with the mixture as the query, i.e. the query's
+        alleles all contained in the mixture at every compared locus but at most
+        ``mismatches`` (drop-out loci), whatever ``stringency``; such a candidate is reported
+        at moderate stringency. Without it a mixture candidate passes a locus at
+        ``stringency`` like any other.
         """
         s = self._check(stringency, min_loci, mismatches, limit)
         q = self.encoder.query_table(query)
         if q.loci.size < min_loci:
             raise SearchError(f"the query types {q.loci.size} of the index's loci, fewer than "
                               f"min_loci = {min_loci}")
+        # inclusion passes a locus only where moderate does (the query's alleles all found),
+        # so a moderate scan of the mixtures finds a superset, filtered exactly below
         hits = self._scan(q, mode=s.mode, max_fail=mismatches, min_loci=min_loci,
-                          include_mixtures=include_mixtures)
+                          include_mixtures=include_mixtures,
+                          mixture_mode=kernels.MODERATE if mixture_inclusion else None)
+        if mixture_inclusion:
+            kept: list[tuple[_Segment, int, int, int]] = []
+            for seg, row, fails, cmp in hits:
+                if seg.codes.shape[2] > 2:
+                    fails = _query_not_included(q, seg.codes[:, row, :])
+                    if fails > mismatches:
+                        continue
+                kept.append((seg, row, fails, cmp))
+            hits = kept
         hits.sort(key=lambda h: (h[2], -h[3]))
         cap = len(hits) if limit is None else min(len(hits), max(4 * limit, 200))
         freq = table if table is not None else self.table
@@ -498,6 +582,8 @@ class ProfileIndex:
                     break
             included = sum(1 for li in q.loci.tolist()
                            if _included(q, li, codes[li].tolist()))
+            if mixture_inclusion and is_mix:
+                reached, included = Stringency.MODERATE, int(cmp) - int(fails)
             out.append(Candidate(int(seg.keys[row]), seg.label(row), self.name, reached,
                                  int(cmp), int(fails), per,
                                  self._rarity(profile, is_mix, freq, theta), profile, is_mix,
@@ -602,6 +688,26 @@ class ProfileIndex:
         for key in [*stored, *expunged]:
             index.remove(int(key))
         return index
+
+
+def _query_not_included(q: QueryTable, codes: U8) -> int:
+    """Compared loci where the query's alleles are not all found among ``codes`` (a mixture
+    row ``[n_loci, slots]``): the loci :meth:`ProfileIndex.search_mixture` of that mixture
+    would count as drop-out for the query."""
+    bad = 0
+    rows = codes.tolist()
+    for li in q.loci.tolist():
+        row = rows[li]
+        if not row or row[0] == 0:
+            continue
+        u = 0
+        for c in row:
+            if c == 0:
+                break
+            u |= int(q.table[li, c])
+        if u != int(q.full[li]):
+            bad += 1
+    return bad
 
 
 def _included(q: QueryTable, li: int, codes: list[int]) -> bool:

@@ -1,10 +1,12 @@
 """Searching the store: policy-scoped, audited, lab-scoped searches over the store's indices.
 
 :func:`search_store` compares one query (a stored specimen, or a profile from a file) with the
-indices the search policy matrix allows for the query's index. Every target index goes through
-:meth:`Store.authorize_search` (role, stated purpose, matrix; the search or its refusal is
-audited); a request naming an index outside the matrix is refused as a whole with
-:class:`PolicyViolation` before anything is searched.
+indices the search policy matrix allows for the query's index. All target indices go through
+one :meth:`Store.authorize_search` (role, stated purpose, matrix); a request naming an index
+outside the matrix is refused as a whole with :class:`PolicyViolation` before anything is
+searched (one ``search_refused`` entry). An allowed request is one ``search`` audit entry
+(every target, the salted query reference, the number of hits), written after the search and
+before the report is returned.
 
 What a candidate shows follows the lab: for the user's own lab's specimen the index, the
 stringency reached, compared loci, failing loci, the match rarity (RMP; CPI for a mixture
@@ -16,7 +18,9 @@ the database (expunged) is never returned, whatever the snapshot holds.
 Search on entry (:func:`enable_search_on_entry`): newly imported forensic, missing-person and
 unidentified-remains profiles are searched against the indices the matrix allows; offender and
 arrestee profiles against the forensic index; each hit becomes a pending candidate match
-(:meth:`Store.record_candidate_match`) for a reviewer.
+(:meth:`Store.record_candidate_match`) for a reviewer. A bulk import is searched in reverse
+(each target profile against the batch) when that runs fewer searches; see
+:class:`EntrySearch`.
 
 :func:`self_check` finds duplicates and near matches within each index the matrix allows to be
 compared with itself (``locard db check``).
@@ -31,10 +35,17 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from locard.errors import InputError, LocardError, PermissionDenied, PolicyViolation, SearchError
+from locard.errors import (
+    InputError,
+    LocardError,
+    NotFound,
+    PermissionDenied,
+    PolicyViolation,
+    SearchError,
+)
 from locard.genetics.profiles import Profile
 from locard.search.encoding import Comparison
-from locard.search.index import Candidate, Stringency
+from locard.search.index import Candidate, ProfileIndex, Stringency
 from locard.search.selfcheck import find_near_matches, pair_count_matrix
 from locard.stats.match import combined_probability_of_inclusion, random_match_probability
 from locard.store import schema as S
@@ -44,8 +55,10 @@ from locard.store.policy import Policy
 from locard.store.store import Store, User
 
 __all__ = [
+    "ENTRY_STRATEGIES",
     "ON_ENTRY_PURPOSE",
     "CheckPair",
+    "EntryPair",
     "EntrySearch",
     "SearchHit",
     "SearchReport",
@@ -129,30 +142,43 @@ class SearchReport:
 
 def _query_profile(store: Store, query: str | Profile, *, lab: str | None,
                    query_index: Index | str | None, user: User, purpose: str
-                   ) -> tuple[Profile, Index, str | None, str | None, int | None]:
-    """(profile, index, lab, specimen ID, key) of the query."""
+                   ) -> tuple[Profile, Index, str | None, str | None, int | None, str | None]:
+    """(profile, index, lab, specimen ID, key, salted reference) of the query. Reading a
+    stored query is part of the search and audited in its one entry (no separate view);
+    a query that cannot be used is audited here (one entry) before the error is raised."""
     if isinstance(query, Profile):
         idx = parse_index(query_index) if query_index is not None else Index.FORENSIC
-        return query, idx, None, query.specimen_id, None
+        return query, idx, None, query.specimen_id, None, None
     lab_code = lab or user.lab
+    ref = store.specimen_ref(lab_code, query)
     if lab_code != user.lab:
         store._refuse(user, "search_refused", PermissionDenied(
             f"a search may start only from the user's own lab's specimens (lab {user.lab!r})",
             remedy="ask the other lab to search, or search with a profile file"),
-            {"query_lab": lab_code}, purpose=purpose)
-    view = store.get_specimen(query, lab=lab_code, actor=user.name, purpose=purpose)
-    if view.profile is None:  # pragma: no cover - own lab's views carry the profile
-        raise SearchError(f"specimen {query!r} has no profile")
-    idx = parse_index(view.index)
-    if query_index is not None and parse_index(query_index) is not idx:
-        raise InputError(f"specimen {query!r} is in the {idx.value} index, not "
-                         f"{parse_index(query_index).value}")
+            {"query_lab": lab_code, "query_ref": ref}, purpose=purpose)
     with store.db.read() as conn:
-        key = conn.execute(sa.select(S.specimens.c.id)
-                           .join(S.labs, S.labs.c.id == S.specimens.c.lab_id)
-                           .where(S.labs.c.code == lab_code,
-                                  S.specimens.c.specimen_id == query)).scalar_one()
-    return view.profile, idx, lab_code, query, int(key)
+        row = conn.execute(
+            sa.select(S.specimens.c.id, S.specimens.c.idx, S.genotypes.c.profile_json)
+            .join(S.labs, S.labs.c.id == S.specimens.c.lab_id)
+            .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
+            .where(S.labs.c.code == lab_code, S.specimens.c.specimen_id == query)).first()
+    failure: LocardError | None = None
+    if row is None:
+        failure = NotFound(f"no specimen {query!r} of lab {lab_code!r}")
+    elif query_index is not None and parse_index(query_index) is not parse_index(row.idx):
+        failure = InputError(f"specimen {query!r} is in the {parse_index(row.idx).value} "
+                             f"index, not {parse_index(query_index).value}")
+    if failure is not None or row is None:
+        with store.db.write() as conn:
+            store._audit(conn, user, "search", {
+                "query_index": None if row is None else parse_index(row.idx).value,
+                "targets": [], "mode": "direct", "query_ref": ref, "hits": 0,
+                "found": row is not None, "failed": type(failure).__name__},
+                purpose=purpose)
+        assert failure is not None
+        raise failure
+    profile = Profile.from_canonical_json(row.profile_json).with_specimen_id(query)
+    return profile, parse_index(row.idx), lab_code, query, int(row.id), ref
 
 
 def _targets(policy: Policy, query_index: Index, indices: Iterable[Index | str] | None,
@@ -278,10 +304,14 @@ def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str
         store.authorize_search(query_index or Index.FORENSIC, Index.FORENSIC, actor=actor,
                                purpose=purpose)
     assert purpose is not None
-    profile, q_idx, q_lab, q_sid, q_key = _query_profile(
+    profile, q_idx, q_lab, q_sid, q_key, q_ref = _query_profile(
         store, query, lab=lab, query_index=query_index, user=user, purpose=purpose)
-    user, targets = authorize_targets(store, q_idx, indices, mode="direct", actor=actor,
-                                      purpose=purpose)
+    targets, _ = _targets(store.policy, q_idx, indices, "direct")
+    # every target checked at once: a forbidden one refuses the request (one entry; with
+    # nothing allowed at all the refusal names the query's own index); an allowed request
+    # is audited once, below, with its number of hits
+    user = store.authorize_search(q_idx, targets or [q_idx], "direct", actor=actor,
+                                  purpose=purpose, query_ref=q_ref, defer_audit=True)
     own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
     mode, found = _run(own, profile, targets, stringency=s, min_loci=min_loci,
                        mismatches=mismatches, limit=limit)
@@ -304,6 +334,11 @@ def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str
         shown = shown[:limit]
     params = {"stringency": s.value, "min_loci": min_loci, "mismatches": mismatches,
               "limit": limit, "mixture": mode == "mixture"}
+    store.audit_search(user, q_idx, targets, "direct", purpose=purpose, hits=len(shown),
+                       query_ref=q_ref, details={
+                           "query_source": "file" if q_ref is None else "store",
+                           "stringency": s.value, "min_loci": min_loci,
+                           "mismatches": mismatches, "limit": limit})
     return SearchReport(q_lab, q_sid, q_idx.value, mode, tuple(t.value for t in targets),
                         params, purpose, user.name, tuple(shown))
 
@@ -341,9 +376,77 @@ def _pair_recorded(store: Store, a: int, b: int) -> bool:
             | ((m.c.query_pk == b) & (m.c.candidate_pk == a))).limit(1)).first() is not None
 
 
+#: how search on entry compares a batch with a target index: ``forward`` searches each new
+#: profile against the target; ``reverse`` each target profile against the batch only;
+#: ``auto`` picks whichever runs fewer searches (reverse when the batch holds more
+#: single-source profiles than the target holds profiles)
+ENTRY_STRATEGIES = ("auto", "forward", "reverse")
+_SQL_CHUNK = 500
+
+
+def _contiguous(keys: Sequence[int]) -> bool:
+    return bool(keys) and max(keys) - min(keys) + 1 == len(set(keys))
+
+
+def _local_only_keys(store: Store, keys: Sequence[int]) -> set[int]:
+    """The local-only specimens among ``keys``: one range query for an import's contiguous
+    keys, else ``IN`` lists of at most 500."""
+    sp = S.specimens
+    out: set[int] = set()
+    if not keys:
+        return out
+    with store.db.read() as conn:
+        if _contiguous(keys):
+            out.update(int(k) for k in conn.execute(
+                sa.select(sp.c.id).where(sp.c.id >= min(keys), sp.c.id <= max(keys),
+                                         sp.c.local_only.is_(True))).scalars())
+            return out
+        wanted = sorted({int(k) for k in keys})
+        for start in range(0, len(wanted), _SQL_CHUNK):
+            out.update(int(k) for k in conn.execute(
+                sa.select(sp.c.id).where(sp.c.id.in_(wanted[start:start + _SQL_CHUNK]),
+                                         sp.c.local_only.is_(True))).scalars())
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPair:
+    """One comparison found on entry, oriented as it is recorded: ``query`` the new
+    specimen's key, ``candidate`` the other's (both new: the search from the lower key)."""
+
+    query: int
+    candidate: int
+    stringency: Stringency
+    compared_loci: int
+    mismatches: int
+    loci: tuple[str, ...] = field(compare=False)  # compared loci (for the rarity)
+    profile: Profile = field(compare=False, repr=False)  # the candidate's
+    candidate_is_mixture: bool = False
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return (min(self.query, self.candidate), max(self.query, self.candidate))
+
+
+def _compared(cand: Candidate) -> tuple[str, ...]:
+    return tuple(k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED)
+
+
 @dataclass
 class EntrySearch:
-    """The installed search-on-entry hook; ``recorded`` lists the candidate match IDs made."""
+    """The installed search-on-entry hook; ``recorded`` lists the candidate match IDs made,
+    ``strategies`` the direction each (query index, target) of the last import ran in.
+
+    What a pair must satisfy does not depend on the direction: two single-source profiles
+    agree at ``stringency`` on all compared loci but ``mismatches``, with at least
+    ``min_loci`` compared (the locus tests are symmetric, so searching either one with the
+    other gives the same loci compared, failing and stringency reached); a single-source
+    profile and a mixture pair up when the single-source profile is included in the mixture
+    on all compared loci but ``mismatches`` (drop-out), the test of a mixture search
+    (:meth:`ProfileIndex.search_mixture` of the mixture; ``search(mixture_inclusion=True)``
+    from the other side); two mixtures are not compared. A new mixture is always searched
+    forward (the batch's mixtures are few); the new single-source profiles forward or in
+    reverse (:data:`ENTRY_STRATEGIES`)."""
 
     store: Store
     indices: StoreIndices
@@ -352,49 +455,145 @@ class EntrySearch:
     stringency: Stringency = Stringency.MODERATE
     min_loci: int = 8
     mismatches: int = 0
+    strategy: str = "auto"
     recorded: list[int] = field(default_factory=list)
+    strategies: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, lab: str, keys: list[int]) -> None:
+        self.strategies = {}
+        pairs = self.find(keys, audit=True)
+        self._record(pairs)
+
+    # --- finding -----------------------------------------------------------------------------
+
+    def find(self, keys: Sequence[int], *, audit: bool = False) -> list[EntryPair]:
+        """Every comparison between the new specimens ``keys`` and what each may be searched
+        against on entry (authorized; with ``audit`` one audit entry per query index, with its
+        number of hits). Unfiltered: the recording drops expunged and local-only specimens
+        and pairs recorded before."""
         store = self.store
-        rows = specimen_rows(store, keys)
-        by_index: dict[Index, list[SpecimenRow]] = {}
-        for row in rows.values():
-            if not row.local_only:
-                by_index.setdefault(row.index, []).append(row)
-        for q_idx, members in by_index.items():
+        local = _local_only_keys(store, keys)
+        new = np.array(sorted({int(k) for k in keys} - local), dtype=np.int64)
+        out: list[EntryPair] = []
+        if new.size == 0:
+            return out
+        for q_idx in ON_ENTRY_TARGETS:
             targets = _on_entry_targets(store.policy, q_idx)
             if not targets:
                 continue
-            for t in targets:  # once per (query index, target) of this import: audited
-                store.authorize_search(q_idx, t, "direct", actor=self.actor,
-                                       purpose=self.purpose)
-            for row in members:
-                self._search_one(row, targets)
+            batch = self.indices[q_idx].subset(new)
+            if len(batch) == 0:
+                continue
+            user = store.authorize_search(q_idx, targets, "direct", actor=self.actor,
+                                          purpose=self.purpose, defer_audit=True)
+            found: list[EntryPair] = []
+            for t in targets:
+                found.extend(self._against(batch, q_idx, t))
+            out.extend(found)
+            if audit:
+                store.audit_search(user, q_idx, targets, "direct", purpose=self.purpose,
+                                   hits=len({f.pair for f in found}), details={
+                                       "on_entry": True, "profiles": len(batch),
+                                       "first_key": int(new[0]), "last_key": int(new[-1]),
+                                       "strategies": {t.value: self.strategies.get(
+                                           f"{q_idx.value}->{t.value}") for t in targets}})
+        return out
 
-    def _search_one(self, row: SpecimenRow, targets: list[Index]) -> None:
+    def _direction(self, batch: ProfileIndex, target: ProfileIndex) -> str:
+        if self.strategy != "auto":
+            if self.strategy not in ENTRY_STRATEGIES:
+                raise InputError(f"search on entry strategy {self.strategy!r} is not one of "
+                                 + ", ".join(ENTRY_STRATEGIES))
+            return self.strategy
+        return "reverse" if batch.n_single > len(target) else "forward"
+
+    def _against(self, batch: ProfileIndex, q_idx: Index, t: Index) -> list[EntryPair]:
+        target = self.indices[t]
+        out: list[EntryPair] = []
+        if len(target) == 0:
+            return out
+        direction = self._direction(batch, target)
+        self.strategies[f"{q_idx.value}->{t.value}"] = direction
+        s, m, n = self.stringency, self.mismatches, self.min_loci
+        # the batch's mixtures: forward, each included single-source target profile
+        for key in batch.keys(mixtures=True).tolist():
+            mixture = batch.get(key)
+            if mixture is None:  # pragma: no cover - listed alive just now
+                continue
+            try:
+                found = target.search_mixture(mixture, max_dropout_loci=m, min_loci=n,
+                                              limit=None)
+            except SearchError:  # typed at fewer than min_loci of the index's loci
+                continue
+            out.extend(EntryPair(key, c.key, Stringency.MODERATE, c.compared_loci,
+                                 c.mismatches, _compared(c), c.profile, False)
+                       for c in found if c.key != key)
+        if direction == "forward":
+            for key in batch.keys(mixtures=False).tolist():
+                profile = batch.get(key)
+                if profile is None:  # pragma: no cover - listed alive just now
+                    continue
+                try:
+                    found = target.search(profile, stringency=s, min_loci=n, mismatches=m,
+                                          limit=None, mixture_inclusion=True)
+                except SearchError:
+                    continue
+                out.extend(EntryPair(key, c.key, c.stringency or s, c.compared_loci,
+                                     c.mismatches, _compared(c), c.profile, c.is_mixture)
+                           for c in found if c.key != key)
+            return out
+        # reverse: each target profile against the batch's single-source profiles only
+        if batch.n_single == 0:
+            return out
+        for mixtures in (False, True):
+            for key in target.keys(mixtures=mixtures).tolist():
+                profile = target.get(key)
+                if profile is None:  # pragma: no cover - listed alive just now
+                    continue
+                try:
+                    found = (batch.search_mixture(profile, max_dropout_loci=m, min_loci=n,
+                                                  limit=None) if mixtures
+                             else batch.search(profile, stringency=s, min_loci=n,
+                                               mismatches=m, limit=None,
+                                               include_mixtures=False))
+                except SearchError:
+                    continue
+                for c in found:
+                    if c.key == key:
+                        continue
+                    out.append(EntryPair(
+                        c.key, key, Stringency.MODERATE if mixtures else (c.stringency or s),
+                        c.compared_loci, c.mismatches, _compared(c), profile, mixtures))
+        return out
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def _record(self, found: Iterable[EntryPair]) -> None:
+        """One pending candidate match per pair (the orientation with the lower query key
+        where both were searched), unless either specimen is gone or local-only or the pair
+        was recorded before (either way round)."""
+        best: dict[tuple[int, int], EntryPair] = {}
+        for f in found:
+            have = best.get(f.pair)
+            if have is None or f.query < have.query:
+                best[f.pair] = f
+        if not best:
+            return
         store = self.store
-        profile = self.indices[row.index].get(row.key)
-        if profile is None:
-            return
-        try:
-            mode, found = _run(self.indices, profile, targets, stringency=self.stringency,
-                               min_loci=self.min_loci, mismatches=self.mismatches, limit=None)
-        except SearchError:  # e.g. a profile typed at fewer than min_loci of the index
-            return
-        others = specimen_rows(store, [c.key for c in found])
-        for cand in found:
-            other = others.get(cand.key)
-            if cand.key == row.key or other is None or other.local_only:
+        rows = specimen_rows(store, [k for pair in best for k in pair])
+        for pair in sorted(best):
+            f = best[pair]
+            q_row, c_row = rows.get(f.query), rows.get(f.candidate)
+            if q_row is None or c_row is None or q_row.local_only or c_row.local_only:
                 continue
-            if _pair_recorded(store, row.key, cand.key):
+            if _pair_recorded(store, f.query, f.candidate):
                 continue
-            compared = [k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED]
-            reached = (Stringency.MODERATE if mode == "mixture" else cand.stringency)
             mid = store.record_candidate_match(
-                query=(row.lab, row.specimen_id), candidate=(other.lab, other.specimen_id),
-                mode="direct", stringency=(reached or self.stringency).value,
-                compared_loci=cand.compared_loci, mismatches=cand.mismatches,
-                match_rarity=_rarity(store, cand.profile, compared, cand.is_mixture),
+                query=(q_row.lab, q_row.specimen_id),
+                candidate=(c_row.lab, c_row.specimen_id), mode="direct",
+                stringency=f.stringency.value, compared_loci=f.compared_loci,
+                mismatches=f.mismatches,
+                match_rarity=_rarity(store, f.profile, f.loci, f.candidate_is_mixture),
                 actor=self.actor, purpose=self.purpose)
             self.recorded.append(mid)
 
@@ -402,18 +601,23 @@ class EntrySearch:
 def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = None,
                            enabled: bool | None = None, store_indices: StoreIndices | None = None,
                            stringency: str | Stringency = Stringency.MODERATE,
-                           min_loci: int = 8, mismatches: int = 0) -> EntrySearch | None:
+                           min_loci: int = 8, mismatches: int = 0,
+                           strategy: str = "auto") -> EntrySearch | None:
     """Search every newly imported profile on entry (see the module docstring), as ``actor``
     (the importing user) for ``purpose`` (default ``'search on entry'``). ``enabled`` overrides
     the policy's ``search_on_entry`` (default on). Returns the hook, or None when disabled.
-    The indices are opened (and attached, so they see the import first) when not given."""
+    The indices are opened (and attached, so they see the import first) when not given.
+    ``strategy`` (:data:`ENTRY_STRATEGIES`) only changes the speed, never the matches."""
+    if strategy not in ENTRY_STRATEGIES:
+        raise InputError(f"search on entry strategy {strategy!r} is not one of "
+                         + ", ".join(ENTRY_STRATEGIES))
     if not search_on_entry_enabled(store.policy, enabled):
         return None
     own = store_indices or StoreIndices.open(store, actor=actor)
     own.attach()
     s = Stringency(stringency.lower()) if isinstance(stringency, str) else stringency
     hook = EntrySearch(store, own, actor, (purpose or "").strip() or ON_ENTRY_PURPOSE, s,
-                       min_loci, mismatches)
+                       min_loci, mismatches, strategy)
     store.on_import.append(hook)
     return hook
 
