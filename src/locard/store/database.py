@@ -53,7 +53,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> sa.Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")  # audit entries must survive power loss
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 

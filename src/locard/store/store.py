@@ -908,7 +908,7 @@ class Store:
             raise NotFound(f"no specimen {specimen_id!r} of lab {lab_code!r}")
         if lab_code != user.lab:
             return SpecimenView(lab_code, specimen_id, row.idx, True)
-        profile = Profile.from_json(row.profile_json).with_specimen_id(specimen_id)
+        profile = Profile.from_canonical_json(row.profile_json).with_specimen_id(specimen_id)
         return SpecimenView(lab_code, specimen_id, row.idx, False, row.category,
                             row.legal_basis, row.consent_ref, bool(row.local_only), row.kit,
                             row.retention_until, row.created_at, row.match_rarity, profile)
@@ -953,26 +953,67 @@ class Store:
 
     # --- search authorization and candidate matches -------------------------------------------
 
-    def authorize_search(self, query_index: Index | str, target_index: Index | str,
-                         mode: str = "direct", *, actor: str, purpose: str | None) -> User:
+    def authorize_search(self, query_index: Index | str,
+                         target_index: Index | str | Sequence[Index | str],
+                         mode: str = "direct", *, actor: str, purpose: str | None,
+                         query_ref: str | None = None, defer_audit: bool = False) -> User:
         """Check role, stated purpose and the search policy matrix; audit the search or its
-        refusal. Returns the user (the search engine then scopes results to the policy)."""
+        refusal. Returns the user (the search engine then scopes results to the policy).
+
+        ``target_index`` may list every target of one request: one forbidden target refuses
+        the request as a whole, and the request is audited as one entry (``targets``; a
+        single target is audited as ``target_index``). ``query_ref`` (a salted reference,
+        :meth:`specimen_ref`) names the query in the entry. A refusal is written at once;
+        with ``defer_audit`` an allowed search is not: the caller writes its one entry, with
+        the number of hits, through :meth:`audit_search` once the search has run (before it
+        shows any result)."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "search")
-        q, t = parse_index(query_index), parse_index(target_index)
-        details = {"query_index": q.value, "target_index": t.value, "mode": mode}
+        q = parse_index(query_index)
+        many = not isinstance(target_index, str)
+        targets = ([parse_index(target_index)] if isinstance(target_index, str)
+                   else [parse_index(t) for t in target_index])
+        details: dict[str, Any] = {"query_index": q.value}
+        if many:
+            details["targets"] = [t.value for t in targets]
+        else:
+            details["target_index"] = targets[0].value
+        details["mode"] = mode
+        if query_ref is not None:
+            details["query_ref"] = query_ref
         if not purpose or not purpose.strip():
             self._refuse(user, "search_refused", PolicyViolation(
                 "a search requires a stated purpose (a case number)", remedy="give --purpose"),
                 details)
-        try:
-            self.policy.check_search_allowed(q, t, mode)
-        except PolicyViolation as exc:
-            self._refuse(user, "search_refused", exc, details, purpose=purpose)
-        with self.db.write() as conn:
-            self._audit(conn, user, "search", details, purpose=purpose)
+        if not targets:
+            self._refuse(user, "search_refused", PolicyViolation(
+                f"policy allows no {mode} search of the {q.value} index"), details,
+                purpose=purpose)
+        for t in targets:
+            try:
+                self.policy.check_search_allowed(q, t, mode)
+            except PolicyViolation as exc:
+                self._refuse(user, "search_refused", exc, {**details, "target_index": t.value},
+                             purpose=purpose)
+        if not defer_audit:
+            with self.db.write() as conn:
+                self._audit(conn, user, "search", details, purpose=purpose)
         return user
+
+    def audit_search(self, user: User, query_index: Index | str,
+                     targets: Sequence[Index | str], mode: str = "direct", *, purpose: str,
+                     hits: int, query_ref: str | None = None,
+                     details: Mapping[str, Any] | None = None) -> int:
+        """The one audit entry of a search authorized with ``defer_audit``: the query index
+        and reference, every target, the mode and the number of hits (plus ``details``);
+        returns its sequence number."""
+        entry: dict[str, Any] = {"query_index": parse_index(query_index).value,
+                                 "targets": [parse_index(t).value for t in targets],
+                                 "mode": mode, "query_ref": query_ref, "hits": int(hits),
+                                 **dict(details or {})}
+        with self.db.write() as conn:
+            return self._audit(conn, user, "search", entry, purpose=purpose)
 
     def _key_of(self, conn: sa.Connection, lab: str, specimen_id: str) -> tuple[int, str]:
         row = conn.execute(sa.select(S.specimens.c.id, S.specimens.c.idx)
@@ -1081,7 +1122,7 @@ class Store:
         with self.db.read() as conn:
             rows = conn.execute(q).all()
         records = [ProfileRecord(
-            profile=Profile.from_json(r.profile_json).with_specimen_id(r.specimen_id),
+            profile=Profile.from_canonical_json(r.profile_json).with_specimen_id(r.specimen_id),
             specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
             kit=r.kit) for r in rows]
         options: dict[str, Any] = {}
