@@ -25,7 +25,8 @@ def test_synth_search_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert _run(capsys, "synth", "300", "--seed", "4", "--families", "2", "--traces", "2",
                 "--out", str(profiles))[0] == 0
     assert _run(capsys, "synth", "10", "--seed", "4", "--out", str(tmp_path / "x.csv"))[0] == 0
-    assert (tmp_path / "x.csv").read_text().startswith("specimenId,CSF1PO_1,CSF1PO_2")
+    assert (tmp_path / "x.csv").read_text().startswith(
+        "specimenId,specimenCategory,sourceLab,CSF1PO_1,CSF1PO_2")
     items = json.loads(profiles.read_text())
     assert len(items) == 300 + 8 + 2
     code, out, err = _run(capsys, "search", str(profiles), "--specimen", "SYN00000007",
@@ -47,3 +48,27 @@ def test_synth_search_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, _, err = _run(capsys, "search", str(profiles), "--specimen", "SYN00000007",
                         "--index-file", str(tmp_path / "missing"), "--purpose", "X")
     assert code != 0 and "locard: error:" in err
+
+
+def test_synth_writes_cmf_and_imports_into_a_store(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from locard.formats import read_profiles
+    from locard.store import Store
+
+    cmf = tmp_path / "synthetic.xml"
+    code, _, err = _run(capsys, "synth", "40", "--seed", "9", "--traces", "2", "--out", str(cmf))
+    assert code == 0, err
+    result = read_profiles(cmf)  # CMF through the real reader: every record valid
+    assert result.problems == [] and len(result.records) == 42
+    assert {r.specimen_category for r in result.records} == {"Convicted Offender",
+                                                             "Forensic Partial"}
+    db = tmp_path / "s.db"
+    assert _run(capsys, "init", "--db", str(db), "--user", "admin", "--lab", "SYNTH")[0] == 0
+    code, out, err = _run(capsys, "synth", "200", "--seed", "9", "--db", str(db),
+                          "--user", "admin", "--json")
+    assert code == 0, err
+    assert json.loads(out)["imported"] == {"Convicted Offender": 200}
+    with Store.open(db) as store:
+        assert store.counts() == {"offender": 200}
+    # one of --out and --db, never both
+    assert _run(capsys, "synth", "5", "--out", str(cmf), "--db", str(db))[0] == 1

@@ -65,32 +65,81 @@ def _read_query(path: str, specimen: str | None) -> Profile:
     return read_single_profile(path, specimen=specimen)
 
 
-def _write_profiles(profiles: list[Profile], out: Path, loci: tuple[str, ...]) -> None:
+def _records(profiles: list[Profile], categories: list[str], lab: str) -> list[Any]:
+    from locard.formats import ProfileRecord
+
+    return [ProfileRecord(profile=p, specimen_id=p.specimen_id, specimen_category=c,
+                          source_lab=lab) for p, c in zip(profiles, categories, strict=True)]
+
+
+def _write_synthetic(profiles: list[Profile], categories: list[str], out: Path, *,
+                     lab: str, loci: tuple[str, ...]) -> None:
+    """CMF (.xml), CSV or JSON through locard.formats."""
+    from locard.formats import write_profiles
+
     suffix = out.suffix.lower()
-    if suffix == ".json":
-        out.write_text(json.dumps([p.to_dict() for p in profiles], indent=1))
+    records = _records(profiles, categories, lab)
+    if suffix in (".xml", ".cmf"):
+        write_profiles(records, out, format="cmf", source_lab=lab, submit_by_user="locard-synth")
     elif suffix == ".csv":
-        width = max((len(c.alleles) for p in profiles for c in p.loci.values()), default=2)
-        width = max(width, 2)
-        header = ["specimenId"] + [f"{loc}_{k + 1}" for loc in loci for k in range(width)]
-        lines = [",".join(header)]
-        for p in profiles:
-            row = [p.specimen_id or ""]
-            for loc in loci:
-                alleles = [str(a) for a in p.loci[loc].alleles] if loc in p.loci else []
-                row += alleles + [""] * (width - len(alleles))
-            lines.append(",".join(row))
-        out.write_text("\n".join(lines) + "\n")
+        write_profiles(records, out, format="csv", loci=list(loci))
+    elif suffix in (".json", ".jsonl"):
+        write_profiles(records, out, format=suffix[1:])
     else:
         raise InputError(f"{out}: cannot write {suffix or 'this'} files",
-                         remedy=f"use .csv, .json or {INDEX_SUFFIX}")
+                         remedy=f"use .xml (CMF), .csv, .json or {INDEX_SUFFIX}")
+
+
+def _import_synthetic(profiles: list[Profile], categories: list[str], *, db: str | None,
+                      user: str | None, lab: str, legal_basis: str) -> dict[str, Any]:
+    """Import through the store's real path (one CMF file per category and legal basis)."""
+    import tempfile
+
+    from locard.formats import write_profiles
+    from locard.store import Store
+    from locard.store.searching import enable_search_on_entry
+
+    groups: dict[str, list[Profile]] = {}
+    for profile, category in zip(profiles, categories, strict=True):
+        groups.setdefault(category, []).append(profile)
+    imported: dict[str, int] = {}
+    with Store.open(db) as store, tempfile.TemporaryDirectory(prefix="locard-synth-") as tmp:
+        actor = _user(user)
+        enable_search_on_entry(store, actor=actor, purpose="synthetic data")
+        for category, members in groups.items():
+            basis = legal_basis if category not in _FORENSIC_CATEGORIES else "casework"
+            path = Path(tmp) / "synthetic.xml"
+            write_profiles(_records(members, [category] * len(members), lab), path,
+                           format="cmf", source_lab=lab, submit_by_user="locard-synth")
+            # synthetic traces may fail an acceptance rule, as real ones do: keep the good ones
+            report = store.import_file(path, format="cmf", legal_basis=basis, actor=actor,
+                                       purpose="synthetic data", skip_invalid=True)
+            imported[category] = report.imported
+            if report.problems:
+                imported[f"{category} (rejected)"] = len(report.problems)
+    return imported
+
+
+_FORENSIC_CATEGORIES = ("Forensic Partial", "Forensic Mixture")
 
 
 @app.command("synth")
 def synth_command(
     n: int = typer.Argument(..., help="Number of unrelated single-source profiles."),
-    out_path: str = typer.Option(..., "--out", "-o",
-                             help=f"Output: .csv, .json or an index snapshot ({INDEX_SUFFIX})."),
+    out_path: str | None = typer.Option(
+        None, "--out", "-o",
+        help=f"Output: .xml (CODIS CMF), .csv, .json or an index snapshot ({INDEX_SUFFIX})."),
+    db: str | None = typer.Option(None, "--db", help="Import straight into this store "
+                                  "(through the real import path) instead of --out."),
+    category: str = typer.Option("Convicted Offender", "--category",
+                                 help="Specimen category of the unrelated profiles and family "
+                                      "members (traces: Forensic Partial; mixtures: Forensic "
+                                      "Mixture)."),
+    legal_basis: str = typer.Option("conviction", "--legal-basis",
+                                    help="Legal basis recorded for each imported profile "
+                                         "(--db; traces and mixtures: casework)."),
+    lab: str = typer.Option("SYNTH", "--lab", help="Source lab ID written into CMF/imports."),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
     kit: str | None = typer.Option(None, "--kit", help="Loci of this kit (default CODIS 20)."),
     frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                     help="Frequency table to draw alleles from."),
@@ -102,7 +151,9 @@ def synth_command(
     as_json: bool = typer.Option(False, "--json", help="Summary as JSON."),
 ) -> None:
     """Synthetic profiles drawn from a frequency table (for tests, demos and benchmarks)."""
-    out = Path(out_path)
+    if (out_path is None) == (db is None):
+        raise InputError("give exactly one of --out FILE and --db URL")
+    out = Path(out_path) if out_path is not None else Path("synthetic")
     from locard.search import ProfileIndex
     from locard.stats.simulate import (
         SimulationModel,
@@ -135,16 +186,25 @@ def synth_command(
     if traces and n:
         pick = rng.integers(0, n, size=traces)
         parts.append(degrade(codes[pick], locus_dropout=0.2, allele_dropout=0.2, seed=rng))
-        names += [f"TRACE{t + 1:05d}-of-{ids[int(i)]}" for t, i in enumerate(pick)]
+        names += [f"TR{t + 1:05d}-{ids[int(i)]}" for t, i in enumerate(pick)]  # <= 24 chars
         all_codes = np.concatenate(parts)
     mix_profiles: list[Profile] = []
+    mixture_members: dict[str, list[str]] = {}
     for m in range(mixtures if n >= 3 else 0):
         k = int(rng.integers(2, 4))
         members = rng.choice(n, size=k, replace=False)
-        sid = f"MIX{m + 1:05d}-of-" + "+".join(ids[int(i)] for i in members)
+        sid = f"MX{m + 1:05d}"
+        mixture_members[sid] = [ids[int(i)] for i in members]
         mix_profiles.append(mixture_profile(model, codes[members], specimen_id=sid))
     suffix = out.suffix.lower()
-    if suffix == INDEX_SUFFIX or out.name.endswith(INDEX_SUFFIX):
+    imported: dict[str, int] | None = None
+    if db is not None:
+        profiles = model.decode(all_codes, specimen_ids=names) + mix_profiles
+        cats = [("Forensic Partial" if name.startswith("TR") else category) for name in names]
+        cats += ["Forensic Mixture"] * len(mix_profiles)
+        imported = _import_synthetic(profiles, cats, db=db, user=user, lab=lab,
+                                     legal_basis=legal_basis)
+    elif suffix == INDEX_SUFFIX or out.name.endswith(INDEX_SUFFIX):
         index = ProfileIndex.from_codes(all_codes, np.arange(len(names)), loci=model.loci,
                                         alleles=model.alleles, labels=names,
                                         locus_major=False, name=out.stem)
@@ -153,14 +213,19 @@ def synth_command(
         index.save(out)
     else:
         profiles = model.decode(all_codes, specimen_ids=names) + mix_profiles
-        _write_profiles(profiles, out, model.loci)
-    summary = {"out": str(out), "profiles": len(names) + len(mix_profiles), "seed": seed,
+        cats = [("Forensic Partial" if name.startswith("TR") else category) for name in names]
+        cats += ["Forensic Mixture"] * len(mix_profiles)
+        _write_synthetic(profiles, cats, out, lab=lab, loci=model.loci)
+    summary = {"out": None if db is not None else str(out), "imported": imported,
+               "profiles": len(names) + len(mix_profiles), "seed": seed,
                "table": table.name, "loci": list(model.loci), "families": families,
-               "traces": traces, "mixtures": len(mix_profiles)}
+               "traces": traces, "mixtures": len(mix_profiles),
+               "mixture_members": mixture_members}
     if as_json:
         print_json(summary)
     else:
-        console.print(f"wrote {summary['profiles']} profiles to {out} (seed {seed}, "
+        where = f"into {db}" if db is not None else f"to {out}"
+        console.print(f"wrote {summary['profiles']} profiles {where} (seed {seed}, "
                       f"{table.name}, {len(model.loci)} loci)")
 
 
