@@ -22,7 +22,7 @@ def _fmt(n: float) -> str:
         return f"{n / 1e6:.1f}M"
     if n >= 1e3:
         return f"{n / 1e3:.1f}k"
-    return f"{n:.0f}"
+    return f"{n:.0f}" if n == int(n) else f"{n:.1f}"  # ticks at quarters: 2.5, 7.5
 
 
 def nice_ceiling(x: float) -> float:
