@@ -172,6 +172,9 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
         summary["planted_remains"] = remains_of_missing.specimen_id
         summary["missing_person_true_profile_loci"] = len(missing_child.str_loci)
 
+        # a token to sign in to the web UI with (this is a demo database of synthetic data)
+        summary["login"] = {"user": DEMO_ADMIN,
+                            "token": store.issue_token(DEMO_ADMIN, actor=DEMO_ADMIN)}
         entries = store.audit_entries(actor=DEMO_ADMIN)
         actions: dict[str, int] = {}
         for entry in entries:

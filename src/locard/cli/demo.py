@@ -112,6 +112,5 @@ def demo_command(
     _database_tables(summary)
     console.rule("Open it in the browser")
     console.print(f"  locard serve --db {summary['database']}\n"
-                  f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} "
-                  f"(create a token with: locard user token {DEMO_ADMIN} --db "
-                  f"{summary['database']})")
+                  f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} with the "
+                  f"token\n  {summary['login']['token']}")
