@@ -16,6 +16,7 @@ system on synthetic profiles (no person's DNA is in the demo):
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -78,6 +79,7 @@ def _remove_previous_demo(path: Path) -> None:
                          remedy="choose another path with --db") from None
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.with_name(path.stem + "-case.json").unlink(missing_ok=True)
     import shutil
 
     shutil.rmtree(f"{path}.index", ignore_errors=True)
@@ -166,6 +168,10 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
                 {"id": "sibling", "father": "father", "mother": "mother", "sex": "unknown",
                  "profile": relatives[2].to_dict()},
             ]})
+        # the case file, for `locard identify --case` and the web UI's missing-person page
+        case_file = path.with_name(path.stem + "-case.json")
+        case_file.write_text(json.dumps(pedigree.to_dict(), indent=1), encoding="utf-8")
+        summary["case_file"] = str(case_file)
         ranking = identify(store, pedigree, table=table, actor=DEMO_ADMIN, purpose=PURPOSE,
                            top=5, mutation=MutationModel())
         summary["identification"] = ranking.to_dict()

@@ -113,4 +113,6 @@ def demo_command(
     console.rule("Open it in the browser")
     console.print(f"  locard serve --db {summary['database']}\n"
                   f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} with the "
-                  f"token\n  {summary['login']['token']}")
+                  f"token\n  {summary['login']['token']}\n"
+                  f"  (the missing-person case is in {summary['case_file']}: paste it on the "
+                  f"Missing persons page, or run locard identify --case {summary['case_file']})")

@@ -15,22 +15,10 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, print_json
+from locard.cli.kinship_commands import MUTATION_HELP, _mutation
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
-from locard.errors import InputError, InvalidParameter
-from locard.stats.kinship import MUTATION_MODELS, MutationModel, Pedigree
-
-MUTATION_HELP = ("Mutation model: stepwise (default rates), extended-stepwise, equal, "
-                 "proportional, or none.")
-
-
-def _mutation(name: str) -> MutationModel | None:
-    key = name.strip().lower()
-    if key == "none":
-        return None
-    if key not in MUTATION_MODELS:
-        raise InvalidParameter("--mutation-model", name,
-                               expected="one of " + ", ".join((*MUTATION_MODELS, "none")))
-    return MutationModel(key)
+from locard.errors import InputError
+from locard.stats.kinship import Pedigree
 
 
 def _read_pedigree(path: str) -> Pedigree:

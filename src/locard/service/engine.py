@@ -144,16 +144,17 @@ class Engine:
     def identify(self, pedigree: Mapping[str, Any], *, actor: str, purpose: str,
                  limit: int) -> dict[str, Any]:
         from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
-        from locard.stats.kinship import Pedigree
+        from locard.stats.kinship import MutationModel, Pedigree
         from locard.store.identify import identify
 
         ped = Pedigree.from_dict(pedigree)
-        names = self.store.policy.rarity_tables or (DEFAULT_TABLE,)
-        table = get_bundled_table(names[0] if names else DEFAULT_TABLE)
+        # the same defaults as `locard identify`: the default table and stepwise mutation, so a
+        # one-step mutation does not exclude a true relative
+        table = get_bundled_table(DEFAULT_TABLE)
         with self._lock:
             own = self.indices(actor)
             report = identify(self.store, ped, table=table, actor=actor, purpose=purpose,
-                              top=limit, store_indices=own)
+                              top=limit, store_indices=own, mutation=MutationModel())
         return report.to_dict()
 
 
