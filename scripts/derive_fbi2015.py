@@ -21,7 +21,6 @@ Usage: python scripts/derive_fbi2015.py [--input CSV] [--output JSON] [--check]
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import sys
@@ -32,16 +31,15 @@ from locard.formats.frequency_files import FBI2015_CITATION, file_sha256, read_f
 from locard.stats.bundled import dump_bundle
 from locard.tables import table_from_population
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts folder's shared helper
+from _derive_table import DeriveError, run
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = REPO.parent / "shared" / "data" / "frequencies" / "fbi2015" / \
     "fbi2015_allele_freqs.csv"
 DEFAULT_OUTPUT = REPO / "src" / "locard" / "data" / "frequencies_fbi2015.json"
 SCRIPT = "scripts/derive_fbi2015.py"
 N_LOCI = 23
-
-
-class DeriveError(Exception):
-    pass
 
 
 def check_raw(path: Path) -> None:
@@ -90,29 +88,9 @@ def derive(input_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true",
-                        help="verify that --output is what the script would write; write nothing")
-    args = parser.parse_args(argv)
-    if not args.input.is_file():
-        print(f"derive_fbi2015: input not found: {args.input}", file=sys.stderr)
-        return 2
-    try:
-        text = derive(args.input)
-    except DeriveError as exc:
-        print(f"derive_fbi2015: {exc}", file=sys.stderr)
-        return 1
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
-        if current != text:
-            print(f"derive_fbi2015: {args.output} is out of date", file=sys.stderr)
-            return 1
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8", newline="\n")
-    return 0
+    description = __doc__.split("\n\n")[0] if __doc__ else None
+    return run("derive_fbi2015", derive, default_input=DEFAULT_INPUT,
+               default_output=DEFAULT_OUTPUT, description=description, argv=argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Usage: python scripts/derive_nist1036.py [--input CSV] [--output JSON] [--check]
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import sys
@@ -37,6 +36,9 @@ from locard.formats.frequency_files import (
 from locard.stats.bundled import dump_bundle
 from locard.tables import table_from_population
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts folder's shared helper
+from _derive_table import DeriveError, run
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = REPO.parent / "shared" / "data" / "frequencies" / "nist1036" / \
     "nist1036_allele_freqs.csv"
@@ -44,10 +46,6 @@ DEFAULT_OUTPUT = REPO / "src" / "locard" / "data" / "frequencies_nist1036.json"
 SCRIPT = "scripts/derive_nist1036.py"
 POPULATIONS = ("AfAm", "Asian", "Cauc", "Hisp", "ALL")
 GROUPS = ("AfAm", "Asian", "Cauc", "Hisp")
-
-
-class DeriveError(Exception):
-    pass
 
 
 def check_raw(path: Path) -> None:
@@ -119,29 +117,9 @@ def derive(input_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true",
-                        help="verify that --output is what the script would write; write nothing")
-    args = parser.parse_args(argv)
-    if not args.input.is_file():
-        print(f"derive_nist1036: input not found: {args.input}", file=sys.stderr)
-        return 2
-    try:
-        text = derive(args.input)
-    except DeriveError as exc:
-        print(f"derive_nist1036: {exc}", file=sys.stderr)
-        return 1
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
-        if current != text:
-            print(f"derive_nist1036: {args.output} is out of date", file=sys.stderr)
-            return 1
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8", newline="\n")
-    return 0
+    description = __doc__.split("\n\n")[0] if __doc__ else None
+    return run("derive_nist1036", derive, default_input=DEFAULT_INPUT,
+               default_output=DEFAULT_OUTPUT, description=description, argv=argv)
 
 
 if __name__ == "__main__":
