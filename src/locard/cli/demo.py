@@ -115,4 +115,6 @@ def demo_command(
                   f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} with the "
                   f"token\n  {summary['login']['token']}\n"
                   f"  (the missing-person case is in {summary['case_file']}: paste it on the "
-                  f"Missing persons page, or run locard identify --case {summary['case_file']})")
+                  f"Missing persons page, or run\n  locard identify --case "
+                  f"{summary['case_file']} --db {summary['database']} --user {DEMO_ADMIN} "
+                  f"--purpose MP-2026-17)")
