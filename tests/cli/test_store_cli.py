@@ -11,12 +11,15 @@ from locard.cli import main
 from locard.store.demo_data import random_profiles, write_cmf
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every database command runs against SQLite and against the real PostgreSQL."""
     monkeypatch.setenv("LOCARD_USER", "chief")
-    path = str(tmp_path / "cli.db")
-    assert main(["init", "--db", path, "--lab", "LAB-A"]) == 0
-    return path
+    monkeypatch.setenv("LOCARD_INDEX_DIR", str(tmp_path / "index"))
+    url = (str(tmp_path / "cli.db") if request.param == "sqlite"
+           else str(request.getfixturevalue("pg_url")))
+    assert main(["init", "--db", url, "--lab", "LAB-A"]) == 0
+    return url
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
@@ -100,12 +103,14 @@ def test_audit_log_and_verify(db: str, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["audit", "log", "--db", db, "--json"]) == 0
     log = _json(capsys)
     assert isinstance(log, list) and log[0]["action"] == "init"
-    import sqlite3
+    import sqlalchemy as sa
 
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE audit_log SET purpose = 'x' WHERE seq = 1")
-    conn.commit()
-    conn.close()
+    from locard.store import normalize_url
+
+    engine = sa.create_engine(normalize_url(db))  # tamper behind Locard's back
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET purpose = 'x' WHERE seq = 1"))
+    engine.dispose()
     assert main(["audit", "verify", "--db", db]) == 1
     assert "audit log entry 1" in capsys.readouterr().err
 

@@ -1,13 +1,12 @@
 """Store fixtures: every store test runs on SQLite and on the real PostgreSQL server.
 
-A PostgreSQL test gets its own fresh schema (dropped afterwards); the PostgreSQL half is
-skipped, with the reason, only when the server at 127.0.0.1:5432 cannot be reached.
+A PostgreSQL test gets its own fresh schema (``pg_url`` in tests/conftest.py, dropped
+afterwards); the PostgreSQL half is skipped, with the reason, only when the server at
+127.0.0.1:5432 cannot be reached.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,39 +14,6 @@ import pytest
 
 from locard.genetics import CODIS_CORE_13, CODIS_CORE_20, Profile
 from locard.store import Store
-
-PG_BASE = os.environ.get("LOCARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_error() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE.replace("+psycopg", ""), connect_timeout=3):
-            return None
-    except Exception as exc:
-        return f"PostgreSQL at {PG_BASE} unreachable: {exc}"
-
-
-_PG_ERROR = _pg_error()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    if _PG_ERROR:
-        pytest.skip(_PG_ERROR)
-    import psycopg
-
-    schema = f"locard_t_{uuid.uuid4().hex[:12]}"
-    conninfo = PG_BASE.replace("+psycopg", "")
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
