@@ -151,3 +151,34 @@ def test_dvi_bad_families_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["dvi", "--victims", victims, "--families", families]) == 1
     err = capsys.readouterr().err
     assert "Jones" in err and "NOBODY" in err
+
+
+def test_per_locus_mutation_rates_file(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A lab's rate file changes exactly the loci it lists: the paternal mismatch at FGA gets
+    ten times the default male rate, every other locus keeps the defaults."""
+    fa, mu = write(tmp_path, "fa.json", FATHER), write(tmp_path, "mu.json", MUTANT)
+    default = run_json(capsys, "kinship", "lr", fa, mu, "-r", "parent-child", "--json")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("# source: a test table, not published rates\n"
+                     "locus,female_rate,male_rate\nFGA,0.0005,0.02\n")
+    ours = run_json(capsys, "kinship", "lr", fa, mu, "-r", "parent-child", "--json",
+                    "--mutation-rates", str(rates))
+    assert ours["mutation_rates"]["loci"] == ["FGA"]
+    assert ours["mutation_rates"]["notes"] == ["source: a test table, not published rates"]
+    assert len(ours["mutation_rates"]["sha256"]) == 64
+    for locus, value in default["per_locus"].items():
+        if locus == "FGA":  # one-step paternal mutation: LR scales with the male rate
+            assert ours["per_locus"][locus] == pytest.approx(10 * value, rel=0.02)
+        else:
+            assert ours["per_locus"][locus] == pytest.approx(value, rel=1e-12)
+    fga = ours["provenance"]["parameters"]["mutation"]["FGA"]
+    assert fga["male_rate"] == 0.02
+    # the same file for the pedigree command and the rule that rates need a model
+    ped = write(tmp_path, "fam.json", family())
+    out = run_json(capsys, "kinship", "pedigree", ped, "--candidate", mu,
+                   "--mutation-rates", str(rates), "--json")
+    assert out["mutation_model"] == "stepwise" and out["mutation_rates"]["loci"] == ["FGA"]
+    assert main(["kinship", "lr", fa, mu, "-r", "parent-child", "--mutation-model", "none",
+                 "--mutation-rates", str(rates)]) == 1
+    assert "--mutation-rates" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, print_json
-from locard.cli.kinship_commands import MUTATION_HELP, _mutation
+from locard.cli.kinship_commands import MUTATION_HELP, RATES_HELP, mutation_choice
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.stats.kinship import Pedigree
@@ -38,6 +38,7 @@ def identify_command(
                                 "(written to the audit log)."),
     top: int = typer.Option(20, "--top", help="Candidates to list."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                     help="Table: a bundled name (NIST1036:Cauc) or "
                                          "FILE[:POPULATION]."),
@@ -55,16 +56,16 @@ def identify_command(
     from locard.tables import load_frequency_table
 
     pedigree = _read_pedigree(case)
-    mutation = _mutation(mutation_model)
+    choice = mutation_choice(mutation_model, mutation_rates)
     table = load_frequency_table(frequencies)
     store = Store.open(db, policy=policy)
     try:
         report = identify(store, pedigree, table=table, actor=_user(user), purpose=purpose,
-                          top=top, mutation=mutation, indices=index or None)
+                          top=top, mutation=choice.spec, indices=index or None)
     finally:
         store.close()
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), **choice.to_dict()})
         return
     out = Table(title=f"Missing person {report.missing!r}: {len(report)} candidate(s) in "
                       f"{', '.join(report.targets)} ({purpose})")
@@ -74,5 +75,4 @@ def identify_command(
         out.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr:.4g}",
                     f"{c.log10_lr:.2f}")
     console.print(out)
-    model = "no mutation" if mutation is None else f"{mutation.model} mutation"
-    console.print(f"[dim]{frequencies}, {model}, loci: {', '.join(report.loci)}[/dim]")
+    console.print(f"[dim]{frequencies}, {choice.label}, loci: {', '.join(report.loci)}[/dim]")

@@ -8,6 +8,7 @@ the rule for database searches).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from locard.stats.kinship import (
     Individual,
     KinshipLR,
     MutationModel,
+    MutationSpec,
     Pedigree,
     Sex,
     kinship_lr,
     missing_person_lr,
+    per_locus_models,
     resolve_relationship,
 )
 from locard.stats.kinship.dvi import (
@@ -94,16 +97,53 @@ def _lr_table(result: KinshipLR, title: str) -> None:
     console.print(f"LR = {result.lr:.4g}   (log10 LR = {result.log10_lr:.3f})")
 
 
-def _describe(table_spec: str, mutation: MutationModel | None, theta: float | None) -> str:
-    model = "no mutation" if mutation is None else (
-        f"{mutation.model} mutation (male {mutation.male_rate:g}, female "
-        f"{mutation.female_rate:g})")
+RATES_HELP = ("CSV of per-locus mutation rates (locus,female_rate,male_rate[,model,range,"
+              "rate2]; '#' lines for the citation); other loci keep the model's defaults.")
+
+
+@dataclass(frozen=True, slots=True)
+class MutationChoice:
+    """What --mutation-model and --mutation-rates resolve to: the specification passed to the
+    statistics, the model's name, a line for people, and the rate file's identity."""
+
+    spec: MutationSpec
+    model: str | None
+    label: str
+    rates: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mutation_model": self.model, "mutation_rates": self.rates}
+
+
+def mutation_choice(name: str, rates_file: str | None = None) -> MutationChoice:
+    """The mutation specification of a command: one model for every locus, or (with a rate
+    file) the model with each listed locus's own rates."""
+    base = _mutation(name)
+    if rates_file is None:
+        label = "no mutation" if base is None else (
+            f"{base.model} mutation (male {base.male_rate:g}, female {base.female_rate:g})")
+        return MutationChoice(base, base.model if base else None, label)
+    if base is None:
+        raise InvalidParameter("--mutation-rates", rates_file,
+                               expected="a mutation model to apply them to (not 'none')")
+    from locard.formats.mutation_rates import read_mutation_rates
+
+    table = read_mutation_rates(rates_file)
+    spec = per_locus_models(base, {k: asdict(v) for k, v in table.rates.items()})
+    rates = {"file": Path(rates_file).name, "sha256": table.sha256,
+             "loci": sorted(table.rates), "notes": list(table.notes)}
+    label = (f"{base.model} mutation, per-locus rates for {len(table.rates)} loci from "
+             f"{rates['file']} (sha256 {table.sha256[:12]}...), defaults elsewhere")
+    return MutationChoice(spec, base.model, label, rates)
+
+
+def _describe(table_spec: str, mutation: str, theta: float | None) -> str:
     theta_text = "" if theta is None else f", theta = {theta:g}"
-    return f"[dim]table {table_spec}; {model}{theta_text}[/dim]"
+    return f"[dim]table {table_spec}; {mutation}{theta_text}[/dim]"
 
 
 def _parent_child(parent: Profile, child: Profile, table: Any,
-                  mutation: MutationModel) -> KinshipLR:
+                  mutation: MutationSpec) -> KinshipLR:
     """Parent-child with mutation: a pedigree with the parent typed and the child as the
     candidate; the parent's sex from Amelogenin (a father when untyped: the higher rate)."""
     father = parent.sex != "female"
@@ -128,6 +168,7 @@ def kinship_lr_command(
     theta: float = typer.Option(0.0, "--theta",
                                 help="Coancestry (Balding-Nichols) for the pairwise formula."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     specimen1: str | None = typer.Option(None, "--specimen1", help="Pick one specimen of "
                                                                    "PROFILE1."),
     specimen2: str | None = typer.Option(None, "--specimen2", help="Pick one specimen of "
@@ -144,7 +185,8 @@ def kinship_lr_command(
     from locard.tables import load_frequency_table
 
     name, kappa = resolve_relationship(relationship)
-    mutation = _mutation(mutation_model)
+    choice = mutation_choice(mutation_model, mutation_rates)
+    mutation = choice.spec
     a = read_single_profile(profile1, specimen=specimen1)
     b = read_single_profile(profile2, specimen=specimen2)
     tab = load_frequency_table(frequencies)
@@ -153,16 +195,18 @@ def kinship_lr_command(
             raise InvalidParameter("--theta", theta, expected="0 for parent-child with a "
                                    "mutation model (or --mutation-model none)")
         result = _parent_child(a, b, tab, mutation)
-        used: MutationModel | None = mutation
+        used: MutationChoice | None = choice
     else:
         result = kinship_lr(a, b, name, tab, theta=theta)
         used = None
     if as_json:
-        print_json({"relationship": name, "mutation_model": used.model if used else None,
+        print_json({"relationship": name,
+                    **(used.to_dict() if used else {"mutation_model": None}),
                     **result.to_dict()})
         return
     _lr_table(result, f"Kinship LR: {name}")
-    console.print(_describe(frequencies, used, None if used else theta))
+    console.print(_describe(frequencies, used.label if used else "no mutation",
+                            None if used else theta))
 
 
 def _read_pedigree(path: str, *, missing: str | None, profiles: str | None) -> Pedigree:
@@ -205,6 +249,7 @@ def kinship_pedigree_command(
     missing: str | None = typer.Option(None, "--missing", help="The missing person's id."),
     frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """LR that the candidate is the pedigree's missing person versus unrelated (theta = 0)."""
@@ -212,15 +257,14 @@ def kinship_pedigree_command(
 
     pedigree = _read_pedigree(pedigree_file, missing=missing, profiles=profiles)
     cand = read_single_profile(candidate, specimen=candidate_specimen)
-    mutation = _mutation(mutation_model)
+    choice = mutation_choice(mutation_model, mutation_rates)
     tab = load_frequency_table(frequencies)
-    result = missing_person_lr(pedigree, cand, tab, mutation=mutation)
+    result = missing_person_lr(pedigree, cand, tab, mutation=choice.spec)
     if as_json:
-        print_json({"missing": pedigree.missing,
-                    "mutation_model": mutation.model if mutation else None, **result.to_dict()})
+        print_json({"missing": pedigree.missing, **choice.to_dict(), **result.to_dict()})
         return
     _lr_table(result, f"Missing-person LR: {pedigree.missing}")
-    console.print(_describe(frequencies, mutation, None))
+    console.print(_describe(frequencies, choice.label, None))
 
 
 def _read_families(path: str) -> dict[str, Pedigree]:
@@ -285,6 +329,7 @@ def dvi_command(
              "optional 'name'), or an object name -> pedigree."),
     frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     threshold: float = typer.Option(DEFAULT_UNDISPUTED_THRESHOLD, "--threshold",
                                     help="LR for an undisputed identification."),
     dominance: float = typer.Option(DEFAULT_DOMINANCE, "--dominance",
@@ -304,13 +349,13 @@ def dvi_command(
 
     victim_profiles = _read_all(victims)
     fams = _read_families(families)
-    mutation = _mutation(mutation_model)
+    choice = mutation_choice(mutation_model, mutation_rates)
     tab = load_frequency_table(frequencies)
-    result = dvi(victim_profiles, fams, tab, mutation=mutation,
+    result = dvi(victim_profiles, fams, tab, mutation=choice.spec,
                  exclusion_threshold=exclusion_threshold, undisputed_threshold=threshold,
                  dominance=dominance, max_assignments=max_assignments)
     if as_json:
-        print_json({"mutation_model": mutation.model if mutation else None, **result.to_dict()})
+        print_json({**choice.to_dict(), **result.to_dict()})
         return
     _dvi_human(result)
-    console.print(_describe(frequencies, mutation, None))
+    console.print(_describe(frequencies, choice.label, None))

@@ -16,6 +16,7 @@ from locard.stats.kinship.mutation import (
     MUTATION_MODELS,
     MutationModel,
     mutation_matrix,
+    per_locus_models,
 )
 from locard.stats.kinship.pairwise import (
     RELATIONSHIPS,
@@ -68,6 +69,7 @@ __all__ = [
     "missing_person_lr",
     "mutation_matrix",
     "pedigree_likelihood",
+    "per_locus_models",
     "resolve_relationship",
     "sampling_probability",
     "validate_pedigree",

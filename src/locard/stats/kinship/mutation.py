@@ -38,7 +38,7 @@ values of Familias' examples. A laboratory should pass its own per-locus rates
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ import numpy.typing as npt
 
 from locard.errors import InvalidParameter
 from locard.genetics.alleles import Allele, AlleleKind
+from locard.genetics.loci import LOCI, LocusKind, canonical_locus
 
 __all__ = [
     "DEFAULT_FEMALE_RATE",
@@ -56,6 +57,7 @@ __all__ = [
     "MUTATION_MODELS",
     "MutationModel",
     "mutation_matrix",
+    "per_locus_models",
 ]
 
 DEFAULT_MALE_RATE = 0.002
@@ -210,3 +212,28 @@ class MutationModel:
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "female_rate": self.female_rate,
                 "male_rate": self.male_rate, "rate2": self.rate2, "range": self.range}
+
+
+def per_locus_models(base: MutationModel,
+                     overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, MutationModel]:
+    """One model per autosomal STR locus: ``base`` everywhere, except where ``overrides`` gives
+    a locus its own ``female_rate`` and ``male_rate`` (and optionally ``model``, ``range``,
+    ``rate2``; missing or None values are taken from ``base``). This is how a lab's table of
+    published per-locus rates becomes a mutation specification that names every locus."""
+    models = {name: base for name, info in LOCI.items()
+              if info.kind is LocusKind.AUTOSOMAL_STR}
+    for raw, values in overrides.items():
+        locus = canonical_locus(raw)
+
+        def pick(key: str, default: Any, values: Mapping[str, Any] = values) -> Any:
+            value = values.get(key)
+            return default if value is None else value
+
+        models[locus] = MutationModel(
+            model=str(pick("model", base.model)),
+            female_rate=float(pick("female_rate", base.female_rate)),
+            male_rate=float(pick("male_rate", base.male_rate)),
+            rate2=float(pick("rate2", base.rate2)),
+            range=float(pick("range", base.range)))
+    return models
+
