@@ -174,6 +174,24 @@ def _offer(heap_s: FloatArray, heap_i: I64, filled: int, s: float, i: int
     return filled
 
 
+@njit(cache=True)
+def _keep_best(buf: FloatArray, start: int, alive: U8, best_s: FloatArray,
+               best_i: I64) -> None:  # pragma: no cover - compiled
+    """Offer the chunk's scores ``buf`` (rows ``start...``) to the chunk's top-N heap."""
+    top = best_s.shape[0]
+    filled = 0
+    floor = -np.inf
+    for r in range(buf.shape[0]):
+        i = start + r
+        if alive.shape[0] and alive[i] == 0:
+            continue
+        s = buf[r]
+        if filled < top or s > floor:
+            filled = _offer(best_s, best_i, filled, s, i)
+            if filled == top:
+                floor = best_s[0]
+
+
 @njit(parallel=True, cache=True)
 def _rank_locus_major(codes: U8, table: FloatArray, alive: U8, top: int, chunk: int
                       ) -> tuple[FloatArray, I64]:  # pragma: no cover - compiled
@@ -185,22 +203,11 @@ def _rank_locus_major(codes: U8, table: FloatArray, alive: U8, top: int, chunk: 
         start = c * chunk
         stop = min(n, start + chunk)
         buf = np.zeros(stop - start)
-        for li in range(n_loci):
+        for li in range(n_loci):  # locus by locus: contiguous reads of the index layout
             t = table[li]
             for i in range(start, stop):
                 buf[i - start] += t[codes[li, i, 0], codes[li, i, 1]]
-        best_s = out_s[c]
-        best_i = out_i[c]
-        filled = 0
-        floor = -np.inf
-        for i in range(start, stop):
-            s = buf[i - start]
-            if alive.shape[0] and alive[i] == 0:
-                continue
-            if filled < top or s > floor:
-                filled = _offer(best_s, best_i, filled, s, i)
-                if filled == top:
-                    floor = best_s[0]
+        _keep_best(buf, start, alive, out_s[c], out_i[c])
     return out_s, out_i
 
 
@@ -214,20 +221,13 @@ def _rank_row_major(codes: U8, table: FloatArray, alive: U8, top: int, chunk: in
     for c in prange(n_chunks):
         start = c * chunk
         stop = min(n, start + chunk)
-        best_s = out_s[c]
-        best_i = out_i[c]
-        filled = 0
-        floor = -np.inf
-        for i in range(start, stop):
+        buf = np.zeros(stop - start)
+        for i in range(start, stop):  # profile by profile: contiguous reads of [n, L, 2]
             s = 0.0
             for li in range(n_loci):
                 s += table[li, codes[i, li, 0], codes[i, li, 1]]
-            if alive.shape[0] and alive[i] == 0:
-                continue
-            if filled < top or s > floor:
-                filled = _offer(best_s, best_i, filled, s, i)
-                if filled == top:
-                    floor = best_s[0]
+            buf[i - start] = s
+        _keep_best(buf, start, alive, out_s[c], out_i[c])
     return out_s, out_i
 
 
