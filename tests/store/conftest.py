@@ -25,6 +25,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Search-index snapshots of PostgreSQL stores go under the test's tmp_path."""
+    folder = tmp_path / "indices"
+    monkeypatch.setenv("LOCARD_INDEX_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.init(tmp_path / "locard.db", admin="admin", lab="LAB-A")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     s = Store.init(db_url, admin="admin", lab="LAB-A")
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,7 @@ from locard.tables import load_frequency_table
 
 from .conftest import full_profile
 
-
-@pytest.fixture(autouse=True)
-def _index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOCARD_INDEX_DIR", str(tmp_path / "indices"))
+pytestmark = pytest.mark.usefixtures("index_dir")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,19 +27,7 @@ from locard.store.searching import (
 
 from .conftest import core13_profile, full_profile
 
-
-@pytest.fixture(autouse=True)
-def _index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOCARD_INDEX_DIR", str(tmp_path / "indices"))
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.init(tmp_path / "locard.db", admin="admin", lab="LAB-A")
-    try:
-        yield s
-    finally:
-        s.close()
+pytestmark = pytest.mark.usefixtures("index_dir")
 
 
 def _offenders(store: Store, seeds: range = range(1, 6), actor: str = "admin",
