@@ -10,7 +10,9 @@ system on synthetic profiles (no person's DNA is in the demo):
    into a candidate match for review;
 3. a missing-persons case: the relatives' references (mother, father and a sibling of the
    missing, with consent) and unidentified remains among synthetic unidentified-remains
-   profiles; :func:`locard.store.identify.identify` ranks the remains by kinship LR;
+   profiles; the case is registered in the database (:func:`locard.store.cases.add_case`: the
+   pedigree, its members linked to the relatives' stored references) and
+   :func:`locard.store.identify.identify_case` ranks the remains by kinship LR;
 4. the index counts and the audit trail, verified.
 """
 
@@ -31,7 +33,7 @@ from locard.formats.records import ProfileRecord
 from locard.genetics.kits import get_kit, positive_control
 from locard.genetics.profiles import Profile
 from locard.stats.bundled import DEFAULT_TABLE, bundled_table_names, get_bundled_table
-from locard.stats.kinship import MutationModel, Pedigree
+from locard.stats.kinship import MutationModel
 from locard.stats.match import DEFAULT_THETA, random_match_probability
 from locard.stats.simulate import SimulationModel, degrade, simulate_codes, simulate_families
 
@@ -44,6 +46,7 @@ DEMO_CONTROLS = ("2800M", "9947A")
 DEMO_LAB = "DEMO00001"
 DEMO_ADMIN = "demo-admin"
 PURPOSE = "DEMO-2026-001"
+CASE_REF = "MP-2026-0017"  # the demo's missing-person case
 
 
 def control_statistics(*, theta: float = DEFAULT_THETA) -> dict[str, Any]:
@@ -90,7 +93,8 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
     """Build the demo database at ``db_path`` (replacing an earlier demo there) and run the
     scenario in the module docstring; returns every figure it shows, JSON-ready."""
     from locard.store import Store
-    from locard.store.identify import identify
+    from locard.store.cases import add_case, parse_case_pedigree
+    from locard.store.identify import identify_case
     from locard.store.searching import enable_search_on_entry
 
     path = Path(db_path)
@@ -159,21 +163,25 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
                                     "source": source.specimen_id,
                                     "trace_loci": len(trace.str_loci)}
 
-        pedigree = Pedigree.from_dict({
+        case = {
             "missing": "child",
             "individuals": [
-                {"id": "father", "sex": "male", "profile": relatives[0].to_dict()},
-                {"id": "mother", "sex": "female", "profile": relatives[1].to_dict()},
+                {"id": "father", "sex": "male", "specimen": relatives[0].specimen_id},
+                {"id": "mother", "sex": "female", "specimen": relatives[1].specimen_id},
                 {"id": "child", "father": "father", "mother": "mother", "sex": "unknown"},
                 {"id": "sibling", "father": "father", "mother": "mother", "sex": "unknown",
-                 "profile": relatives[2].to_dict()},
-            ]})
-        # the case file, for `locard identify --case` and the web UI's missing-person page
+                 "specimen": relatives[2].specimen_id},
+            ]}
+        # the case file (for `locard case add`) and the case registered in the database, read
+        # back by reference by `locard identify --case` and the web UI's missing-person page
         case_file = path.with_name(path.stem + "-case.json")
-        case_file.write_text(json.dumps(pedigree.to_dict(), indent=1), encoding="utf-8")
+        case_file.write_text(json.dumps(case, indent=1), encoding="utf-8")
         summary["case_file"] = str(case_file)
-        ranking = identify(store, pedigree, table=table, actor=DEMO_ADMIN, purpose=PURPOSE,
-                           top=5, mutation=MutationModel())
+        pedigree, members = parse_case_pedigree(case)
+        add_case(store, CASE_REF, pedigree, members, actor=DEMO_ADMIN, purpose=PURPOSE)
+        summary["case_ref"] = CASE_REF
+        ranking = identify_case(store, CASE_REF, table=table, actor=DEMO_ADMIN,
+                                purpose=PURPOSE, top=5, mutation=MutationModel())
         summary["identification"] = ranking.to_dict()
         summary["planted_remains"] = remains_of_missing.specimen_id
         summary["missing_person_true_profile_loci"] = len(missing_child.str_loci)

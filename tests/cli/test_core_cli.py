@@ -143,6 +143,13 @@ def test_demo_runs_for_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # the remains of the missing person rank first by kinship LR
     best = out["identification"]["candidates"][0]
     assert best["specimen_id"] == out["planted_remains"] and best["lr"] > 1e6
+    # ... from the case registered in the database, identified by its reference
+    assert out["identification"]["case_ref"] == out["case_ref"]
+    capsys.readouterr()
+    assert main(["identify", "--case", out["case_ref"], "--db", str(db), "--user",
+                 "demo-admin", "--purpose", "MP", "--top", "1", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["candidates"][0]["specimen_id"] == out["planted_remains"]
     assert out["audit"]["verified"] is True
     # a second run replaces its own demo database; any other file is refused
     assert main(["demo", "--db", str(db), "--population", "400", "--json"]) == 0

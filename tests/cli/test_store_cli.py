@@ -11,17 +11,6 @@ from locard.cli import main
 from locard.store.demo_data import random_profiles, write_cmf
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every database command runs against SQLite and against the real PostgreSQL."""
-    monkeypatch.setenv("LOCARD_USER", "chief")
-    monkeypatch.setenv("LOCARD_INDEX_DIR", str(tmp_path / "index"))
-    url = (str(tmp_path / "cli.db") if request.param == "sqlite"
-           else str(request.getfixturevalue("pg_url")))
-    assert main(["init", "--db", url, "--lab", "LAB-A"]) == 0
-    return url
-
-
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
     return json.loads(capsys.readouterr().out)
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from locard.genetics import CODIS_CORE_13, CODIS_CORE_20, Profile
+from locard.stats.frequencies import FrequencyTable
 from locard.store import Store
+from locard.tables import load_frequency_table
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -64,3 +66,17 @@ def full_profile(seed: int = 0, specimen_id: str | None = None) -> Profile:
 def core13_profile(n_loci: int, seed: int = 0, specimen_id: str | None = None) -> Profile:
     p = full_profile(seed, specimen_id)
     return p.restrict(list(CODIS_CORE_13[:n_loci]))
+
+
+def child_of(father: Profile, mother: Profile) -> Profile:
+    """One allele from each parent at every CODIS core locus (the first of the father's, the
+    last of the mother's)."""
+    return Profile.from_mapping({k: [str(father.loci[k].alleles[0]),
+                                     str(mother.loci[k].alleles[-1])]
+                                 for k in CODIS_CORE_20})
+
+
+@pytest.fixture(scope="session")
+def nist_all() -> FrequencyTable:
+    """The bundled default table, NIST 1036 all populations."""
+    return load_frequency_table("NIST1036:ALL")

@@ -14,23 +14,15 @@ from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship import Pedigree
 from locard.store import Store
 from locard.store.identify import identify
-from locard.tables import load_frequency_table
 
-from .conftest import full_profile
+from .conftest import child_of, full_profile
 
 pytestmark = pytest.mark.usefixtures("index_dir")
 
 
-@pytest.fixture(scope="module")
-def table() -> FrequencyTable:
-    return load_frequency_table("NIST1036:ALL")
-
-
-def child_of(father: Profile, mother: Profile) -> Profile:
-    """One allele from each parent at every CODIS locus."""
-    return Profile.from_mapping({k: [str(father.loci[k].alleles[0]),
-                                     str(mother.loci[k].alleles[-1])]
-                                 for k in CODIS_CORE_20})
+@pytest.fixture
+def table(nist_all: FrequencyTable) -> FrequencyTable:
+    return nist_all
 
 
 def pedigree_dict(father: Profile, mother: Profile) -> dict[str, Any]:

@@ -347,6 +347,8 @@ def test_schema_too_old_then_migrate(db_url: str) -> None:
     old = Store.open(db_url)
     with old.db.write() as conn:
         conn.execute(sa.text("DROP TABLE events"))
+        conn.execute(sa.text("DROP TABLE case_members"))
+        conn.execute(sa.text("DROP TABLE mp_cases"))
         conn.execute(S.schema_migrations.delete().where(S.schema_migrations.c.version > 1))
         Store._set_meta(conn, "schema_version", "1")
         for ix in ("ix_specimens_idx", "ix_specimens_retention", "ix_specimens_consent",
@@ -355,7 +357,8 @@ def test_schema_too_old_then_migrate(db_url: str) -> None:
     old.close()
     with pytest.raises(SchemaTooOld, match="locard db migrate"):
         Store.open(db_url)
-    assert Store.migrate(db_url, actor="admin") == ["0002_events_and_indexes"]
+    assert Store.migrate(db_url, actor="admin") == ["0002_events_and_indexes",
+                                                    "0003_missing_person_cases"]
     with Store.open(db_url) as s2:
         assert s2.schema_version() == SCHEMA_VERSION
         assert "migrate" in _actions(s2)

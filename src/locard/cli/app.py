@@ -47,6 +47,7 @@ from locard.cli import demo as _demo  # noqa: E402,F401
 from locard.cli import store_commands as _store  # noqa: E402,F401
 from locard.cli import search_commands as _search  # noqa: E402,F401
 from locard.cli import identify_commands as _identify  # noqa: E402,F401
+from locard.cli import case_commands as _case  # noqa: E402,F401
 from locard.cli import kinship_commands as _kinship  # noqa: E402,F401
 from locard.cli import service_commands as _service  # noqa: E402,F401
 

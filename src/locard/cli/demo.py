@@ -66,9 +66,9 @@ def _database_tables(summary: dict[str, Any]) -> None:
 
     ident = summary["identification"]
     ranked = sum(ident["profiles_ranked"].values())
-    kin = Table(title=f"Missing-persons case: {ranked} unidentified-remains and missing-person "
-                      "profiles ranked by kinship LR (father, mother and a sibling typed; "
-                      "stepwise mutation)")
+    kin = Table(title=f"Missing-persons case {summary['case_ref']}: {ranked} "
+                      "unidentified-remains and missing-person profiles ranked by kinship LR "
+                      "(father, mother and a sibling typed; stepwise mutation)")
     for col in ("rank", "specimen", "index", "LR", "log10 LR"):
         kin.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
     for c in ident["candidates"]:
@@ -113,8 +113,8 @@ def demo_command(
     console.rule("Open it in the browser")
     console.print(f"  locard serve --db {summary['database']}\n"
                   f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} with the "
-                  f"token\n  {summary['login']['token']}\n"
-                  f"  (the missing-person case is in {summary['case_file']}: paste it on the "
-                  f"Missing persons page, or run\n  locard identify --case "
-                  f"{summary['case_file']} --db {summary['database']} --user {DEMO_ADMIN} "
-                  f"--purpose MP-2026-17)")
+                  f"token\n  {summary['login']['token']}", soft_wrap=True)
+    console.print(f"  The missing-person case {summary['case_ref']} is stored in the database: "
+                  "enter it on the Missing persons page, or run", soft_wrap=True)
+    console.print(f"  locard identify --case {summary['case_ref']} --db {summary['database']} "
+                  f"--user {DEMO_ADMIN} --purpose {summary['case_ref']}", soft_wrap=True)

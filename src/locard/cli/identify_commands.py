@@ -1,8 +1,10 @@
 """``locard identify``: rank the store's missing persons and unidentified remains by kinship.
 
-The relatives' reference profiles come inline in a pedigree JSON file; they are compared only
-with the missing-person and unidentified-remains indices (the policy matrix, kinship mode),
-and the search is audited (see ``docs/search.md``, "Searching the store").
+``--case`` names a missing-person case stored in the database (``locard case add``; the
+relatives' references are read from the relatives index) or a pedigree JSON file with the
+relatives' profiles inline; an existing file wins. The relatives are compared only with the
+missing-person and unidentified-remains indices (the policy matrix, kinship mode), and the
+search is audited (see ``docs/search.md``, "Searching the store").
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ def _read_pedigree(path: str) -> Pedigree:
 
 @app.command("identify")
 def identify_command(
-    case: str = typer.Option(..., "--case", help="Pedigree JSON file: individuals (id, father, "
-                             "mother, sex, profile) with the relatives' profiles inline, and "
-                             "'missing': the missing person's id."),
+    case: str = typer.Option(..., "--case", metavar="CASE_REF|PEDIGREE",
+                             help="A case stored in the database (locard case add), or a "
+                             "pedigree JSON file: individuals (id, father, mother, sex, "
+                             "profile) with the relatives' profiles inline, and 'missing': the "
+                             "missing person's id. An existing file wins."),
     purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
                                 "(written to the audit log)."),
     top: int = typer.Option(20, "--top", help="Candidates to list."),
@@ -52,23 +56,31 @@ def identify_command(
 ) -> None:
     """Rank missing persons and unidentified remains by the pedigree's missing-person LR."""
     from locard.store import Store
-    from locard.store.identify import identify
+    from locard.store.identify import identify, identify_case
     from locard.tables import load_frequency_table
 
-    pedigree = _read_pedigree(case)
+    pedigree = _read_pedigree(case) if Path(case).is_file() else None
     choice = mutation_choice(mutation_model, mutation_rates)
     table = load_frequency_table(frequencies)
     store = Store.open(db, policy=policy)
     try:
-        report = identify(store, pedigree, table=table, actor=_user(user), purpose=purpose,
-                          top=top, mutation=choice.spec, indices=index or None)
+        if pedigree is None:
+            report = identify_case(store, case, table=table, actor=_user(user),
+                                   purpose=purpose, top=top, mutation=choice.spec,
+                                   indices=index or None)
+        else:
+            report = identify(store, pedigree, table=table, actor=_user(user),
+                              purpose=purpose, top=top, mutation=choice.spec,
+                              indices=index or None)
     finally:
         store.close()
     if as_json:
         print_json({**report.to_dict(), **choice.to_dict()})
         return
-    out = Table(title=f"Missing person {report.missing!r}: {len(report)} candidate(s) in "
-                      f"{', '.join(report.targets)} ({purpose})")
+    where = f"case {case!r}, " if pedigree is None else ""
+    out = Table(title=f"Missing person {report.missing!r} ({where}{purpose}): {len(report)} "
+                      f"candidate(s) in "
+                      f"{', '.join(report.targets)}")
     for col in ("rank", "lab", "specimen", "index", "LR", "log10 LR"):
         out.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
     for c in report.candidates:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from locard.errors import InputError, PermissionDenied
 from locard.service import ops
@@ -67,9 +67,26 @@ class ExpungeRequest(BaseModel):
 
 
 class IdentifyRequest(BaseModel):
-    pedigree: dict[str, Any]
+    pedigree: dict[str, Any] | None = Field(
+        None, description="a pedigree with the relatives' profiles inline")
+    case_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="or: a missing-person case stored in the caller's lab")
     purpose: Text
     limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+    @model_validator(mode="after")
+    def _one_source(self) -> IdentifyRequest:
+        if (self.pedigree is None) == (self.case_ref is None):
+            raise ValueError("give either 'pedigree' or 'case_ref'")
+        return self
+
+
+class CaseRequest(BaseModel):
+    case_ref: Annotated[str, Field(min_length=1, max_length=128)]
+    pedigree: dict[str, Any] = Field(
+        description="the case file: individuals (id, father, mother, sex, specimen?) and "
+                    "'missing'; 'specimen' names a stored reference of the relatives index")
+    purpose: Annotated[str, Field(max_length=200)] | None = None
 
 
 @router.get("/me", summary="The authenticated user")
@@ -193,8 +210,39 @@ def report(caller: Caller, request: Request, match_id: int) -> Response:
 
 @router.post("/identify", summary="Rank candidates for a missing person by kinship LR")
 def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONResponse:
-    return _json(_engine(request).identify(body.pedigree, actor=caller.name,
-                                           purpose=body.purpose, limit=body.limit))
+    source: dict[str, Any] | str = body.pedigree if body.pedigree is not None else \
+        str(body.case_ref)
+    return _json(_engine(request).identify(source, actor=caller.name, purpose=body.purpose,
+                                           limit=body.limit))
+
+
+@router.get("/cases", summary="The caller's lab's missing-person cases")
+def cases(caller: Caller, request: Request) -> JSONResponse:
+    from locard.store.cases import list_cases
+
+    return _json({"cases": [c.to_dict() for c in list_cases(_store(request),
+                                                             actor=caller.name)]})
+
+
+@router.post("/cases", summary="Register a missing-person case (pedigree + relatives' "
+             "references)", status_code=201)
+def add_case(caller: Caller, request: Request, body: CaseRequest) -> JSONResponse:
+    from locard.store.cases import add_case, parse_case_pedigree
+
+    pedigree, members = parse_case_pedigree(body.pedigree)
+    case = add_case(_store(request), body.case_ref, pedigree, members, actor=caller.name,
+                    purpose=body.purpose)
+    return _json(case.to_dict(), status=201)
+
+
+@router.get("/cases/{case_ref}", summary="One missing-person case (links and digests, no "
+            "genotypes)")
+def case(caller: Caller, request: Request, case_ref: str,
+         purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
+    from locard.store.cases import get_case
+
+    return _json(get_case(_store(request), case_ref, actor=caller.name,
+                          purpose=purpose).to_dict())
 
 
 @router.get("/audit", summary="The audit log (auditors, administrators)")

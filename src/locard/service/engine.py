@@ -141,20 +141,27 @@ class Engine:
                         self.store.on_import.remove(hook)
         return result, list(hook.recorded) if hook is not None else []
 
-    def identify(self, pedigree: Mapping[str, Any], *, actor: str, purpose: str,
+    def identify(self, pedigree: Mapping[str, Any] | str, *, actor: str, purpose: str,
                  limit: int) -> dict[str, Any]:
+        """Rank by the missing-person LR of a pedigree (relatives' profiles inline) or of a
+        stored case (``pedigree`` is then the case reference)."""
         from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
         from locard.stats.kinship import MutationModel, Pedigree
-        from locard.store.identify import identify
+        from locard.store.identify import identify, identify_case
 
-        ped = Pedigree.from_dict(pedigree)
+        ped = None if isinstance(pedigree, str) else Pedigree.from_dict(pedigree)
         # the same defaults as `locard identify`: the default table and stepwise mutation, so a
         # one-step mutation does not exclude a true relative
         table = get_bundled_table(DEFAULT_TABLE)
         with self._lock:
             own = self.indices(actor)
-            report = identify(self.store, ped, table=table, actor=actor, purpose=purpose,
-                              top=limit, store_indices=own, mutation=MutationModel())
+            if ped is None:
+                report = identify_case(self.store, str(pedigree), table=table, actor=actor,
+                                       purpose=purpose, top=limit, store_indices=own,
+                                       mutation=MutationModel())
+            else:
+                report = identify(self.store, ped, table=table, actor=actor, purpose=purpose,
+                                  top=limit, store_indices=own, mutation=MutationModel())
         return report.to_dict()
 
 

@@ -311,12 +311,23 @@ def report(request: Request, match_id: int) -> Response:
 def identify_page(request: Request) -> HTMLResponse:
     p = _principal(request)
     return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
-                   purpose="", svg=None, one_in=_one_in)
+                   case_ref="", purpose="", svg=None, one_in=_one_in)
+
+
+def _pedigree_svg(data: Any) -> str | None:
+    """The drawing of a pedigree dict (inline profiles, or digests in a report's provenance)."""
+    if not isinstance(data, dict):
+        return None
+    people = [x for x in data.get("individuals") or [] if isinstance(x, dict) and "id" in x]
+    return pedigree_svg(people, missing=str(data.get("missing", "")),
+                        typed={str(x["id"]) for x in people
+                               if x.get("profile") or x.get("profile_digest")})
 
 
 @router.post("/identify", response_class=HTMLResponse)
 def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
              pedigree: Annotated[str, Form(max_length=200_000)] = "",
+             case_ref: Annotated[str, Form(max_length=128)] = "",
              purpose: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
     import json
 
@@ -326,21 +337,26 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
     error = None
     svg = None
     try:
-        data = json.loads(pedigree)
-        if not isinstance(data, dict):
-            raise ValueError("the pedigree must be a JSON object")
-        people = data.get("individuals") or []
-        svg = pedigree_svg([x for x in people if isinstance(x, dict) and "id" in x],
-                           missing=str(data.get("missing", "")),
-                           typed={str(x["id"]) for x in people
-                                  if isinstance(x, dict) and x.get("profile")})
-        result = _engine(request).identify(data, actor=p.name, purpose=purpose, limit=20)
+        if case_ref.strip():
+            # a case stored in the lab's database: the relatives' references are read there
+            result = _engine(request).identify(case_ref.strip(), actor=p.name,
+                                               purpose=purpose, limit=20)
+            svg = _pedigree_svg(result["provenance"]["parameters"]["pedigree"])
+        elif not pedigree.strip():
+            raise ValueError("give a stored case reference or a pedigree")
+        else:
+            data = json.loads(pedigree)
+            if not isinstance(data, dict):
+                raise ValueError("the pedigree must be a JSON object")
+            svg = _pedigree_svg(data)
+            result = _engine(request).identify(data, actor=p.name, purpose=purpose, limit=20)
     except (ValueError, LocardError) as exc:
         if isinstance(exc, PermissionDenied):
             raise
         error = str(exc)
     return _render(request, "identify.html", p, result=result, error=error,
-                   pedigree_text=pedigree, purpose=purpose, svg=svg, one_in=_one_in)
+                   pedigree_text=pedigree, case_ref=case_ref, purpose=purpose, svg=svg,
+                   one_in=_one_in)
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ The ranking itself is :func:`locard.search.kinship_rank.rank_index` over the enc
 per-locus genotype LR tables (:func:`locard.stats.kinship.genotype_lr_tables`), one table
 look-up per locus and profile.
 
-The pedigree comes with its relatives' profiles inline (a pedigree JSON file); relatives
-stored in the relatives index under a case reference are not read here.
+The pedigree comes either with its relatives' profiles inline (a pedigree JSON file,
+:func:`identify`) or from a missing-person case stored in the lab's database, whose typed members
+are linked reference specimens of the relatives index (:func:`identify_case`, see
+:mod:`locard.store.cases`).
 
 Another lab's candidate shows only its lab ID, specimen ID, index and the total LR (no
 per-locus LRs, which would reveal its genotype).
@@ -34,7 +36,8 @@ from locard.store.indexing import StoreIndices, specimen_rows
 from locard.store.searching import authorize_targets
 from locard.store.store import Store
 
-__all__ = ["IDENTIFY_TARGETS", "IdentifyCandidate", "IdentifyReport", "identify"]
+__all__ = ["IDENTIFY_TARGETS", "IdentifyCandidate", "IdentifyReport", "identify",
+           "identify_case"]
 
 #: the only indices a relatives' reference is ever compared with
 IDENTIFY_TARGETS = (Index.MISSING_PERSON, Index.UNIDENTIFIED)
@@ -74,12 +77,14 @@ class IdentifyReport:
     candidates: tuple[IdentifyCandidate, ...]
     purpose: str
     provenance: Mapping[str, Any] = field(repr=False)
+    case_ref: str | None = None
 
     def __len__(self) -> int:
         return len(self.candidates)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"missing": self.missing, "targets": list(self.targets), "loci": list(self.loci),
+        return {**({"case_ref": self.case_ref} if self.case_ref is not None else {}),
+                "missing": self.missing, "targets": list(self.targets), "loci": list(self.loci),
                 "profiles_ranked": dict(self.profiles_ranked), "purpose": self.purpose,
                 "candidates": [c.to_dict() for c in self.candidates],
                 "provenance": dict(self.provenance)}
@@ -88,13 +93,15 @@ class IdentifyReport:
 def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: str,
              purpose: str | None, top: int = 20, mutation: MutationSpec = None,
              indices: Iterable[Index | str] | None = None,
-             store_indices: StoreIndices | None = None) -> IdentifyReport:
+             store_indices: StoreIndices | None = None,
+             case_ref: str | None = None) -> IdentifyReport:
     """Rank the missing-person and unidentified-remains profiles by the pedigree's
     missing-person LR (Hp: the profile is the missing person; Hd: unrelated), best first.
 
     ``indices`` (default both) may name only those two; any other is refused with
     :class:`PolicyViolation` (and audited), as is a kinship search the policy forbids.
-    ``mutation``: a :class:`MutationModel` (or one per locus), None for none."""
+    ``mutation``: a :class:`MutationModel` (or one per locus), None for none. ``case_ref``
+    (a stored case the pedigree came from) is recorded in the provenance."""
     if top < 1:
         raise SearchError(f"top = {top}: ask for at least one candidate")
     wanted = (list(IDENTIFY_TARGETS) if indices is None
@@ -142,10 +149,33 @@ def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: 
         model = {k: (v.to_dict() if v is not None else None) for k, v in mutation.items()}
     provenance = make_provenance(
         "identify",
-        parameters={"top": top, "targets": [t.value for t in targets], "mutation": model,
+        parameters={**({"case_ref": case_ref} if case_ref is not None else {}),
+                    "top": top, "targets": [t.value for t in targets], "mutation": model,
                     "theta": 0.0, "missing": pedigree.missing,
                     "pedigree": pedigree.to_dict(profiles=False), "loci": list(tables)},
         tables=table, purpose=purpose, user=user.name, lab=user.lab,
         statistic="missing-person LR, genotype LR tables (locard.stats.kinship.search_tables)")
     return IdentifyReport(pedigree.missing, tuple(t.value for t in targets), tuple(tables),
-                          ranked, tuple(shown), purpose or "", provenance)
+                          ranked, tuple(shown), purpose or "", provenance, case_ref)
+
+
+def identify_case(store: Store, case_ref: str, *, table: FrequencyTable, actor: str,
+                  purpose: str | None, top: int = 20, mutation: MutationSpec = None,
+                  indices: Iterable[Index | str] | None = None,
+                  store_indices: StoreIndices | None = None) -> IdentifyReport:
+    """:func:`identify` for a missing-person case stored in the actor's lab: the pedigree and
+    its relatives' reference profiles are read from the store (audited as ``case_view``), then
+    ranked as :func:`identify` does. A purpose is required before anything is read."""
+    from locard.store.cases import get_case
+
+    if not purpose or not purpose.strip():
+        raise PolicyViolation("a search requires a stated purpose (a case number)",
+                              remedy="give --purpose")
+    case = get_case(store, case_ref, actor=actor, purpose=purpose)
+    if not case.members:
+        raise SearchError(f"case {case.case_ref!r}: no relative's reference is stored any more "
+                          "(expunged or consent withdrawn)",
+                          remedy="link new references, or remove the case")
+    return identify(store, case.pedigree, table=table, actor=actor, purpose=purpose, top=top,
+                    mutation=mutation, indices=indices, store_indices=store_indices,
+                    case_ref=case.case_ref)

@@ -15,6 +15,10 @@ Design notes:
 - ``audit_log`` is a hash chain: ``entry_hash`` = SHA-256 over the canonical JSON of the
   entry including ``prev_hash``; appends are serialized inside the write transaction.
 - ``tombstones`` keep only a salted hash of lab + specimen ID (salt in ``locard_meta``).
+- ``mp_cases`` and ``case_members`` hold a lab's missing-person cases: the pedigree's structure
+  (member labels, parents, sex; never names) and, for each typed member, a link to the
+  relative's reference specimen. Expunging that specimen deletes the link (``ON DELETE CASCADE``
+  and an explicit delete), so the member is simply untyped afterwards.
 - ``events`` is an append-only feed (``import``/``expunge`` of ranges of internal specimen keys,
   never specimen IDs) that a search index in another process can follow.
 
@@ -33,12 +37,14 @@ __all__ = [
     "SCHEMA_VERSION",
     "audit_log",
     "candidate_matches",
+    "case_members",
     "consents",
     "events",
     "genotypes",
     "labs",
     "locard_meta",
     "metadata",
+    "mp_cases",
     "schema_migrations",
     "specimens",
     "tombstones",
@@ -177,6 +183,28 @@ events = sa.Table(
     sa.Column("last_pk", sa.Integer, nullable=False),
 )
 
+mp_cases = sa.Table(
+    "mp_cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("lab_id", sa.Integer, sa.ForeignKey("labs.id"), nullable=False),
+    sa.Column("case_ref", sa.String(128), nullable=False),
+    sa.Column("missing", sa.String(64), nullable=False),
+    sa.Column("pedigree_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.UniqueConstraint("lab_id", "case_ref", name="uq_mp_cases_lab_ref"),
+)
+
+case_members = sa.Table(
+    "case_members", metadata,
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("mp_cases.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("member", sa.String(64), primary_key=True),
+    sa.Column("specimen_pk", sa.Integer, sa.ForeignKey("specimens.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.UniqueConstraint("case_id", "specimen_pk", name="uq_case_members_specimen"),
+)
+
 _V1_TABLES = [locard_meta, schema_migrations, labs, users, consents, specimens, genotypes,
               candidate_matches, tombstones, audit_log]
 
@@ -195,10 +223,15 @@ def _m0002_events_and_indexes(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
 
 
+def _m0003_missing_person_cases(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[mp_cases, case_members])
+
+
 #: (name, function) applied in order; the schema version is the number applied.
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0001_core_tables", _m0001_core_tables),
     ("0002_events_and_indexes", _m0002_events_and_indexes),
+    ("0003_missing_person_cases", _m0003_missing_person_cases),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset({"analyst", "reviewer", "administrator"}),
     "search": frozenset({"analyst", "reviewer", "administrator"}),
     "export": frozenset({"analyst", "administrator"}),
+    "case": frozenset({"analyst", "administrator"}),
     "record_match": frozenset({"analyst", "reviewer", "administrator"}),
     "decide_match": frozenset({"reviewer", "administrator"}),
     "expunge": frozenset({"administrator"}),
@@ -1146,6 +1147,7 @@ class Store:
             conn.execute(S.candidate_matches.delete().where(
                 S.candidate_matches.c.query_pk.in_(part)
                 | S.candidate_matches.c.candidate_pk.in_(part)))
+            conn.execute(S.case_members.delete().where(S.case_members.c.specimen_pk.in_(part)))
             conn.execute(S.genotypes.delete().where(S.genotypes.c.specimen_pk.in_(part)))
             conn.execute(S.specimens.delete().where(S.specimens.c.id.in_(part)))
         if rows:
