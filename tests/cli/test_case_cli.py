@@ -144,3 +144,16 @@ def test_case_add_errors(family: str, tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 1 and message in err
     code, out, _ = _run(capsys, "case", "list", "--db", family, "--json")
     assert out["cases"] == []  # nothing half-written
+
+
+def test_a_case_file_is_not_read_as_an_inline_pedigree(family: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    f = _case_json(tmp_path)
+    code, _, err = _run(capsys, "identify", "--case", str(f), "--db", family, "--purpose", "P")
+    assert code == 1 and "a case file (members FA, MO name stored specimens)" in err
+    assert "locard case add CASE_REF" in err
+    profile = tmp_path / "cand.json"
+    profile.write_text(json.dumps({"loci": {"TH01": ["6", "7"]}}))
+    code, _, err = _run(capsys, "kinship", "pedigree", str(f), "--candidate", str(profile))
+    assert code == 1 and "a case file" in err

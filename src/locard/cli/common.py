@@ -73,3 +73,17 @@ def read_single_profile(path: str, *, specimen: str | None = None) -> Profile:
         raise InputError(f"{path}: {len(profiles)} profiles in the file",
                          remedy="choose one with --specimen ID")
     return profiles[0]
+
+
+def refuse_case_links(data: Any, path: str) -> None:
+    """A pedigree file whose members name stored specimens (``"specimen"``) is a *case file*:
+    its relatives' profiles are in the database, so reading it as an inline pedigree would
+    silently leave them untyped. Refuse it, saying what to do."""
+    people = data.get("individuals") if isinstance(data, dict) else None
+    linked = [str(x.get("id")) for x in people or []
+              if isinstance(x, dict) and x.get("specimen") is not None]
+    if linked:
+        raise InputError(f"{path}: a case file (members {', '.join(linked)} name stored "
+                         "specimens), not a pedigree with inline profiles",
+                         remedy=f"register it with `locard case add CASE_REF --pedigree {path}`"
+                                ", then use `locard identify --case CASE_REF`")
