@@ -78,6 +78,8 @@ def test_web_identify_by_case_reference(service: Service) -> None:
     body = _family(service)
     assert c.post("/api/v1/cases", headers=service.h("ana"), json=body).status_code == 201
     csrf = login(c, "ana", service.tokens["ana"])
+    page = c.get("/identify", headers={"accept": "text/html"})
+    assert page.status_code == 200 and '<option value="MP-77">' in page.text
     r = c.post("/identify", data={"csrf_token": csrf, "case_ref": "MP-77",
                                   "purpose": "MP-77"})
     assert r.status_code == 200

@@ -267,3 +267,18 @@ def test_identify_unknown_case(family: Store, table: FrequencyTable) -> None:
         identify_case(family, "NOPE", table=table, actor="admin", purpose="P-1")
     [view] = family.audit_entries(actor="admin", action="case_view")
     assert view.details["found"] is False
+
+
+def test_concurrent_duplicate_reference_is_an_input_error(family: Store,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Two sessions registering one reference at once: the unique constraint decides and
+    the loser gets the same clear error as a plain duplicate (simulated: the pre-check is
+    skipped, as if the other insert landed between check and insert)."""
+    import locard.store.cases as cases
+
+    _add(family)
+    monkeypatch.setattr(cases, "_case_row", lambda conn, lab_id, ref: None)
+    with pytest.raises(InputError, match="already exists"):
+        _add(family)
+    assert _n_cases(family) == (1, 2)

@@ -307,11 +307,21 @@ def report(request: Request, match_id: int) -> Response:
 # --- missing-person case (kinship identification) --------------------------------------------
 
 
+def _lab_cases(request: Request, p: Principal) -> list[dict[str, Any]]:
+    """The lab's stored cases for the form's choice list (none for a role that may not view)."""
+    if not _can(p, "view"):
+        return []
+    from locard.store.cases import list_cases
+
+    return [c.to_dict() for c in list_cases(_store(request), actor=p.name)]
+
+
 @router.get("/identify", response_class=HTMLResponse)
 def identify_page(request: Request) -> HTMLResponse:
     p = _principal(request)
     return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
-                   case_ref="", purpose="", svg=None, one_in=_one_in)
+                   case_ref="", purpose="", svg=None, one_in=_one_in,
+                   cases=_lab_cases(request, p))
 
 
 def _pedigree_svg(data: Any) -> str | None:
@@ -356,7 +366,7 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
         error = str(exc)
     return _render(request, "identify.html", p, result=result, error=error,
                    pedigree_text=pedigree, case_ref=case_ref, purpose=purpose, svg=svg,
-                   one_in=_one_in)
+                   one_in=_one_in, cases=[])
 
 
 # --- audit ------------------------------------------------------------------------------------

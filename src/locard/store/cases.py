@@ -208,6 +208,9 @@ def add_case(store: Store, case_ref: str, pedigree: Pedigree, members: Mapping[s
     except PolicyViolation as exc:
         store._refuse(user, "case_refused", exc, {"case_ref": ref}, purpose=purpose)
         raise  # pragma: no cover - _refuse raised
+    except sa.exc.IntegrityError as exc:  # another session registered the same reference
+        raise InputError(f"case {ref!r} already exists in lab {user.lab!r}",
+                         remedy="choose another reference") from exc
 
 
 def _insert_case(store: Store, user: User, ref: str, pedigree: Pedigree,
