@@ -159,3 +159,16 @@ def test_demo_runs_for_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["demo", "--db", str(other)]) == 1
     assert "is not a Locard demo database" in capsys.readouterr().err
     assert other.read_bytes() == b"not a demo"
+
+
+def test_cli_start_up_does_not_load_the_database_layer() -> None:
+    """`locard --help` and the statistics commands must not pay for SQLAlchemy or Numba:
+    the store and the kernels load on first use (a fresh interpreter, so nothing is cached)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, locard.cli; "
+            "print(sorted(m for m in ('sqlalchemy', 'numba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

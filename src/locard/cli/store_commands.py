@@ -13,13 +13,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, print_json
-from locard.store import Store, load_policy
+
+if TYPE_CHECKING:
+    from locard.store import Store
 
 DB_HELP = "Database: a file path or postgresql://... URL (default $LOCARD_DB or ./locard.db)."
 USER_HELP = "Act as this Locard user (default $LOCARD_USER or the OS user)."
@@ -51,6 +54,10 @@ def _user(name: str | None) -> str:
 
 @contextmanager
 def _open(db: str | None, policy: str | None = None) -> Iterator[Store]:
+    # SQLAlchemy loads here, not at start-up, so `locard --help` and the statistics commands
+    # stay quick
+    from locard.store import Store
+
     store = Store.open(db, policy=policy)
     try:
         yield store
@@ -68,6 +75,8 @@ def init_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a Locard database (or bring an old one up to date) and its first administrator."""
+    from locard.store import Store
+
     store = Store.init(db, admin=_user(user), lab=lab, policy=policy)
     try:
         info = {"database": store.db.display_url, "schema_version": store.schema_version(),
@@ -273,6 +282,8 @@ def policy_show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Print the effective policy: rules, legal bases, retention, search matrix."""
+    from locard.store import load_policy
+
     pol = load_policy(policy)
     data = pol.to_dict()
     if as_json:
@@ -343,6 +354,8 @@ def db_migrate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Apply pending schema migrations."""
+    from locard.store import Store
+
     applied = Store.migrate(db, actor=_user(user))
     if as_json:
         print_json({"applied": applied})
