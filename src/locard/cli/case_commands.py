@@ -16,9 +16,9 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json
+from locard.cli.common import console, naming_file, print_json
 from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
-from locard.errors import InputError, LocardError
+from locard.errors import InputError
 from locard.stats.kinship import Pedigree
 
 case_app = typer.Typer(help="Missing-person cases: a reference pedigree typed from the "
@@ -47,7 +47,7 @@ def read_case_file(path: str, *, missing: str | None = None,
     except OSError as exc:
         raise InputError(f"{path}: cannot read the case file ({exc.strerror})") from exc
     extra = _members(members or [])
-    try:
+    with naming_file(path):
         if text.lstrip().startswith("{"):
             try:
                 data = json.loads(text)
@@ -60,8 +60,6 @@ def read_case_file(path: str, *, missing: str | None = None,
             if missing is None:
                 raise InputError("a PED file needs --missing ID (the missing person)")
             pedigree, linked = Pedigree.from_ped_lines(text.splitlines(), missing=missing), {}
-    except LocardError as exc:
-        raise type(exc)(f"{path}: {exc.message}", remedy=exc.remedy) from exc
     return pedigree, {**linked, **extra}
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from locard.errors import InputError
+from locard.errors import FileFormatError, InputError, LocardError
 from locard.genetics.profiles import Profile
 
 console = Console(highlight=False, soft_wrap=False)
@@ -75,15 +77,14 @@ def read_single_profile(path: str, *, specimen: str | None = None) -> Profile:
     return profiles[0]
 
 
-def refuse_case_links(data: Any, path: str) -> None:
-    """A pedigree file whose members name stored specimens (``"specimen"``) is a *case file*:
-    its relatives' profiles are in the database, so reading it as an inline pedigree would
-    silently leave them untyped. Refuse it, saying what to do."""
-    people = data.get("individuals") if isinstance(data, dict) else None
-    linked = [str(x.get("id")) for x in people or []
-              if isinstance(x, dict) and x.get("specimen") is not None]
-    if linked:
-        raise InputError(f"{path}: a case file (members {', '.join(linked)} name stored "
-                         "specimens), not a pedigree with inline profiles",
-                         remedy=f"register it with `locard case add CASE_REF --pedigree {path}`"
-                                ", then use `locard identify --case CASE_REF`")
+
+@contextmanager
+def naming_file(path: str) -> Iterator[None]:
+    """Re-raise a Locard error met while reading ``path`` with the file named first (the
+    error's class and remedy kept)."""
+    try:
+        yield
+    except LocardError as exc:
+        if isinstance(exc, FileFormatError) or exc.message.startswith(f"{path}:"):
+            raise
+        raise type(exc)(f"{path}: {exc.message}", remedy=exc.remedy) from exc

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json, refuse_case_links
+from locard.cli.common import console, naming_file, print_json
 from locard.cli.kinship_commands import MUTATION_HELP, RATES_HELP, mutation_choice
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
 from locard.errors import InputError
@@ -28,8 +28,8 @@ def _read_pedigree(path: str) -> Pedigree:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
-    refuse_case_links(data, path)
-    return Pedigree.from_dict(data)
+    with naming_file(path):
+        return Pedigree.from_dict(data)
 
 
 @app.command("identify")

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json, read_single_profile, refuse_case_links
+from locard.cli.common import console, naming_file, print_json, read_single_profile
 from locard.errors import InputError, InvalidParameter, PedigreeError
 from locard.genetics.profiles import Profile
 from locard.stats.kinship import (
@@ -213,10 +213,10 @@ def _read_pedigree(path: str, *, missing: str | None, profiles: str | None) -> P
     text = Path(path).read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("{"):
         data = _load_json(path)
-        refuse_case_links(data, path)
         if missing is not None:
             data = {**data, "missing": missing}
-        pedigree = Pedigree.from_dict(data)
+        with naming_file(path):
+            pedigree = Pedigree.from_dict(data)
         if profiles is not None:
             pedigree = pedigree.with_profiles(_profiles_by_id(profiles))
         return pedigree

@@ -58,7 +58,9 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def source_label(source: Source) -> str:
+def source_label(source: Source | IO[str]) -> str:
+    """The name to put in messages: the path, a stream's ``name``, else ``<stream>`` (for
+    sources and for destinations alike)."""
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     name = getattr(source, "name", None)

@@ -833,7 +833,7 @@ def write_cmf(records: Iterable[ProfileRecord | Profile],
     :class:`FileFormatError` naming the specimen; written to a path, the file then does not
     appear at all (it is written beside it and renamed at the end).
     """
-    label = _destination_label(destination)
+    label = source_label(destination)
     _check_text("source lab", source_lab, low=1, high=10, label=label)
     destination_lab = source_lab if destination_lab is None else destination_lab
     _check_text("destination ORI", destination_lab, low=1, high=10, label=label)
@@ -868,12 +868,6 @@ def write_cmf(records: Iterable[ProfileRecord | Profile],
     _write_lines(lines(), destination)
     return count
 
-
-def _destination_label(destination: str | os.PathLike[str] | IO[str]) -> str:
-    if isinstance(destination, (str, os.PathLike)):
-        return os.fspath(destination)
-    name = getattr(destination, "name", None)
-    return name if isinstance(name, str) else "<stream>"
 
 
 def _write_lines(lines: Iterable[str], destination: str | os.PathLike[str] | IO[str]) -> None:

@@ -252,7 +252,7 @@ def write_csv(records: Iterable[ProfileRecord | Profile],
     heights`` with ``/`` between alleles (heights only when some profile has them).
     """
     recs = [r if isinstance(r, ProfileRecord) else ProfileRecord.of(r) for r in records]
-    label = _label(destination)
+    label = source_label(destination)
     for i, rec in enumerate(recs, start=1):
         if not (rec.specimen_id or rec.profile.specimen_id):
             raise FileFormatError("cannot write CSV: a profile has no specimen ID", path=label,
@@ -323,9 +323,3 @@ def _long_rows(recs: list[ProfileRecord]) -> list[list[str]]:
             rows.append(row)
     return rows
 
-
-def _label(destination: str | os.PathLike[str] | IO[str]) -> str:
-    if isinstance(destination, (str, os.PathLike)):
-        return os.fspath(destination)
-    name = getattr(destination, "name", None)
-    return name if isinstance(name, str) else "<stream>"

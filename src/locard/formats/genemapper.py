@@ -271,7 +271,7 @@ def write_genemapper(records: Iterable[ProfileRecord | Profile],
         spec = rec.specimen_id if rec.specimen_id is not None else rec.profile.specimen_id
         if not spec:
             raise FileFormatError("cannot write GeneMapper: a profile has no specimen ID",
-                                  path=_label(destination), record=f"#{count + 1}")
+                                  path=source_label(destination), record=f"#{count + 1}")
         count += 1
         for locus, call in rec.profile.loci.items():
             if call.inconclusive or not call.alleles:
@@ -297,9 +297,3 @@ def write_genemapper(records: Iterable[ProfileRecord | Profile],
         destination.write(text)
     return count
 
-
-def _label(destination: str | os.PathLike[str] | IO[str]) -> str:
-    if isinstance(destination, (str, os.PathLike)):
-        return os.fspath(destination)
-    name = getattr(destination, "name", None)
-    return name if isinstance(name, str) else "<stream>"

@@ -219,7 +219,8 @@ class Pedigree:
 
         Parents are null, absent, "" or "0" when unknown; sex is male/female/unknown, M/F/U or
         1/2/0; a profile is a Profile JSON object, a ``{locus: alleles}`` mapping or a string
-        for :meth:`Profile.parse`.
+        for :meth:`Profile.parse`. A member naming a stored ``specimen`` makes it a case file
+        (:mod:`locard.store.cases`), refused here.
         """
         if not isinstance(data, Mapping):
             raise PedigreeError("a pedigree must be a JSON object")
@@ -229,6 +230,16 @@ class Pedigree:
         missing = data.get("missing")
         if not isinstance(missing, str):
             raise PedigreeError("a pedigree needs 'missing': the id of the missing person")
+        linked = [str(e.get("id")) for e in raw
+                  if isinstance(e, Mapping) and e.get("specimen") is not None]
+        if linked:
+            # a case file: its relatives' profiles are in a database, not inline; read as a
+            # pedigree it would leave them silently untyped
+            raise PedigreeError(
+                f"a case file (members {', '.join(linked)} name stored specimens), not a "
+                "pedigree with inline profiles",
+                remedy="register it with `locard case add CASE_REF --pedigree FILE`, then "
+                       "identify by CASE_REF")
         people: list[Individual] = []
         for k, entry in enumerate(raw):
             if not isinstance(entry, Mapping) or "id" not in entry:
