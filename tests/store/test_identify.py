@@ -111,3 +111,50 @@ def test_identify_needs_a_purpose(planted: tuple[Store, Pedigree],
     store, pedigree = planted
     with pytest.raises(PolicyViolation, match="purpose"):
         identify(store, pedigree, table=table, actor="admin", purpose=None)
+
+
+def test_identify_records_the_rates_and_floor_it_used(planted: tuple[Store, Pedigree],
+                                                      table: FrequencyTable) -> None:
+    """Issue 16: the mutation rate tables (name, SHA-256) and min_frequency are in the
+    provenance, and the ranked LR equals the direct missing-person LR (1e-9 relative)."""
+    from dataclasses import asdict
+
+    from locard.formats.mutation_rates import bundled_mutation_rates
+    from locard.stats.kinship import missing_person_lr, rates_from_rows
+
+    store, pedigree = planted
+    rates = bundled_mutation_rates()
+    assert rates.default_rate is not None
+    spec = rates_from_rows("stepwise", {k: asdict(v) for k, v in rates.rates.items()},
+                           default_rate=rates.default_rate,
+                           table={"name": rates.name, "sha256": rates.sha256})
+    report = identify(store, pedigree, table=table, actor="admin", purpose="MP-CASE-2", top=1,
+                      mutation=spec, min_frequency=0.001)
+    params = report.provenance["parameters"]
+    assert params["mutation_rates"] == [{"name": rates.name, "sha256": rates.sha256}]
+    assert params["min_frequency"] == 0.001
+    assert params["mutation"]["D1S1656"]["rate_source"] == "pooled default"
+    first = report.candidates[0]
+    assert first.specimen_id == "UHR-7"
+    child = child_of(full_profile(40), full_profile(41))  # as planted
+    direct = missing_person_lr(pedigree, child, table, mutation=spec, min_frequency=0.001)
+    assert first.lr == pytest.approx(direct.lr, rel=1e-9)
+
+
+def test_identify_with_theta(planted: tuple[Store, Pedigree], table: FrequencyTable) -> None:
+    """Issue 16 item 4: theta reaches the genotype LR tables of the ranking (the candidate's
+    alleles in the Balding-Nichols draw under Hd); the ranked LR equals the direct
+    missing-person LR with the same theta (1e-9 relative) and is recorded in the provenance."""
+    from locard.stats.kinship import missing_person_lr
+
+    store, pedigree = planted
+    report = identify(store, pedigree, table=table, actor="admin", purpose="MP-CASE-4", top=1,
+                      theta=0.01)
+    assert report.provenance["parameters"]["theta"] == 0.01
+    first = report.candidates[0]
+    assert first.specimen_id == "UHR-7"
+    child = child_of(full_profile(40), full_profile(41))  # as planted
+    direct = missing_person_lr(pedigree, child, table, theta=0.01)
+    assert first.lr == pytest.approx(direct.lr, rel=1e-9)
+    plain = missing_person_lr(pedigree, child, table)
+    assert direct.lr != pytest.approx(plain.lr, rel=1e-3)

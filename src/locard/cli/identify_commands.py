@@ -17,7 +17,13 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json
-from locard.cli.kinship_commands import MUTATION_HELP, RATES_HELP, mutation_choice
+from locard.cli.kinship_commands import (
+    MIN_FREQ_HELP,
+    MUTATION_HELP,
+    RATES_HELP,
+    THETA_HELP,
+    mutation_choice,
+)
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.stats.kinship import Pedigree
@@ -44,6 +50,8 @@ def identify_command(
     top: int = typer.Option(20, "--top", help="Candidates to list."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
+    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    theta: float = typer.Option(0.0, "--theta", help=THETA_HELP),
     frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                     help="Table: a bundled name (NIST1036:Cauc) or "
                                          "FILE[:POPULATION]."),
@@ -68,11 +76,13 @@ def identify_command(
         if pedigree is None:
             report = identify_case(store, case, table=table, actor=_user(user),
                                    purpose=purpose, top=top, mutation=choice.spec,
-                                   indices=index or None)
+                                   indices=index or None, min_frequency=min_frequency,
+                                   theta=theta)
         else:
             report = identify(store, pedigree, table=table, actor=_user(user),
                               purpose=purpose, top=top, mutation=choice.spec,
-                              indices=index or None)
+                              indices=index or None, min_frequency=min_frequency,
+                              theta=theta)
     finally:
         store.close()
     if as_json:
@@ -88,4 +98,5 @@ def identify_command(
         out.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr:.4g}",
                     f"{c.log10_lr:.2f}")
     console.print(out)
-    console.print(f"[dim]{frequencies}, {choice.label}, loci: {', '.join(report.loci)}[/dim]")
+    console.print(f"[dim]{frequencies}, {choice.label}, theta = {theta:g}, "
+                  f"loci: {', '.join(report.loci)}[/dim]")

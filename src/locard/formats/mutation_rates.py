@@ -9,9 +9,15 @@ A lab keeps its own table of published or validated per-locus rates::
 
 ``locus``, ``female_rate`` and ``male_rate`` are required (``female``/``male`` are accepted as
 column names too); ``model`` (equal, proportional, stepwise, extended-stepwise), ``range`` and
-``rate2`` are optional per locus. Lines starting with ``#`` are comments; they are kept as the
-table's ``notes`` so a citation travels with the rates. Parse only: the statistics layer turns
-the rows into mutation models.
+``rate2`` are optional per locus; other columns (``mutations``, ``meioses``) are ignored. Lines
+starting with ``#`` are comments; they are kept as the table's ``notes`` so a citation travels
+with the rates, and a comment ``# default_rate: R`` gives the rate of loci the table lacks.
+Parse only: the statistics layer turns the rows into mutation models.
+
+:func:`bundled_mutation_rates` reads the table shipped with Locard
+(``locard/data/mutation_rates_strbase.csv``, derived by ``scripts/derive_mutation_rates.py``):
+NIST STRBase's per-locus counts of apparent mutations in parentage casework, pooled over both
+parents (so one rate for both sexes), 18 loci, and for every other locus the pooled rate.
 """
 
 from __future__ import annotations
@@ -20,12 +26,17 @@ import csv
 import hashlib
 import math
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from locard.errors import FileFormatError, UnknownLocus
 from locard.genetics.loci import canonical_locus
 
-__all__ = ["LocusMutationRates", "MutationRateTable", "read_mutation_rates"]
+__all__ = ["BUNDLED_MUTATION_RATES", "LocusMutationRates", "MutationRateTable",
+           "bundled_mutation_rates", "parse_mutation_rates", "read_mutation_rates"]
+
+BUNDLED_MUTATION_RATES = "mutation_rates_strbase.csv"
+"""File name of the bundled rate table under ``locard/data``."""
 
 MAX_RATE = 0.5
 _ALIASES = {"female": "female_rate", "male": "male_rate", "marker": "locus"}
@@ -45,12 +56,26 @@ class LocusMutationRates:
 
 @dataclass(frozen=True, slots=True)
 class MutationRateTable:
-    """The rows of a rate file, its comment lines and the SHA-256 of its bytes."""
+    """The rows of a rate file, its comment lines, the SHA-256 of its bytes, and the rate for
+    loci it lacks (``# default_rate:``; None where it gives none)."""
 
     path: str
     rates: dict[str, LocusMutationRates]
     notes: tuple[str, ...]
     sha256: str
+    default_rate: float | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def note(self, key: str) -> str | None:
+        """The value of a ``# key: value`` comment line (first match), or None."""
+        prefix = key.lower() + ":"
+        for line in self.notes:
+            if line.lower().startswith(prefix):
+                return line[len(prefix):].strip()
+        return None
 
 
 def _number(text: str, *, name: str, path: str, line: int, locus: str, low: float,
@@ -77,7 +102,18 @@ def _cell(cells: dict[str, str], col: str, *, path: str, line: int, locus: str,
 def read_mutation_rates(path: str | Path) -> MutationRateTable:
     """Read a per-locus rate CSV; :class:`FileFormatError` names file, line, locus and value."""
     p = Path(path)
-    raw = p.read_bytes()
+    return parse_mutation_rates(p.read_bytes(), path=str(p))
+
+
+def bundled_mutation_rates() -> MutationRateTable:
+    """The rate table shipped with Locard (see the module docstring)."""
+    raw = (resources.files("locard.data") / BUNDLED_MUTATION_RATES).read_bytes()
+    return parse_mutation_rates(raw, path=BUNDLED_MUTATION_RATES)
+
+
+def parse_mutation_rates(raw: bytes, *, path: str) -> MutationRateTable:
+    """:func:`read_mutation_rates` on a file's bytes (``path`` names it in errors)."""
+    p = Path(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -118,4 +154,11 @@ def read_mutation_rates(path: str | Path) -> MutationRateTable:
             _cell(cells, "rate2", path=str(p), line=line, locus=locus))
     if not rates:
         raise FileFormatError("no rates", path=str(p))
-    return MutationRateTable(str(p), rates, notes, hashlib.sha256(raw).hexdigest())
+    default_rate = None
+    for n, ln in lines:
+        key, _, value = ln.lstrip("#").partition(":")
+        if ln.startswith("#") and key.strip().lower() == "default_rate":
+            default_rate = _number(value.strip(), name="default_rate", path=str(p), line=n,
+                                   locus="default", low=0.0, high=MAX_RATE)
+    return MutationRateTable(str(p), rates, notes, hashlib.sha256(raw).hexdigest(),
+                             default_rate)

@@ -29,6 +29,8 @@ from locard.errors import PolicyViolation, SearchError
 from locard.search.kinship_rank import KINSHIP_TARGET_INDICES, rank_index
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship import MutationModel, Pedigree, genotype_lr_tables
+from locard.stats.kinship.mutation import mutation_provenance
+from locard.stats.kinship.pairwise import check_theta
 from locard.stats.kinship.pedigree import MutationSpec
 from locard.stats.provenance import make_provenance
 from locard.store.categories import Index, parse_index
@@ -94,16 +96,22 @@ def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: 
              purpose: str | None, top: int = 20, mutation: MutationSpec = None,
              indices: Iterable[Index | str] | None = None,
              store_indices: StoreIndices | None = None,
-             case_ref: str | None = None) -> IdentifyReport:
+             case_ref: str | None = None,
+             min_frequency: float | None = None,
+             theta: float = 0.0) -> IdentifyReport:
     """Rank the missing-person and unidentified-remains profiles by the pedigree's
     missing-person LR (Hp: the profile is the missing person; Hd: unrelated), best first.
 
     ``indices`` (default both) may name only those two; any other is refused with
     :class:`PolicyViolation` (and audited), as is a kinship search the policy forbids.
     ``mutation``: a :class:`MutationModel` (or one per locus), None for none. ``case_ref``
-    (a stored case the pedigree came from) is recorded in the provenance."""
+    (a stored case the pedigree came from) is recorded in the provenance. ``min_frequency``:
+    the frequency of an allele absent from the table (default 5/2N; 0: the table as given).
+    ``theta``: Balding-Nichols coancestry of all founder alleles, the candidate's under Hd
+    included (default 0; :mod:`locard.stats.kinship.search_tables`)."""
     if top < 1:
         raise SearchError(f"top = {top}: ask for at least one candidate")
+    check_theta(theta)
     wanted = (list(IDENTIFY_TARGETS) if indices is None
               else list(dict.fromkeys(parse_index(i) for i in indices)))
     # the policy matrix (kinship mode, from the relatives index) decides and audits; the hard
@@ -114,7 +122,8 @@ def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: 
         if t not in IDENTIFY_TARGETS or t.value not in KINSHIP_TARGET_INDICES:
             raise PolicyViolation(f"kinship ranking against the {t.label} index is never "
                                   "allowed")  # pragma: no cover - the policy loader refuses
-    tables = genotype_lr_tables(pedigree, table, mutation=mutation)
+    tables = genotype_lr_tables(pedigree, table, mutation=mutation,
+                                min_frequency=min_frequency, theta=theta)
     if not tables:
         raise SearchError("no relative in the pedigree is typed at a locus of the table",
                           remedy="type the relatives, or use a table with their loci")
@@ -151,7 +160,10 @@ def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: 
         "identify",
         parameters={**({"case_ref": case_ref} if case_ref is not None else {}),
                     "top": top, "targets": [t.value for t in targets], "mutation": model,
-                    "theta": 0.0, "missing": pedigree.missing,
+                    "mutation_rates": mutation_provenance(mutation, tables)["mutation_rates"],
+                    "min_frequency": (min_frequency if min_frequency is not None
+                                      else table.min_frequency),
+                    "theta": float(theta), "missing": pedigree.missing,
                     "pedigree": pedigree.to_dict(profiles=False), "loci": list(tables)},
         tables=table, purpose=purpose, user=user.name, lab=user.lab,
         statistic="missing-person LR, genotype LR tables (locard.stats.kinship.search_tables)")
@@ -162,7 +174,9 @@ def identify(store: Store, pedigree: Pedigree, *, table: FrequencyTable, actor: 
 def identify_case(store: Store, case_ref: str, *, table: FrequencyTable, actor: str,
                   purpose: str | None, top: int = 20, mutation: MutationSpec = None,
                   indices: Iterable[Index | str] | None = None,
-                  store_indices: StoreIndices | None = None) -> IdentifyReport:
+                  store_indices: StoreIndices | None = None,
+                  min_frequency: float | None = None,
+                  theta: float = 0.0) -> IdentifyReport:
     """:func:`identify` for a missing-person case stored in the actor's lab: the pedigree and
     its relatives' reference profiles are read from the store (audited as ``case_view``), then
     ranked as :func:`identify` does. A purpose is required before anything is read."""
@@ -178,4 +192,4 @@ def identify_case(store: Store, case_ref: str, *, table: FrequencyTable, actor: 
                           remedy="link new references, or remove the case")
     return identify(store, case.pedigree, table=table, actor=actor, purpose=purpose, top=top,
                     mutation=mutation, indices=indices, store_indices=store_indices,
-                    case_ref=case.case_ref)
+                    case_ref=case.case_ref, min_frequency=min_frequency, theta=theta)

@@ -244,10 +244,12 @@ def test_mixture_refused() -> None:
 
 
 def test_unseen_allele_uses_minimum_frequency() -> None:
-    # allele 11 is not in the table: 5/2N = 5/1000 = 0.005 -> parent-child LR = 1/0.005
+    # allele 11 is not in the table: it gets 5/2N = 5/1000 = 0.005 and the locus is
+    # renormalised (total 1.005), so p = 0.005/1.005 and parent-child LR = 1.005/0.005 = 201
     r = kinship_lr(prof("TH01: 11", "X"), prof("TH01: 11", "Y"), "parent-child", TABLE)
-    assert r.lr == pytest.approx(200.0, rel=1e-12)
-    assert r.per_locus["TH01"].frequencies == {"11": 0.005}
+    assert r.lr == pytest.approx(201.0, rel=1e-12)
+    assert r.per_locus["TH01"].frequencies == {"11": pytest.approx(0.005 / 1.005, rel=1e-15)}
+    assert "11" in r.renormalised["TH01"]
 
 
 @pytest.mark.parametrize("name", ["full siblings", "FULL_SIBLINGS", "Full-Siblings"])

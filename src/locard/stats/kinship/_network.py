@@ -2,7 +2,9 @@
 
 Every person i has two allele variables, paternal ``2i`` and maternal ``2i + 1``. Factors:
 
-- founder: ``q[pat] * q[mat]`` (Hardy-Weinberg, theta = 0);
+- founder: ``q[pat] * q[mat]`` (Hardy-Weinberg, theta = 0); with ``theta > 0`` one joint factor
+  over the alleles of all founders instead (:func:`founder_factor`: Balding-Nichols sequential
+  sampling, as pedprobr's ``likTheta``), so founders are no longer independent;
 - child of father f: ``T_m[pat_f, mat_f, pat_child] = (M_m[pat_f, x] + M_m[mat_f, x]) / 2``
   (Mendel's first law, then the father's mutation matrix), and likewise for the mother with the
   female matrix;
@@ -11,23 +13,59 @@ Every person i has two allele variables, paternal ``2i`` and maternal ``2i + 1``
   the elimination tables small).
 
 The likelihood is the sum of the product over all allele variables (variable elimination,
-:mod:`._elimination`). Untyped people without typed descendants sum to 1 and are pruned first.
+:mod:`._elimination`). Untyped people without typed descendants sum to 1 and are pruned first
+(exact with theta too: the Balding-Nichols draw is exchangeable, so summing out some founders'
+alleles leaves the same formula over the others). With theta the joint founder factor has one
+axis per founder allele (a typed founder's range over their own one or two alleles, an untyped
+one's over every allele), and it is refused above ``max_founder_entries``
+(:class:`CombinatorialLimit`).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from locard.errors import CombinatorialLimit
 from locard.stats.kinship._elimination import Factor, eliminate
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+DEFAULT_MAX_FOUNDER_ENTRIES = 4_000_000
+"""Largest joint founder-allele table built for theta > 0 (32 MB of float64)."""
 
 
 def _transmission(matrix: FloatArray) -> FloatArray:
     return 0.5 * (matrix[:, None, :] + matrix[None, :, :])
+
+
+def founder_factor(domains: Sequence[IntArray], frequencies: FloatArray, *,
+                   theta: float) -> FloatArray:
+    """Joint probability of founder alleles drawn one after another (one axis per draw, over
+    the allele indices of ``domains[j]``) by the Balding-Nichols sampling formula (Balding &
+    Nichols 1995; pedprobr's ``thetaCorr``): the j-th draw (j = 0, 1, ...) is allele a with
+
+        (n_a theta + (1 - theta) p_a) / (1 + (j - 1) theta),  n_a = earlier draws equal to a.
+
+    With theta = 0 it is the product of the frequencies (Hardy-Weinberg, linkage equilibrium).
+    """
+    table: FloatArray = np.ones(())
+    for j, d in enumerate(domains):
+        count: FloatArray = np.zeros((1,) * j + (len(d),))
+        for i in range(j):
+            shape = [1] * (j + 1)
+            shape[i] = len(domains[i])
+            shape[j] = len(d)
+            same = (domains[i][:, None] == d[None, :]).astype(np.float64)
+            count = count + same.reshape(shape)
+        step = (count * theta + (1.0 - theta) * frequencies[d]) / (1.0 + (j - 1) * theta)
+        table = table[..., None] * step
+    return table
 
 
 def network_likelihood(
@@ -39,13 +77,77 @@ def network_likelihood(
     female: FloatArray,
     evidence: Mapping[str, tuple[int, int]],
     keep: str | None = None,
+    theta: float = 0.0,
+    max_founder_entries: int = DEFAULT_MAX_FOUNDER_ENTRIES,
 ) -> FloatArray:
     """Exact likelihood of ``evidence`` (person -> allele indices) on the pedigree.
 
     ``parents[id]`` is (father, mother) or None for a founder; ``male``/``female`` are the
     fathers' and mothers' transition matrices. With ``keep`` the result is the joint array
-    ``F[x, y] = P(evidence, pat_keep = x, mat_keep = y)``; otherwise a 0-d array.
+    ``F[x, y] = P(evidence, pat_keep = x, mat_keep = y)``; otherwise a 0-d array. ``theta``:
+    the founders' alleles are one Balding-Nichols draw (:func:`founder_factor`); 0 is
+    Hardy-Weinberg, computed as before.
     """
+    factors, dims, kept, _ = _network(ids, parents, frequencies=frequencies, male=male,
+                                      female=female, evidence=evidence, keep=keep, theta=theta,
+                                      max_founder_entries=max_founder_entries)
+    return eliminate(factors, dims, kept)
+
+
+def founder_moments(
+    ids: Sequence[str],
+    parents: Mapping[str, tuple[str, str] | None],
+    *,
+    frequencies: FloatArray,
+    male: FloatArray,
+    female: FloatArray,
+    evidence: Mapping[str, tuple[int, int]],
+    theta: float,
+    max_founder_entries: int = DEFAULT_MAX_FOUNDER_ENTRIES,
+) -> tuple[float, FloatArray, FloatArray, int]:
+    """``(W, A, B, m)`` over the ``m`` founder alleles x_1..x_m (after pruning) with the weight
+    ``w`` = P(founder alleles, evidence): ``W`` = sum of w (the likelihood),
+    ``A[a] = E_w[c_a]`` and ``B[a, b] = E_w[c_a c_b]``, ``c_a`` the number of founder alleles
+    equal to a (unnormalised expectations). The Balding-Nichols probability of one more
+    founder's alleles (a, b) given the others depends on them only through ``c_a`` and ``c_b``,
+    so these moments give it for every (a, b) at once (:mod:`.search_tables`, Hd with theta):
+    one elimination per pair of founder alleles instead of one over all alleles for that founder.
+    """
+    factors, dims, _, draws = _network(ids, parents, frequencies=frequencies, male=male,
+                                       female=female, evidence=evidence, keep=None, theta=theta,
+                                       max_founder_entries=max_founder_entries)
+    n = frequencies.shape[0]
+    total = float(eliminate(factors, dims))
+    first = np.zeros(n)
+    second = np.zeros((n, n))
+    single: dict[int, FloatArray] = {}
+    for (i, (vi, di)), (j, (vj, dj)) in itertools.combinations(enumerate(draws), 2):
+        pair = eliminate(factors, dims, (vi, vj))
+        full = np.zeros((n, n))
+        full[np.ix_(di, dj)] = pair
+        second += full + full.T
+        single.setdefault(i, full.sum(axis=1))
+        single.setdefault(j, full.sum(axis=0))
+    for marginal in single.values():
+        first += marginal
+    second += np.diag(first)
+    return total, first, second, len(draws)
+
+
+def _network(
+    ids: Sequence[str],
+    parents: Mapping[str, tuple[str, str] | None],
+    *,
+    frequencies: FloatArray,
+    male: FloatArray,
+    female: FloatArray,
+    evidence: Mapping[str, tuple[int, int]],
+    keep: str | None,
+    theta: float,
+    max_founder_entries: int,
+) -> tuple[list[Factor], dict[int, int], tuple[int, ...], list[tuple[int, IntArray]]]:
+    """The factors and variable sizes of the network, the kept variables, and the founder
+    allele variables with their domains (pruned people left out)."""
     n = frequencies.shape[0]
     # prune untyped people with no remaining children (they sum to 1)
     alive = set(ids)
@@ -61,21 +163,35 @@ def network_likelihood(
     index = {person: k for k, person in enumerate(order)}
     everything = np.arange(n)
     # a typed person's two allele variables range over their own alleles only
-    domain = {person: (np.array(sorted(set(evidence[person])))
+    domain: dict[str, IntArray] = {person: (np.array(sorted(set(evidence[person])))
                        if person in evidence and person != keep else everything)
               for person in order}
     factors: list[Factor] = []
     t_male = _transmission(male)
     t_female = _transmission(female)
     dims: dict[int, int] = {}
+    founders = [person for person in order if parents[person] is None]
+    if theta > 0 and founders:
+        draws = [domain[person] for person in founders for _ in (0, 1)]
+        size = math.prod(len(d) for d in draws)
+        if size > max_founder_entries:
+            untyped = [p for p in founders if p not in evidence or p == keep]
+            raise CombinatorialLimit(
+                f"theta = {theta:g}: the joint founder-allele table has {size:,} entries "
+                f"(limit {max_founder_entries:,}; {len(founders)} founders, untyped: "
+                f"{', '.join(repr(p) for p in untyped) or 'none'})",
+                remedy="type an untyped founder, drop untyped branches, or use theta 0")
+        factors.append((tuple(v for p in founders for v in (2 * index[p], 2 * index[p] + 1)),
+                        founder_factor(draws, frequencies, theta=theta)))
     for person in order:
         pat, mat = 2 * index[person], 2 * index[person] + 1
         d = domain[person]
         dims[pat] = dims[mat] = len(d)
         pair = parents[person]
         if pair is None:
-            factors.append(((pat,), frequencies[d]))
-            factors.append(((mat,), frequencies[d]))
+            if theta <= 0:  # with theta: in the joint founder factor above
+                factors.append(((pat,), frequencies[d]))
+                factors.append(((mat,), frequencies[d]))
         else:
             f, m = pair
             df, dm = domain[f], domain[m]
@@ -88,7 +204,8 @@ def network_likelihood(
             e[ia, ib] = e[ib, ia] = 1.0
             factors.append(((pat, mat), e))
     kept = (2 * index[keep], 2 * index[keep] + 1) if keep is not None else ()
-    return eliminate(factors, dims, kept)
+    founder_vars = [(v, domain[p]) for p in founders for v in (2 * index[p], 2 * index[p] + 1)]
+    return factors, dims, kept, founder_vars
 
 
 def lump(frequencies: FloatArray, matrices: Sequence[FloatArray],

@@ -11,14 +11,17 @@ not related to one another, since the joint LR below is a product of pairwise LR
 
 **1. Pairwise LR matrix** (:func:`dvi_lr_matrix`). ``LR[v, f]`` is :func:`missing_person_lr` of
 victim v as the missing person of family f: Hp, v is the missing person; Hd, v is unrelated to
-the family; theta = 0, an optional mutation model. Each family's :func:`genotype_lr_table` per
+the family; an optional mutation model; ``theta`` (default 0, Hardy-Weinberg; above 0 every
+founder allele, and the unrelated victim's under Hd, is one Balding-Nichols draw, as
+:func:`missing_person_lr`). Each family's :func:`genotype_lr_table` per
 locus is built once and every victim is looked up in it (:func:`lr_lookup_matrix`), so the cost
 is F table builds plus V x F x L look-ups. Per locus the entry equals the direct
 :func:`missing_person_lr` for victim alleles listed in the table or typed in the family; a victim
-allele in neither is looked up as the table's catch-all (exact without mutation; under a
-stepwise model the catch-all gets no stepwise credit). A locus untyped in the victim or in every
-relative, or absent from the frequency table, has LR 1 (``missing_person_lr`` lists it as
-excluded).
+allele in neither is looked up as the table's catch-all (at the floor, the locus renormalised:
+exact for one such allele without mutation and under the equal and proportional models; under a
+stepwise model the catch-all gets no stepwise credit; ``min_frequency=0``, the table as given,
+refuses such an allele). A locus untyped in the victim or in every relative, or absent from the
+frequency table, has LR 1 (``missing_person_lr`` lists it as excluded).
 
 **2. Joint identification** (:func:`dvi_identify`).
 
@@ -62,17 +65,16 @@ from locard.genetics.alleles import Allele
 from locard.genetics.loci import LOCI, LocusKind, canonical_locus, locus_sort_key
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
-from locard.stats.kinship._network import network_likelihood
-from locard.stats.kinship.mutation import MutationModel
+from locard.stats.kinship.mutation import MutationModel, mutation_provenance
+from locard.stats.kinship.pairwise import check_theta
 from locard.stats.kinship.pedigree import (
     MutationSpec,
     Pedigree,
     mutation_for,
-    relatives_at,
     transition_matrices,
 )
-from locard.stats.kinship.search_tables import GenotypeLRTable
-from locard.stats.kinship.universe import LocusUniverse, locus_universe
+from locard.stats.kinship.search_tables import GenotypeLRTable, build_lr_table
+from locard.stats.kinship.universe import LocusUniverse, check_min_frequency
 from locard.stats.provenance import make_provenance
 
 __all__ = [
@@ -112,7 +114,10 @@ def lr_lookup_matrix(table: GenotypeLRTable,
     idx = np.empty(len(alleles) + 1, dtype=np.int64)
     idx[0] = 0
     for k, allele in enumerate(alleles, start=1):
-        idx[k] = table.unseen_index if allele is None else table.index(allele)
+        if allele is None:  # a code not in use
+            idx[k] = table.unseen_index if table.has_catch_all else 0
+        else:
+            idx[k] = table.index(allele)
     out = np.array(table.lr[np.ix_(idx, idx)], dtype=np.float64)
     out[0, :] = 1.0
     out[:, 0] = 1.0
@@ -184,63 +189,53 @@ def _transitions(universe: LocusUniverse, model: MutationModel | None,
 
 def family_table(pedigree: Pedigree, locus: str, table: FrequencyTable, *,
                  mutation: MutationSpec = None,
-                 cache: _MatrixCache | None = None) -> GenotypeLRTable:
+                 cache: _MatrixCache | None = None,
+                 min_frequency: float | None = None,
+                 theta: float = 0.0) -> GenotypeLRTable:
     """:func:`genotype_lr_table` with the mutation matrices memoised in ``cache`` (shared by
     the families of a DVI) and a short provenance; the same numbers (the tests check it)."""
     locus = canonical_locus(locus)
-    relatives = relatives_at(pedigree, locus)
-    universe = locus_universe(table, locus,
-                              typed_alleles=[a for g in relatives.values() for a in g])
     model = mutation_for(mutation, locus)
-    if not relatives:
-        lr, total = np.ones((universe.size, universe.size)), 1.0
-    else:
-        male, female = _transitions(universe, model, {} if cache is None else cache)
-        evidence = {pid: (universe.index[str(g[0])], universe.index[str(g[-1])])
-                    for pid, g in relatives.items()}
-        joint = network_likelihood(pedigree.ids, pedigree.parents(),
-                                   frequencies=universe.frequencies, male=male, female=female,
-                                   evidence=evidence, keep=pedigree.missing)
-        total = float(joint.sum())
-        if total <= 0:
-            raise StatisticsError(
-                f"{locus}: the relatives' genotypes are impossible on the pedigree of the "
-                f"missing person {pedigree.missing!r} (likelihood 0)",
-                remedy="check the pedigree and profiles, or allow mutation")
-        q = universe.frequencies
-        unordered = joint + joint.T
-        np.fill_diagonal(unordered, np.diag(joint))
-        prior = 2.0 * np.outer(q, q)
-        np.fill_diagonal(prior, q * q)
-        raw = unordered / (total * prior)
-        lr = 0.5 * (raw + raw.T)
-    lr.setflags(write=False)
-    provenance = {"computation": "genotype_lr_table", "locus": locus, "theta": 0.0,
-                  "mutation": model.to_dict() if model is not None else None}
-    return GenotypeLRTable(locus, universe.labels, dict(universe.index), universe.frequencies,
-                           lr, total, provenance)
+    memo: _MatrixCache = {} if cache is None else cache
+
+    def transitions(universe: LocusUniverse, m: MutationModel | None
+                    ) -> tuple[FloatArray, FloatArray]:
+        return _transitions(universe, m, memo)
+
+    labels, freqs, lr, total, why = build_lr_table(pedigree, locus, table, model,
+                                                   min_frequency=min_frequency,
+                                                   transitions=transitions, theta=theta)
+    provenance = {"computation": "genotype_lr_table", "locus": locus, "theta": float(theta),
+                  "mutation": model.to_dict() if model is not None else None,
+                  "renormalised": why}
+    return GenotypeLRTable(locus, labels, {x: i for i, x in enumerate(labels)}, freqs, lr,
+                           total, provenance)
 
 
 def _family_lrs(pedigree: Pedigree, table: FrequencyTable, mutation: MutationSpec,
                 wanted: frozenset[str] | None, loci: Sequence[str], codes: U8,
-                alleles: Sequence[Sequence[str]], cache: _MatrixCache) -> FloatArray:
+                alleles: Sequence[Sequence[str]], cache: _MatrixCache,
+                min_frequency: float | None, theta: float = 0.0) -> FloatArray:
     """Per-locus LRs ``[V, L]`` of every victim against one family (1 where not computed)."""
     position = {locus: i for i, locus in enumerate(loci)}
     out = np.ones((codes.shape[0], len(loci)), dtype=np.float64)
     for locus in _family_loci(pedigree, table, wanted):
         li = position[locus]
-        tab = family_table(pedigree, locus, table, mutation=mutation, cache=cache)
+        tab = family_table(pedigree, locus, table, mutation=mutation, cache=cache,
+                           min_frequency=min_frequency, theta=theta)
         lookup = lr_lookup_matrix(tab, alleles[li])
         out[:, li] = lookup[codes[:, li, 0], codes[:, li, 1]]
     return out
 
 
 def _family_chunk(args: tuple[list[Pedigree], FrequencyTable, MutationSpec,
-                              frozenset[str] | None, list[str], U8, list[list[str]]]
+                              frozenset[str] | None, list[str], U8, list[list[str]],
+                              float | None, float]
                   ) -> list[FloatArray]:
-    pedigrees, table, mutation, wanted, loci, codes, alleles = args
+    pedigrees, table, mutation, wanted, loci, codes, alleles, min_frequency, theta = args
     cache: _MatrixCache = {}
-    return [_family_lrs(p, table, mutation, wanted, loci, codes, alleles, cache)
+    return [_family_lrs(p, table, mutation, wanted, loci, codes, alleles, cache, min_frequency,
+                        theta)
             for p in pedigrees]
 
 
@@ -324,15 +319,23 @@ def dvi_lr_matrix(
     mutation: MutationSpec = None,
     loci: Iterable[str] | None = None,
     workers: int = 1,
+    min_frequency: float | None = None,
+    theta: float = 0.0,
 ) -> DVIMatrix:
     """The pairwise LR matrix victims x families (see the module docstring, step 1).
 
     ``families`` maps names to pedigrees (a list is named F1, F2, ...). ``loci`` restricts the
     computation (default: the autosomal STR loci typed in some relative and in the table).
     ``workers > 1`` builds the families' tables in that many processes (0: one per CPU).
+    ``min_frequency``: the frequency of an allele absent from the table (default the table's
+    minimum, 5/2N; 0: the table as given, an absent allele refused). ``theta``: the founders'
+    alleles, the unrelated victim's under Hd included, one Balding-Nichols draw
+    (:mod:`.search_tables`; 0: Hardy-Weinberg).
     Raises :class:`StatisticsError` for a mixture victim or for relatives whose genotypes are
     impossible on their pedigree.
     """
+    min_frequency = check_min_frequency(min_frequency)
+    check_theta(theta)
     named = _named_families(families)
     victim_ids = _victim_ids(victims)
     wanted = frozenset(canonical_locus(x) for x in loci) if loci is not None else None
@@ -346,22 +349,23 @@ def dvi_lr_matrix(
     n_workers = (os.cpu_count() or 1) if workers == 0 else max(1, int(workers))
     n_workers = min(n_workers, len(pedigrees))
     if n_workers <= 1:
-        per_family = _family_chunk((pedigrees, table, mutation, wanted, all_loci, codes, alleles))
+        per_family = _family_chunk((pedigrees, table, mutation, wanted, all_loci, codes, alleles,
+                                    min_frequency, theta))
     else:
         size = math.ceil(len(pedigrees) / (4 * n_workers))
-        chunks = [(pedigrees[i:i + size], table, mutation, wanted, all_loci, codes, alleles)
-                  for i in range(0, len(pedigrees), size)]
+        chunks = [(pedigrees[i:i + size], table, mutation, wanted, all_loci, codes, alleles,
+                   min_frequency, theta) for i in range(0, len(pedigrees), size)]
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             per_family = [x for part in pool.map(_family_chunk, chunks) for x in part]
     per_locus = (np.stack(per_family, axis=1) if per_family
                  else np.ones((len(victims), 0, len(all_loci))))
     lr = np.prod(per_locus, axis=2)
-    models = {locus: (m.to_dict() if (m := mutation_for(mutation, locus)) is not None else None)
-              for locus in all_loci}
     provenance = make_provenance(
         "dvi_lr_matrix",
-        parameters={"theta": 0.0, "mutation": models, "loci": list(all_loci),
-                    "min_frequency": table.min_frequency,
+        parameters={"theta": float(theta), **mutation_provenance(mutation, all_loci),
+                    "loci": list(all_loci),
+                    "min_frequency": (min_frequency if min_frequency is not None
+                                      else table.min_frequency),
                     "families": {name: p.to_dict(profiles=False) for name, p in named}},
         tables=table,
         victims=[{"specimen_id": vid, "digest": p.genotype_digest()}
@@ -664,10 +668,12 @@ def dvi(
     max_assignments: int = DEFAULT_MAX_ASSIGNMENTS,
     top: int = 10,
     workers: int = 1,
+    min_frequency: float | None = None,
+    theta: float = 0.0,
 ) -> DVIResult:
     """:func:`dvi_lr_matrix` then :func:`dvi_identify`."""
     matrix = dvi_lr_matrix(victims, families, table, mutation=mutation, loci=loci,
-                           workers=workers)
+                           workers=workers, min_frequency=min_frequency, theta=theta)
     return dvi_identify(matrix, exclusion_threshold=exclusion_threshold,
                         undisputed_threshold=undisputed_threshold, dominance=dominance,
                         max_assignments=max_assignments, top=top)

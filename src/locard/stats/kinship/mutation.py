@@ -26,20 +26,25 @@ and the catch-all 'unseen' allele of the search tables) neither mutates nor is r
 mutation (its row and column are those of the identity); ``equal`` and ``proportional`` treat
 every allele alike.
 
-Defaults: male rate 0.002 and female rate 0.0005 per meiosis, rate2 = 1e-6 and range = 0.1. These
-are round figures, not per-locus estimates: the rates of the core STR loci in paternity data are
-about 1-5 per 1000 meioses (AABB Parentage Testing Standards Program annual reports, compiled in
-Butler 2005, Forensic DNA Typing, 2nd ed., ch. 6), with paternal mutations 3-6 times as frequent
-as maternal (Brinkmann et al. 1998, Am J Hum Genet 62:1408); range 0.1 and rate2 1e-6 are the
-values of Familias' examples. A laboratory should pass its own per-locus rates
-(a mapping locus -> :class:`MutationModel`).
+Defaults of :class:`MutationModel`: male rate 0.002 and female rate 0.0005 per meiosis, rate2 =
+1e-6 and range = 0.1. These are round figures, not per-locus estimates: the rates of the core
+STR loci in paternity data are about 1-5 per 1000 meioses (AABB Parentage Testing Standards
+Program annual reports, compiled in Butler 2005, Forensic DNA Typing, 2nd ed., ch. 6), with
+paternal mutations 3-6 times as frequent as maternal (Brinkmann et al. 1998, Am J Hum Genet
+62:1408); range 0.1 and rate2 1e-6 are the values of Familias' examples.
+
+The commands use per-locus rates instead (:class:`MutationRates`): the bundled published table
+(``locard/data/mutation_rates_strbase.csv``, derived by ``scripts/derive_mutation_rates.py``;
+see ``docs/kinship.md``) or a laboratory's own file. Every model says where its rates come from
+(``rate_source``), and :func:`mutation_provenance` puts the models and the rate tables' names
+and SHA-256 into each result's provenance.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -56,8 +61,11 @@ __all__ = [
     "DEFAULT_RATE2",
     "MUTATION_MODELS",
     "MutationModel",
+    "MutationRates",
     "mutation_matrix",
+    "mutation_provenance",
     "per_locus_models",
+    "rates_from_rows",
 ]
 
 DEFAULT_MALE_RATE = 0.002
@@ -180,6 +188,9 @@ class MutationModel:
     male_rate: float = DEFAULT_MALE_RATE
     rate2: float = DEFAULT_RATE2
     range: float = DEFAULT_RANGE
+    rate_source: str | None = None
+    """Where the rates come from (a rate table's name, or 'pooled default'); None: the
+    package's round defaults above."""
 
     def __post_init__(self) -> None:
         _check_model(self.model)
@@ -211,15 +222,17 @@ class MutationModel:
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "female_rate": self.female_rate,
-                "male_rate": self.male_rate, "rate2": self.rate2, "range": self.range}
+                "male_rate": self.male_rate, "rate2": self.rate2, "range": self.range,
+                "rate_source": self.rate_source}
 
 
-def per_locus_models(base: MutationModel,
-                     overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, MutationModel]:
+def per_locus_models(base: MutationModel, overrides: Mapping[str, Mapping[str, Any]], *,
+                     rate_source: str | None = None) -> dict[str, MutationModel]:
     """One model per autosomal STR locus: ``base`` everywhere, except where ``overrides`` gives
     a locus its own ``female_rate`` and ``male_rate`` (and optionally ``model``, ``range``,
     ``rate2``; missing or None values are taken from ``base``). This is how a lab's table of
-    published per-locus rates becomes a mutation specification that names every locus."""
+    published per-locus rates becomes a mutation specification that names every locus.
+    ``rate_source`` labels the overridden loci's models (the others keep ``base``'s)."""
     models = {name: base for name, info in LOCI.items()
               if info.kind is LocusKind.AUTOSOMAL_STR}
     for raw, values in overrides.items():
@@ -234,6 +247,79 @@ def per_locus_models(base: MutationModel,
             female_rate=float(pick("female_rate", base.female_rate)),
             male_rate=float(pick("male_rate", base.male_rate)),
             rate2=float(pick("rate2", base.rate2)),
-            range=float(pick("range", base.range)))
+            range=float(pick("range", base.range)),
+            rate_source=rate_source if rate_source is not None else base.rate_source)
     return models
 
+
+POOLED_DEFAULT = "pooled default"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MutationRates(Mapping[str, MutationModel]):
+    """A mutation specification with its sources: one :class:`MutationModel` per autosomal STR
+    locus (each with its ``rate_source``) and ``tables``, the identity of every rate table used
+    (``{"name", "sha256", "citation"}``), which :func:`mutation_provenance` records."""
+
+    models: Mapping[str, MutationModel]
+    tables: tuple[Mapping[str, Any], ...] = field(default=())
+
+    def __getitem__(self, locus: str) -> MutationModel:
+        return self.models[locus]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def override(self, rows: Mapping[str, Mapping[str, Any]], *,
+                 table: Mapping[str, Any]) -> MutationRates:
+        """These rates with the loci of ``rows`` (a lab's file) replaced, labelled with
+        ``table['name']``; the table joins :attr:`tables`."""
+        some = next(iter(self.models.values()))
+        base = MutationModel(some.model, rate2=some.rate2, range=some.range)
+        changed = per_locus_models(base, rows, rate_source=str(table["name"]))
+        models = dict(self.models)
+        models.update({k: changed[k] for k in (canonical_locus(x) for x in rows)})
+        return MutationRates(models, (*self.tables, dict(table)))
+
+    def describe(self) -> dict[str, Any]:
+        """The rate tables and, per source, the loci whose rates it gave."""
+        by_source: dict[str, list[str]] = {}
+        for locus, model in self.models.items():
+            by_source.setdefault(model.rate_source or "package default", []).append(locus)
+        return {"tables": [dict(t) for t in self.tables], "loci_by_source": by_source}
+
+
+def rates_from_rows(model: str, rows: Mapping[str, Mapping[str, Any]], *,
+                    default_rate: float, table: Mapping[str, Any],
+                    rate2: float = DEFAULT_RATE2, range: float = DEFAULT_RANGE,
+                    ) -> MutationRates:
+    """:class:`MutationRates` for every autosomal STR locus from a published table: the loci
+    of ``rows`` (``female_rate``, ``male_rate``, optionally ``model``/``range``/``rate2``)
+    labelled ``table['name']``, every other locus ``default_rate`` for both sexes labelled
+    :data:`POOLED_DEFAULT`."""
+    _check_rate("default_rate", default_rate)
+    base = MutationModel(model, female_rate=default_rate, male_rate=default_rate, rate2=rate2,
+                         range=range, rate_source=POOLED_DEFAULT)
+    return MutationRates(per_locus_models(base, rows, rate_source=str(table["name"])),
+                         (dict(table),))
+
+
+def mutation_provenance(mutation: MutationModel | Mapping[str, MutationModel | None] | None,
+                        loci: Iterable[str]) -> dict[str, Any]:
+    """What a result records of its mutation specification: ``mutation``, the model of each
+    locus in ``loci`` with its ``rate_source`` (None where no mutation), and ``mutation_rates``,
+    the rate tables' names and SHA-256 (None when no table was used)."""
+    found: dict[str, MutationModel | None] = {}
+    if isinstance(mutation, Mapping):
+        found = {canonical_locus(k): v for k, v in mutation.items()}
+    models: dict[str, Any] = {}
+    for locus in loci:
+        m = (mutation if mutation is None or isinstance(mutation, MutationModel)
+             else found.get(canonical_locus(locus)))
+        models[locus] = m.to_dict() if m is not None else None
+    tables = ([dict(t) for t in mutation.tables] if isinstance(mutation, MutationRates)
+              else None)
+    return {"mutation": models, "mutation_rates": tables}

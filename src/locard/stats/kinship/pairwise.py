@@ -20,9 +20,11 @@ being ``(n_A theta + (1 - theta) p_A) / (1 + (m - 1) theta)``. Given G1 = {a, b}
 - IBD 2: G2 = G1 (probability 1 if the genotypes are equal, else 0).
 
 With theta = 0 these reduce to the textbook formulas: parent-child A/A, A/A gives 1/p_A; full
-siblings A/A, A/A give (1 + p_A)^2 / (4 p_A^2). Frequencies come from
-:meth:`FrequencyTable.frequency` (observed, or the NRC II 5/2N minimum for rare and unseen
-alleles), not renormalised. No mutation model is applied here; use a pedigree
+siblings A/A, A/A give (1 + p_A)^2 / (4 p_A^2). Frequencies are those of
+:func:`~locard.stats.kinship.universe.locus_universe`, as the pedigree LRs use them: the table's
+values as listed; an allele absent from the table gets the floor (``min_frequency``, default
+the table's 5/2N; 0: the table as given, such an allele refused) and its locus is renormalised
+and listed in :attr:`KinshipLR.renormalised`. No mutation model is applied here; use a pedigree
 (:mod:`locard.stats.kinship.pedigree`) for parent-child tests that must allow mutation.
 """
 
@@ -38,11 +40,13 @@ from locard.genetics.loci import LOCI, LocusKind, canonical_locus, locus_sort_ke
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship.results import KinshipLR, LocusKinshipLR
+from locard.stats.kinship.universe import check_min_frequency, locus_universe
 from locard.stats.provenance import make_provenance
 
 __all__ = [
     "RELATIONSHIPS",
     "Kappa",
+    "check_theta",
     "ibd_probabilities",
     "kinship_lr",
     "resolve_relationship",
@@ -111,7 +115,8 @@ def resolve_relationship(relationship: str | Kappa | Sequence[float]) -> tuple[s
     return resolve_relationship(Kappa(float(values[0]), float(values[1]), float(values[2])))
 
 
-def _check_theta(theta: float) -> None:
+def check_theta(theta: float) -> None:
+    """Refuse a coancestry outside [0, 1) (:class:`InvalidParameter` naming it)."""
     if not isinstance(theta, (int, float)) or math.isnan(theta) or not 0.0 <= theta < 1.0:
         raise InvalidParameter("theta", theta, expected="0 <= theta < 1 (typically 0-0.03)")
 
@@ -126,7 +131,7 @@ def sampling_probability(alleles: Sequence[str], frequencies: Mapping[str, float
     With theta = 0.01 and p_A = 0.3, P(A, A) = p_A(theta + (1 - theta) p_A) = 0.0921, and
     P(A, A | A, A) is the NRC II eq. 4.10a conditional match probability.
     """
-    _check_theta(theta)
+    check_theta(theta)
     counts: dict[str, int] = {}
     for a in given:
         counts[a] = counts.get(a, 0) + 1
@@ -156,7 +161,7 @@ def ibd_probabilities(g1: Sequence[str], g2: Sequence[str], frequencies: Mapping
     IBD 0: G2 drawn after G1's two alleles; IBD 1: one allele of G2 a copy of one of G1's two
     alleles (1/2 each), the other drawn after G1's two; IBD 2: [G2 = G1].
     """
-    _check_theta(theta)
+    check_theta(theta)
     a1 = tuple(sorted(set(g1)))
     a2 = tuple(sorted(set(g2)))
     if not 1 <= len(a1) <= 2 or not 1 <= len(a2) <= 2:
@@ -202,6 +207,7 @@ def kinship_lr(
     *,
     theta: float = 0.0,
     loci: Iterable[str] | None = None,
+    min_frequency: float | None = None,
 ) -> KinshipLR:
     """LR that two single-source profiles are related as ``relationship`` versus unrelated.
 
@@ -210,12 +216,14 @@ def kinship_lr(
     'identical'), a :class:`Kappa`, or a (k0, k1, k2) triple. Per locus
     ``LR = k0 + k1 P1/P0 + k2 P2/P0`` (see the module docstring), the total the product.
     ``theta`` (default 0, as Familias' default) applies the Balding-Nichols sampling formula.
+    ``min_frequency``: the frequency of an allele absent from the table (module docstring).
 
     Loci of either profile (or of ``loci``) missing from the other profile or from the table,
     inconclusive, or not autosomal STRs are listed in ``excluded`` with the reason. A locus with
     more than two alleles in either profile raises :class:`StatisticsError` (a mixture).
     """
-    _check_theta(theta)
+    check_theta(theta)
+    min_frequency = check_min_frequency(min_frequency)
     name, kappa = resolve_relationship(relationship)
     if loci is not None:
         wanted = [canonical_locus(x) for x in loci]
@@ -227,6 +235,7 @@ def kinship_lr(
         id_a, id_b = f"{id_a} (1)", f"{id_b} (2)"
     per_locus: dict[str, LocusKinshipLR] = {}
     excluded: dict[str, str] = {}
+    renormalised: dict[str, str] = {}
     for locus in dict.fromkeys(wanted):
         reason = _exclusion_reason((profile_a, profile_b), locus, table)
         if reason is not None:
@@ -239,7 +248,12 @@ def kinship_lr(
                 raise StatisticsError(
                     f"{locus}: {who} has {len(g)} alleles, so the profile is a mixture",
                     remedy="kinship statistics are for single-source profiles")
-        freqs = {str(a): table.frequency(locus, a).value for a in (*g1, *g2)}
+        universe = locus_universe(table, locus, typed_alleles=(*g1, *g2),
+                                  min_frequency=min_frequency)
+        if universe.renormalised is not None:
+            renormalised[locus] = universe.renormalised
+        freqs = {str(a): float(universe.frequencies[universe.index[str(a)]])
+                 for a in (*g1, *g2)}
         p_g1, p0, p1, p2 = ibd_probabilities([str(a) for a in g1], [str(a) for a in g2], freqs,
                                              theta=theta)
         hd = p_g1 * p0
@@ -254,11 +268,13 @@ def kinship_lr(
     provenance = make_provenance(
         "kinship_lr",
         parameters={"relationship": name, "kappa": list(kappa.as_tuple()), "theta": theta,
-                    "loci": list(per_locus), "min_frequency": table.min_frequency,
+                    "loci": list(per_locus),
+                    "min_frequency": (min_frequency if min_frequency is not None
+                                      else table.min_frequency),
                     "mutation": None},
         tables=table,
         specimen_ids=[profile_a.specimen_id, profile_b.specimen_id],
     )
     hypotheses = {"hp": f"{id_a} and {id_b} are related as {name}",
                   "hd": f"{id_a} and {id_b} are unrelated"}
-    return KinshipLR(total, per_locus, excluded, hypotheses, provenance)
+    return KinshipLR(total, per_locus, excluded, hypotheses, provenance, renormalised)

@@ -9,16 +9,25 @@ female, no one their own ancestor, the missing person present and without a prof
 The likelihood of the typed genotypes at one locus is computed exactly by variable elimination on
 the allele-level pedigree network (peeling, Elston & Stewart 1971, on any pedigree including
 loops; :mod:`._network`), with a mutation model for fathers and for mothers
-(:mod:`.mutation`). Founders are in Hardy-Weinberg proportions: pedigree likelihoods use
-theta = 0, as pedprobr and Familias do by default; the pairwise LRs of :mod:`.pairwise` accept
-theta. Allele frequencies: :mod:`.universe`.
+(:mod:`.mutation`). Founders are in Hardy-Weinberg proportions by default (theta = 0, as
+pedprobr and Familias); with ``theta > 0`` all founder alleles, typed and untyped, are one
+Balding-Nichols draw (pedprobr's ``likelihood(theta = )``: founders are no longer independent),
+summed exactly over one joint founder factor (:func:`._network.founder_factor`; refused with
+:class:`CombinatorialLimit` naming the missing person when that factor is too large). Allele
+frequencies: :mod:`.universe` (the table's values as listed; an allele absent from
+the table gets the floor, ``min_frequency`` or the table's 5/2N, and its locus is renormalised
+and listed in :attr:`KinshipLR.renormalised`; ``min_frequency=0`` is the table as given).
 
 The missing-person LR of a candidate profile C (Hp: C is the missing person; Hd: C is unrelated
 to the pedigree), per locus:
 
     LR = L(relatives, C as the missing person) / (L(relatives) * P(C))
 
-and the total is the product over loci. Loci where the candidate or every relative is untyped,
+and the total is the product over loci. With theta, Hd is not ``L(relatives) * P(C)``: the
+unrelated candidate is one more founder of the same subpopulation, so C's alleles join the
+Balding-Nichols draw (``Hd = L(relatives, C as an unrelated founder)``), as the pairwise LRs of
+:mod:`.pairwise` condition the second profile on the first; a duo computed either way agrees.
+Loci where the candidate or every relative is untyped,
 or that the table lacks, are listed in ``excluded``. (A locus without typed relatives carries no
 kinship information; it is excluded rather than computed because a non-stationary mutation model,
 such as stepwise, would give it an LR slightly different from 1 through the untyped ancestors.)
@@ -35,15 +44,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from locard.errors import InvalidParameter, PedigreeError, StatisticsError
+from locard.errors import CombinatorialLimit, InvalidParameter, PedigreeError, StatisticsError
 from locard.genetics.alleles import Allele
 from locard.genetics.loci import LOCI, LocusKind, canonical_locus, locus_sort_key
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship._network import lump, network_likelihood
-from locard.stats.kinship.mutation import MutationModel
+from locard.stats.kinship.mutation import MutationModel, mutation_provenance
+from locard.stats.kinship.pairwise import check_theta
 from locard.stats.kinship.results import KinshipLR, LocusKinshipLR
-from locard.stats.kinship.universe import LocusUniverse, locus_universe
+from locard.stats.kinship.universe import LocusUniverse, check_min_frequency, locus_universe
 from locard.stats.provenance import make_provenance
 
 __all__ = [
@@ -403,6 +413,34 @@ def _genotype_indices(alleles: tuple[Allele, ...], index: Mapping[str, int]) -> 
     return a, b
 
 
+UNRELATED = "\x00unrelated candidate"
+"""Id of the extra founder standing for an unrelated candidate under Hd (with theta)."""
+
+
+def pedigree_network(pedigree: Pedigree, locus: str, *, frequencies: FloatArray,
+                     male: FloatArray, female: FloatArray,
+                     evidence: Mapping[str, tuple[int, int]], theta: float = 0.0,
+                     keep: str | None = None, unrelated: bool = False) -> FloatArray:
+    """:func:`network_likelihood` on ``pedigree`` (``unrelated``: plus the founder
+    :data:`UNRELATED`, for the candidate under Hd); a too-large computation is refused naming
+    the missing person, the locus and theta."""
+    ids: tuple[str, ...] = pedigree.ids
+    parents = pedigree.parents()
+    if unrelated:
+        ids = (*ids, UNRELATED)
+        parents[UNRELATED] = None
+    try:
+        return network_likelihood(ids, parents, frequencies=frequencies, male=male,
+                                  female=female, evidence=evidence, keep=keep, theta=theta)
+    except CombinatorialLimit as exc:
+        remedy = exc.remedy
+        if theta > 0 and remedy is not None and "theta 0" not in remedy:
+            remedy += "; or use theta 0 (theta couples all founders)"
+        raise CombinatorialLimit(
+            f"pedigree of the missing person {pedigree.missing!r}, {locus}: {exc.message}",
+            remedy=remedy) from exc
+
+
 def _exclusion(candidate: Profile | None, locus: str, table: FrequencyTable,
                relatives: Mapping[str, tuple[Allele, ...]]) -> str | None:
     info = LOCI[locus]
@@ -429,14 +467,18 @@ def pedigree_likelihood(
     candidate: Profile | None = None,
     mutation: MutationSpec = None,
     extra_alleles: Iterable[Allele | str] = (),
+    min_frequency: float | None = None,
+    theta: float = 0.0,
 ) -> float:
     """Likelihood of the typed genotypes at ``locus`` (the candidate's as the missing person's,
-    if given): the sum over all genotypes of the untyped people, exact, theta = 0.
+    if given): the sum over all genotypes of the untyped people, exact; ``theta``: the founders'
+    alleles one Balding-Nichols draw (0: Hardy-Weinberg).
 
-    The allele distribution is :func:`locus_universe` with the relatives' alleles pinned and the
-    candidate's (and ``extra_alleles``) listed.
+    The allele distribution is :func:`locus_universe` over the table's alleles, the typed ones
+    and ``extra_alleles`` (``min_frequency``: the floor for absent alleles, 0 for none).
     """
     locus = canonical_locus(locus)
+    check_theta(theta)
     relatives = relatives_at(pedigree, locus)
     cand: tuple[Allele, ...] = ()
     if candidate is not None:
@@ -449,12 +491,16 @@ def pedigree_likelihood(
         cand = call.alleles
     universe = locus_universe(table, locus,
                               typed_alleles=[a for g in relatives.values() for a in g],
-                              extra_alleles=[*cand, *extra_alleles])
+                              extra_alleles=[*cand, *extra_alleles],
+                              min_frequency=min_frequency)
     observed = [str(a) for g in relatives.values() for a in g] + [str(a) for a in cand]
     lm = _locus_model(universe, mutation_for(mutation, locus), observed)
     evidence = {pid: _genotype_indices(g, lm.index) for pid, g in relatives.items()}
     if cand:
         evidence[pedigree.missing] = _genotype_indices(cand, lm.index)
+    if theta > 0:
+        return float(pedigree_network(pedigree, locus, frequencies=lm.frequencies, male=lm.male,
+                                      female=lm.female, evidence=evidence, theta=theta))
     return float(network_likelihood(pedigree.ids, pedigree.parents(),
                                     frequencies=lm.frequencies, male=lm.male, female=lm.female,
                                     evidence=evidence))
@@ -462,7 +508,9 @@ def pedigree_likelihood(
 
 def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: FrequencyTable,
               relatives: Mapping[str, tuple[Allele, ...]],
-              model: MutationModel | None) -> LocusKinshipLR:
+              model: MutationModel | None,
+              min_frequency: float | None,
+              theta: float = 0.0) -> tuple[LocusKinshipLR, str | None]:
     cand = candidate.loci[locus].alleles
     if len(cand) > 2:
         raise StatisticsError(f"{locus}: the candidate has {len(cand)} alleles, so the profile "
@@ -470,10 +518,13 @@ def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: Frequen
                                                       "profiles")
     universe = locus_universe(table, locus,
                               typed_alleles=[a for g in relatives.values() for a in g],
-                              extra_alleles=cand)
+                              extra_alleles=cand, min_frequency=min_frequency)
     observed = [str(a) for g in relatives.values() for a in g] + [str(a) for a in cand]
     lm = _locus_model(universe, model, observed)
     evidence = {pid: _genotype_indices(g, lm.index) for pid, g in relatives.items()}
+    if theta > 0:
+        return _locus_lr_theta(pedigree, locus, cand, relatives, lm, evidence, observed,
+                               theta), universe.renormalised
     parents = pedigree.parents()
     without = float(network_likelihood(pedigree.ids, parents, frequencies=lm.frequencies,
                                        male=lm.male, female=lm.female, evidence=evidence))
@@ -492,7 +543,33 @@ def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: Frequen
     genotypes = {pid: g for pid, g in relatives.items()}
     genotypes[f"candidate ({pedigree.missing})"] = cand
     freqs = {label: float(q[lm.index[label]]) for label in dict.fromkeys(observed)}
-    return LocusKinshipLR(locus, lr, with_candidate, hd, genotypes, freqs)
+    return LocusKinshipLR(locus, lr, with_candidate, hd, genotypes, freqs), universe.renormalised
+
+
+def _locus_lr_theta(pedigree: Pedigree, locus: str, cand: tuple[Allele, ...],
+                    relatives: Mapping[str, tuple[Allele, ...]], lm: _LocusModel,
+                    evidence: dict[str, tuple[int, int]], observed: Sequence[str],
+                    theta: float) -> LocusKinshipLR:
+    """One locus with theta: Hp = L(relatives, C as the missing person), Hd = L(relatives, C as
+    an unrelated founder), both with every founder allele in one Balding-Nichols draw."""
+    def likelihood(ev: Mapping[str, tuple[int, int]], *, unrelated: bool = False) -> float:
+        return float(pedigree_network(pedigree, locus, frequencies=lm.frequencies, male=lm.male,
+                                      female=lm.female, evidence=ev, theta=theta,
+                                      unrelated=unrelated))
+
+    without = likelihood(evidence)
+    if without <= 0:
+        raise StatisticsError(
+            f"{locus}: the relatives' genotypes are impossible on this pedigree "
+            f"(likelihood 0)", remedy="check the pedigree and profiles, or allow mutation")
+    a, b = _genotype_indices(cand, lm.index)
+    hp = likelihood({**evidence, pedigree.missing: (a, b)})
+    hd = likelihood({**evidence, UNRELATED: (a, b)}, unrelated=True)
+    genotypes = {pid: g for pid, g in relatives.items()}
+    genotypes[f"candidate ({pedigree.missing})"] = cand
+    q = lm.frequencies
+    freqs = {label: float(q[lm.index[label]]) for label in dict.fromkeys(observed)}
+    return LocusKinshipLR(locus, hp / hd, hp, hd, genotypes, freqs)
 
 
 def missing_person_lr(
@@ -502,17 +579,25 @@ def missing_person_lr(
     *,
     mutation: MutationSpec = None,
     loci: Iterable[str] | None = None,
+    min_frequency: float | None = None,
+    theta: float = 0.0,
 ) -> KinshipLR:
     """LR that ``candidate`` is the pedigree's missing person versus an unrelated person:
     per locus ``L(relatives, candidate as missing) / (L(relatives) P(candidate))``, the total
     the product (see the module docstring). ``mutation`` is None (no mutation), one
-    :class:`MutationModel`, or a mapping locus -> model.
+    :class:`MutationModel`, or a mapping locus -> model (:class:`MutationRates` with its
+    sources). ``min_frequency``: the frequency of an allele absent from the table (default the
+    table's minimum, 5/2N; 0: the table as given, an absent allele refused). ``theta``: the
+    coancestry of the Balding-Nichols draw of all founder alleles, the unrelated candidate's
+    included under Hd (module docstring; 0, the default, is Hardy-Weinberg).
 
     Loci (of ``loci``, or of the candidate and the relatives) where the candidate or every relative
     is untyped, that the table lacks, or that are not autosomal STRs go to ``excluded``.
     Raises :class:`StatisticsError` for a mixture or for relatives whose genotypes are impossible
-    on the pedigree at some locus.
+    on the pedigree at some locus, :class:`CombinatorialLimit` when theta's joint founder table
+    would be too large.
     """
+    check_theta(theta)
     if loci is not None:
         wanted = [canonical_locus(x) for x in loci]
     else:
@@ -521,9 +606,10 @@ def missing_person_lr(
             if person.profile is not None:
                 seen.update(person.profile.loci)
         wanted = sorted(seen, key=locus_sort_key)
+    min_frequency = check_min_frequency(min_frequency)
     per_locus: dict[str, LocusKinshipLR] = {}
     excluded: dict[str, str] = {}
-    models: dict[str, Any] = {}
+    renormalised: dict[str, str] = {}
     for locus in dict.fromkeys(wanted):
         relatives = (relatives_at(pedigree, locus)
                      if LOCI[locus].kind is LocusKind.AUTOSOMAL_STR else {})
@@ -532,13 +618,17 @@ def missing_person_lr(
             excluded[locus] = reason
             continue
         model = mutation_for(mutation, locus)
-        models[locus] = model.to_dict() if model is not None else None
-        per_locus[locus] = _locus_lr(pedigree, candidate, locus, table, relatives, model)
+        per_locus[locus], why = _locus_lr(pedigree, candidate, locus, table, relatives, model,
+                                          min_frequency, theta)
+        if why is not None:
+            renormalised[locus] = why
     total = math.prod(v.lr for v in per_locus.values())
     provenance = make_provenance(
         "missing_person_lr",
-        parameters={"theta": 0.0, "mutation": models, "loci": list(per_locus),
-                    "min_frequency": table.min_frequency,
+        parameters={"theta": float(theta), **mutation_provenance(mutation, per_locus),
+                    "loci": list(per_locus),
+                    "min_frequency": (min_frequency if min_frequency is not None
+                                      else table.min_frequency),
                     "pedigree": pedigree.to_dict(profiles=False)},
         tables=table,
         specimen_id=candidate.specimen_id,
@@ -547,4 +637,4 @@ def missing_person_lr(
     who = candidate.specimen_id or "the candidate"
     hypotheses = {"hp": f"{who} is the missing person {pedigree.missing!r} of the pedigree",
                   "hd": f"{who} is unrelated to the pedigree"}
-    return KinshipLR(total, per_locus, excluded, hypotheses, provenance)
+    return KinshipLR(total, per_locus, excluded, hypotheses, provenance, renormalised)

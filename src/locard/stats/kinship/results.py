@@ -47,7 +47,9 @@ class KinshipLR:
     """A kinship likelihood ratio: ``lr`` is the product of ``per_locus[...].lr``.
 
     ``hypotheses`` states Hp and Hd in words; ``excluded`` maps each unused locus to the
-    reason; ``provenance`` records what the number was computed from.
+    reason; ``provenance`` records what the number was computed from; ``renormalised`` maps each
+    locus whose frequencies were divided by their total (an allele absent from the table given
+    the floor) to the reason (:mod:`locard.stats.kinship.universe`).
     """
 
     lr: float
@@ -55,6 +57,7 @@ class KinshipLR:
     excluded: dict[str, str]
     hypotheses: dict[str, str]
     provenance: dict[str, Any] = field(repr=False)
+    renormalised: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def per_locus_lr(self) -> dict[str, float]:
@@ -76,6 +79,7 @@ class KinshipLR:
             "per_locus": self.per_locus_lr,
             "per_locus_detail": {k: v.to_dict() for k, v in self.per_locus.items()},
             "excluded_loci": dict(self.excluded),
+            "renormalised_loci": dict(self.renormalised),
             "hypotheses": dict(self.hypotheses),
             "provenance": self.provenance,
         }

@@ -1,22 +1,27 @@
-"""The allele set and frequency distribution of one locus for pedigree likelihoods.
+"""The allele set and frequency distribution of one locus for kinship likelihoods.
 
 A pedigree likelihood sums over the genotypes of untyped people, so it needs a proper probability
-distribution over a complete allele set. Locard builds it the same way for the direct missing-
-person LR and for the search tables, so that the two agree exactly:
+distribution over a complete allele set. Locard builds it one way for the pairwise LRs, the
+direct missing-person LR, the search tables and DVI, so that they agree exactly, and it uses the
+frequencies as the table gives them (forrel's and pedprobr's convention):
 
-- the alleles: every allele of the frequency table at the locus, every allele typed in the
-  pedigree or the candidate that the table lacks, and a catch-all ``unseen`` allele standing for
-  every allele not listed (frequency: the table's minimum, 5/2N);
-- the alleles typed in the relatives ("pinned") keep exactly the frequency
-  :meth:`FrequencyTable.frequency` gives (observed, or the 5/2N minimum), as the closed-form
-  pairwise formulas use;
-- all other alleles share the remaining mass ``1 - sum(pinned)`` in proportion to their table
-  frequencies (so the distribution sums to 1 even where 5/2N floors raised some frequencies);
-- should the pinned alleles alone reach a total of 1 (a toy table, never a real one with its
-  floor for unseen alleles), every frequency is divided by the total instead.
+- the alleles: every allele the frequency table lists at the locus, at exactly the table's value
+  (a floor never rescales or raises them), plus every allele typed in the pedigree or the
+  candidate that the table lacks;
+- an allele absent from the table gets the floor: ``min_frequency`` when given, else the
+  table's own minimum (:meth:`FrequencyTable.minimum_frequency`: its configured floor or NRC II
+  5/2N). ``min_frequency=0`` is the table as given: no floor, so an absent allele is refused
+  (:class:`StatisticsError` naming it and ``--min-frequency``);
+- where the alleles' total is not 1 (an absent allele was added, or the table's own values do
+  not sum to 1) every frequency is divided by the total (as Familias does) and
+  :attr:`LocusUniverse.renormalised` says why; results list such loci;
+- no catch-all allele, except for the search tables (``catch_all=True``): an ``unseen`` allele at
+  the floor standing for one allele absent from the table and the family, so that a look-up of
+  such an allele equals the direct LR of a candidate carrying it (the universe is then
+  renormalised with it).
 
-Without mutation the frequency of an allele seen only in the candidate cancels from the LR
-(unless the missing person is inbred), so the pedigree LR equals the pairwise formulas exactly.
+Without mutation and for a missing person who is not inbred the pedigree LR equals the pairwise
+formulas exactly, because both use these frequencies.
 """
 
 from __future__ import annotations
@@ -27,30 +32,35 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from locard.errors import StatisticsError
+from locard.errors import InvalidParameter, StatisticsError
 from locard.genetics.alleles import Allele, parse_allele
 from locard.genetics.loci import LOCI, canonical_locus
 from locard.stats.frequencies import FrequencyTable
 
-__all__ = ["UNSEEN_ALLELE", "LocusUniverse", "locus_universe"]
+__all__ = ["UNSEEN_ALLELE", "LocusUniverse", "check_min_frequency", "locus_floor",
+           "locus_universe"]
 
 UNSEEN_ALLELE = "unseen"
-"""Label of the catch-all allele: any allele not otherwise listed at the locus."""
+"""Label of the search tables' catch-all allele: one allele absent from the table."""
+
+_SUM_TOLERANCE = 1e-12
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LocusUniverse:
-    """Alleles of one locus (sorted, the catch-all last), their frequencies (summing to 1), and
-    which labels are pinned at their table frequency. ``alleles[i]`` is None for the catch-all.
+    """Alleles of one locus (sorted; a catch-all last where asked for, with ``alleles[i]`` None),
+    their frequencies (summing to 1), the alleles absent from the table (given the floor), and
+    ``renormalised``: why the frequencies were divided by their total, or None if they were not.
     """
 
     locus: str
     labels: tuple[str, ...]
     alleles: tuple[Allele | None, ...]
     frequencies: FloatArray
-    pinned: frozenset[str]
+    absent: frozenset[str]
+    renormalised: str | None
     index: dict[str, int] = field(repr=False)
 
     @property
@@ -62,10 +72,33 @@ class LocusUniverse:
         return LOCI[self.locus].repeat_length
 
     def index_of(self, allele: Allele | str) -> int:
-        """Index of ``allele``; an allele not listed maps to the catch-all."""
+        """Index of ``allele``; one not listed maps to the catch-all (refused without one)."""
         label = allele if allele == UNSEEN_ALLELE else str(parse_allele(allele, locus=self.locus))
         found = self.index.get(label)
-        return found if found is not None else self.index[UNSEEN_ALLELE]
+        if found is None:
+            found = self.index.get(UNSEEN_ALLELE)
+        if found is None:
+            raise StatisticsError(f"{self.locus}: allele {label} is not in the allele set")
+        return found
+
+
+def check_min_frequency(min_frequency: float | None) -> float | None:
+    """``min_frequency`` validated: None, or a number in [0, 1)."""
+    if min_frequency is None:
+        return None
+    if (not isinstance(min_frequency, (int, float)) or min_frequency != min_frequency
+            or not 0.0 <= min_frequency < 1.0):
+        raise InvalidParameter("min_frequency", min_frequency,
+                               expected="0 (the table as given) or a floor in (0, 1)")
+    return float(min_frequency)
+
+
+def locus_floor(table: FrequencyTable, locus: str, min_frequency: float | None) -> float:
+    """The frequency given to an allele absent from ``table`` at ``locus``: ``min_frequency``
+    when given (0: none), else the table's minimum (its floor, or 5/2N)."""
+    if min_frequency is not None:
+        return min_frequency
+    return table.minimum_frequency(locus)
 
 
 def locus_universe(
@@ -74,40 +107,60 @@ def locus_universe(
     *,
     typed_alleles: Iterable[Allele | str] = (),
     extra_alleles: Iterable[Allele | str] = (),
+    min_frequency: float | None = None,
+    catch_all: bool = False,
 ) -> LocusUniverse:
     """The allele set and distribution of ``locus`` (see the module docstring).
 
-    ``typed_alleles`` are the alleles typed in the relatives (pinned at their table frequency);
-    ``extra_alleles`` those of the candidate (listed, not pinned).
+    ``typed_alleles`` (the relatives') and ``extra_alleles`` (the candidate's) join the table's
+    alleles; those the table lacks get the floor. ``catch_all`` adds the ``unseen`` allele (it
+    needs a floor above 0).
     """
     locus = canonical_locus(locus)
+    min_frequency = check_min_frequency(min_frequency)
     if not table.has_locus(locus):
         raise StatisticsError(f"{table.name} has no frequencies for {locus}")
-    pinned = {parse_allele(a, locus=locus) for a in typed_alleles}
-    listed = set(table.frequencies[locus]) | pinned | {parse_allele(a, locus=locus)
-                                                       for a in extra_alleles}
-    ordered = sorted(listed)
-    raw = [table.frequency(locus, a).value for a in ordered]
-    raw_unseen = table.minimum_frequency(locus)
-    pinned_mass = sum(f for a, f in zip(ordered, raw, strict=True) if a in pinned)
-    other_mass = sum(f for a, f in zip(ordered, raw, strict=True) if a not in pinned) + raw_unseen
-    rest = 1.0 - pinned_mass
-    if rest > 0:
-        scale = rest / other_mass
-        freqs = [f if a in pinned else f * scale for a, f in zip(ordered, raw, strict=True)]
-        freqs.append(raw_unseen * scale)
-    else:  # the relatives' alleles carry all the mass (a toy table): divide by the total
-        total = pinned_mass + other_mass
-        freqs = [f / total for f in raw]
-        freqs.append(raw_unseen / total)
-    labels = (*(str(a) for a in ordered), UNSEEN_ALLELE)
-    array = np.asarray(freqs, dtype=np.float64)
+    listed = dict(table.frequencies[locus])
+    wanted = {parse_allele(a, locus=locus) for a in (*typed_alleles, *extra_alleles)}
+    absent = sorted(a for a in wanted if a not in listed)
+    floor = locus_floor(table, locus, min_frequency) if absent or catch_all else 0.0
+    if absent and floor <= 0:
+        raise StatisticsError(
+            f"{locus}: allele {absent[0]} is not in table {table.name}, and no floor is set "
+            "(min_frequency 0: the table as given)",
+            remedy="give a floor for absent alleles (--min-frequency F, e.g. 5/2N), or use a "
+                   "table that lists the allele")
+    if catch_all and floor <= 0:
+        raise InvalidParameter("min_frequency", floor,
+                               expected="a floor above 0 for the catch-all allele")
+    ordered = sorted(set(listed) | set(absent))
+    raw = [listed.get(a, floor) for a in ordered]
+    if catch_all:
+        raw.append(floor)
+    total = float(np.sum(raw))
+    reasons = []
+    if absent:
+        reasons.append(f"allele(s) {', '.join(str(a) for a in absent)} absent from "
+                       f"{table.name}, given the floor {floor:.6g}")
+    if catch_all:
+        reasons.append(f"the catch-all '{UNSEEN_ALLELE}' allele at the floor {floor:.6g}")
+    renormalised: str | None = None
+    if total <= 0:
+        raise StatisticsError(f"{locus}: the frequencies of {table.name} sum to 0")
+    if abs(total - 1.0) > _SUM_TOLERANCE:
+        why = "; ".join(reasons) or f"{table.name}'s frequencies sum to {total:.9g}"
+        renormalised = f"{why}; locus renormalised (every frequency divided by {total:.9g})"
+        raw = [f / total for f in raw]
+    labels = tuple(str(a) for a in ordered) + ((UNSEEN_ALLELE,) if catch_all else ())
+    alleles: tuple[Allele | None, ...] = (*ordered, *((None,) if catch_all else ()))
+    array = np.asarray(raw, dtype=np.float64)
     array.setflags(write=False)
     return LocusUniverse(
         locus=locus,
         labels=labels,
-        alleles=(*ordered, None),
+        alleles=alleles,
         frequencies=array,
-        pinned=frozenset(str(a) for a in pinned),
+        absent=frozenset(str(a) for a in absent),
+        renormalised=renormalised,
         index={label: i for i, label in enumerate(labels)},
     )

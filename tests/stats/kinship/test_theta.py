@@ -1,0 +1,317 @@
+"""Theta in pedigree likelihoods (pedprobr's sense: every founder allele, typed or untyped, is one
+Balding-Nichols draw). Checked four ways: pedprobr's own published test values; theta = 0 gives
+exactly the Hardy-Weinberg code path; a slow naive enumeration written here (explicit loops over
+every person's ordered genotype, the founders' alleles drawn one after another with the
+sequential formula, children by Mendel and the mutation matrices) against the fast elimination,
+relative tolerance 1e-12; and closed forms (the paternity index under Balding-Nichols; the
+pairwise kappa LRs with theta, which agree with pedprobr, for the equivalent two-person
+pedigrees)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pytest
+
+from locard.errors import CombinatorialLimit, InvalidParameter
+from locard.genetics.profiles import Profile
+from locard.stats.frequencies import FrequencyTable
+from locard.stats.kinship import (
+    Individual,
+    MutationModel,
+    Pedigree,
+    Sex,
+    genotype_lr_table,
+    kinship_lr,
+    locus_universe,
+    missing_person_lr,
+    pedigree_likelihood,
+)
+from locard.stats.kinship.pedigree import transition_matrices
+
+FOUR = FrequencyTable.from_mapping({"TH01": {"6": 0.1, "7": 0.2, "8": 0.3, "9.3": 0.4}},
+                                   name="Four", population="test", sample_alleles=1000)
+MODELS: list[MutationModel | None] = [
+    None,
+    MutationModel("equal", female_rate=0.02, male_rate=0.05),
+    MutationModel("stepwise", female_rate=0.03, male_rate=0.08, rate2=0.01, range=0.5),
+]
+THETAS = [0.02, 0.2]
+
+
+def th01(spec: str, sid: str | None = None) -> Profile:
+    return Profile.parse(f"TH01: {spec}", specimen_id=sid)
+
+
+def ind(pid: str, sex: str, father: str | None = None, mother: str | None = None,
+        profile: Profile | None = None) -> Individual:
+    return Individual(pid, father, mother, Sex(sex), profile)
+
+
+# --- the slow reference ------------------------------------------------------------------------
+
+
+def naive_likelihood(people: Sequence[tuple[str, str | None, str | None]],
+                     evidence: Mapping[str, Sequence[str]], table: FrequencyTable, *,
+                     theta: float, model: MutationModel | None,
+                     alleles: Sequence[str] = ()) -> float:
+    """Sum over every ordered genotype (pat, mat) of every person of
+    P(founder alleles, drawn in pedigree order, pat then mat, by Balding-Nichols:
+    P(next = a | j drawn, n_a of them a) = (n_a theta + (1 - theta) p_a) / (1 + (j - 1) theta))
+    * prod(children: (M_f[pat_F, x] + M_f[mat_F, x]) / 2 * (M_m[pat_M, y] + M_m[mat_M, y]) / 2)
+    * [each typed person's ordered genotype is an ordering of their alleles].
+    A typed person's loop runs over the orderings of their own genotype only (the indicator is
+    0 elsewhere)."""
+    typed = [a for g in evidence.values() for a in g]
+    universe = locus_universe(table, "TH01", typed_alleles=[*typed, *alleles])
+    q = universe.frequencies
+    k = universe.size
+    male, female = transition_matrices(universe, model)
+    ids = [pid for pid, _, _ in people]
+    choices: list[list[tuple[int, int]]] = []
+    for pid in ids:
+        if pid in evidence:
+            a, b = (universe.index[x] for x in (evidence[pid][0], evidence[pid][-1]))
+            choices.append(sorted({(a, b), (b, a)}))
+        else:
+            choices.append([(x, y) for x in range(k) for y in range(k)])
+    total = 0.0
+    for genotypes in itertools.product(*choices):
+        g = dict(zip(ids, genotypes, strict=True))
+        prob = 1.0
+        drawn: list[int] = []
+        for pid, father, mother in people:
+            pat, mat = g[pid]
+            if father is None or mother is None:
+                for allele in (pat, mat):
+                    j = len(drawn)
+                    n_a = drawn.count(allele)
+                    prob *= (n_a * theta + (1 - theta) * q[allele]) / (1 + (j - 1) * theta)
+                    drawn.append(allele)
+            else:
+                fp, fm = g[father]
+                mp, mm = g[mother]
+                prob *= 0.5 * (male[fp, pat] + male[fm, pat])
+                prob *= 0.5 * (female[mp, mat] + female[mm, mat])
+        total += prob
+    return total
+
+
+def naive_lr(people: Sequence[tuple[str, str | None, str | None]],
+             relatives: Mapping[str, Sequence[str]], missing: str, candidate: Sequence[str],
+             table: FrequencyTable, *, theta: float,
+             model: MutationModel | None) -> tuple[float, float]:
+    """(Hp, Hd): the candidate as the missing person; the candidate as one more founder."""
+    hp = naive_likelihood(people, {**relatives, missing: candidate}, table, theta=theta,
+                          model=model)
+    hd = naive_likelihood([*people, ("unrelated", None, None)],
+                          {**relatives, "unrelated": candidate}, table, theta=theta,
+                          model=model)
+    return hp, hd
+
+
+def structure(pedigree: Pedigree) -> list[tuple[str, str | None, str | None]]:
+    return [(p.id, p.father, p.mother) for p in pedigree.individuals]
+
+
+def trio_missing_child() -> Pedigree:
+    return Pedigree.build([ind("F", "male", profile=th01("6/7")),
+                           ind("M", "female", profile=th01("7/9.3")),
+                           ind("X", "male", "F", "M")], missing="X")
+
+
+def trio_missing_father() -> Pedigree:
+    return Pedigree.build([ind("X", "male"), ind("M", "female", profile=th01("8/9.3")),
+                           ind("C", "male", "X", "M", th01("7/8"))], missing="X")
+
+
+def two_generations() -> Pedigree:
+    """Untyped father F and mother M1 of a typed son S1 and the missing X; F's typed partner
+    M2 and their typed son S2 (X's paternal half-brother)."""
+    return Pedigree.build([
+        ind("F", "male"), ind("M1", "female"), ind("M2", "female", profile=th01("6/8")),
+        ind("S1", "male", "F", "M1", th01("7/9.3")), ind("S2", "male", "F", "M2", th01("6/7")),
+        ind("X", "male", "F", "M1")], missing="X")
+
+
+CASES = {
+    "trio, missing child": (trio_missing_child, ["6", "9.3"]),
+    "trio, missing father": (trio_missing_father, ["7"]),
+    "two generations, untyped founders": (two_generations, ["7", "9.3"]),
+}
+
+
+@pytest.mark.parametrize("theta", THETAS)
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.model if m else "none")
+@pytest.mark.parametrize("case", list(CASES))
+def test_fast_equals_naive_enumeration(case: str, model: MutationModel | None,
+                                       theta: float) -> None:
+    build, cand = CASES[case]
+    pedigree = build()
+    relatives = {p.id: [str(a) for a in p.profile.loci["TH01"].alleles]
+                 for p in pedigree.individuals if p.profile is not None}
+    candidate = th01("/".join(cand), "C1")
+    hp, hd = naive_lr(structure(pedigree), relatives, pedigree.missing, cand, FOUR,
+                      theta=theta, model=model)
+    result = missing_person_lr(pedigree, candidate, FOUR, mutation=model, theta=theta)
+    locus = result.per_locus["TH01"]
+    assert locus.hp_likelihood == pytest.approx(hp, rel=1e-12)
+    assert locus.hd_likelihood == pytest.approx(hd, rel=1e-12)
+    assert result.lr == pytest.approx(hp / hd, rel=1e-12)
+    # the relatives alone, and the pedigree likelihood with the candidate as the missing person
+    alone = naive_likelihood(structure(pedigree), relatives, FOUR, theta=theta, model=model,
+                             alleles=cand)
+    assert pedigree_likelihood(pedigree, "TH01", FOUR, mutation=model, theta=theta,
+                               extra_alleles=cand) == pytest.approx(alone, rel=1e-12)
+    assert pedigree_likelihood(pedigree, "TH01", FOUR, candidate=candidate, mutation=model,
+                               theta=theta) == pytest.approx(hp, rel=1e-12)
+
+
+# --- pedprobr's published values and theta = 0 ----------------------------------------------
+
+
+def test_pedprobr_published_values() -> None:
+    """pedprobr tests/testthat/test-theta-correction.R: linearPed(2) with the great-grandchild
+    '5' typed A/A, and ancestralPed(2) with the child '7' A/A, p_A = 0.3, p_B = 0.7:
+    likelihood(theta = 0.01) = 0.0921 (= p_A (theta + (1 - theta) p_A)); 0.09 at theta 0."""
+    table = FrequencyTable.from_mapping({"TH01": {"6": 0.3, "7": 0.7}}, name="AB")
+    linear = Pedigree.build([ind("1", "male"), ind("2", "female"), ind("3", "male", "1", "2"),
+                             ind("4", "female"), ind("5", "male", "3", "4", th01("6"))],
+                            missing="1")
+    ancestral = Pedigree.build([ind("1", "male"), ind("2", "female"), ind("3", "male"),
+                                ind("4", "female"), ind("5", "male", "1", "2"),
+                                ind("6", "female", "3", "4"),
+                                ind("7", "male", "5", "6", th01("6"))], missing="1")
+    for pedigree in (linear, ancestral):
+        assert pedigree_likelihood(pedigree, "TH01", table, theta=0.01) == pytest.approx(
+            0.0921, rel=1e-12)
+        assert pedigree_likelihood(pedigree, "TH01", table, theta=0.0) == pytest.approx(
+            0.09, rel=1e-12)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.model if m else "none")
+@pytest.mark.parametrize("case", list(CASES))
+def test_theta_zero_is_the_hardy_weinberg_path(case: str, model: MutationModel | None) -> None:
+    build, cand = CASES[case]
+    pedigree = build()
+    candidate = th01("/".join(cand))
+    default = missing_person_lr(pedigree, candidate, FOUR, mutation=model)
+    zero = missing_person_lr(pedigree, candidate, FOUR, mutation=model, theta=0.0)
+    assert zero.lr == default.lr  # bit-identical
+    assert zero.per_locus["TH01"].hd_likelihood == default.per_locus["TH01"].hd_likelihood
+    assert zero.provenance["parameters"]["theta"] == 0.0
+    # theta > 0 really changes the answer (not a silently ignored option)
+    assert missing_person_lr(pedigree, candidate, FOUR, mutation=model,
+                             theta=0.05).lr != pytest.approx(default.lr, rel=1e-6)
+
+
+# --- closed forms --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.01, 0.03, 0.1])
+def test_paternity_index_closed_form(theta: float) -> None:
+    """Child AB, mother AA, alleged father BB (NRC II 1996, ch. 4; Balding & Nichols 1995).
+
+    Hp: the alleged father passed B, the mother A; the founder alleles are {B, B, A, A}:
+        L_p = P(B, B, A, A).
+    Hd: an untyped unrelated man passed B; his other allele sums out (exchangeable draw):
+        L_d = P(B, B, A, A) P(next = B | B, B, A, A)
+            = L_p (2 theta + (1 - theta) p_B) / (1 + 3 theta).
+    So PI = (1 + 3 theta) / (2 theta + (1 - theta) p_B); 1/p_B at theta = 0."""
+    p_b = 0.2  # allele 7 of FOUR
+    pedigree = Pedigree.build([ind("AF", "male"), ind("MO", "female", profile=th01("6")),
+                               ind("CH", "male", "AF", "MO", th01("6/7"))], missing="AF")
+    result = missing_person_lr(pedigree, th01("7", "AF"), FOUR, theta=theta)
+    expected = (1 + 3 * theta) / (2 * theta + (1 - theta) * p_b)
+    assert result.lr == pytest.approx(expected, rel=1e-12)
+    hp, hd = naive_lr(structure(pedigree), {"MO": ["6"], "CH": ["6", "7"]}, "AF", ["7"], FOUR,
+                      theta=theta, model=None)
+    assert hp / hd == pytest.approx(expected, rel=1e-12)
+
+
+def _pair_pedigree(relationship: str, ref: Profile) -> Pedigree:
+    """The reference R and the missing X related as ``relationship``, everyone else untyped."""
+    if relationship == "parent-child":
+        return Pedigree.build([ind("R", "male", profile=ref), ind("W", "female"),
+                               ind("X", "male", "R", "W")], missing="X")
+    if relationship == "full-siblings":
+        return Pedigree.build([ind("F", "male"), ind("M", "female"),
+                               ind("R", "male", "F", "M", ref), ind("X", "male", "F", "M")],
+                              missing="X")
+    return Pedigree.build([ind("F", "male"), ind("M1", "female"), ind("M2", "female"),
+                           ind("R", "male", "F", "M1", ref), ind("X", "male", "F", "M2")],
+                          missing="X")
+
+
+@pytest.mark.parametrize("theta", [0.01, 0.1])
+@pytest.mark.parametrize("relationship", ["parent-child", "full-siblings", "half-siblings"])
+@pytest.mark.parametrize(("g_ref", "g_cand"), [("6/7", "7/8"), ("6", "6"), ("6/7", "6/7"),
+                                               ("8", "8/9.3"), ("7/9.3", "9.3")])
+def test_pedigree_equals_pairwise_with_theta(g_ref: str, g_cand: str, relationship: str,
+                                             theta: float) -> None:
+    """The pairwise kappa LR with theta (which agrees with pedprobr to 1e-13, issue 16) is the
+    pedigree LR of the same two people with theta: the issue's trio paternity differed 3.1-fold
+    because the pedigree ignored theta."""
+    ref, cand = th01(g_ref, "R"), th01(g_cand, "X")
+    pairwise = kinship_lr(ref, cand, relationship, FOUR, theta=theta)
+    pedigree = missing_person_lr(_pair_pedigree(relationship, ref), cand, FOUR, theta=theta)
+    assert pedigree.lr == pytest.approx(pairwise.lr, rel=1e-12)
+
+
+# --- the database look-up tables -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.model if m else "none")
+@pytest.mark.parametrize("build", [two_generations, trio_missing_father],
+                         ids=["untyped founders", "missing founder"])
+def test_genotype_table_with_theta_equals_the_direct_lr(build: Callable[[], Pedigree],
+                                                        model: MutationModel | None) -> None:
+    """The table's Hd comes from the founder-allele moments, the direct LR's from an extra
+    founder: two routes to the same number."""
+    pedigree = build()
+    lr_table = genotype_lr_table(pedigree, "TH01", FOUR, mutation=model, theta=0.03)
+    assert lr_table.provenance["parameters"]["theta"] == 0.03
+    for a, b in itertools.combinations_with_replacement(["6", "7", "8", "9.3"], 2):
+        direct = missing_person_lr(pedigree, th01(f"{a}/{b}"), FOUR, mutation=model,
+                                   theta=0.03)
+        assert lr_table.lookup([a, b]) == pytest.approx(direct.lr, rel=1e-12)
+    if model is not None and model.model == "stepwise":
+        return  # the catch-all gets no stepwise credit (search_tables module docstring)
+    # an allele absent from the table and the family: the catch-all, as the direct LR
+    direct = missing_person_lr(pedigree, th01("7/11"), FOUR, mutation=model, theta=0.03)
+    assert lr_table.lookup(["7", "11"]) == pytest.approx(direct.lr, rel=1e-12)
+
+
+def test_genotype_table_theta_zero_unchanged() -> None:
+    pedigree = two_generations()
+    assert np.array_equal(genotype_lr_table(pedigree, "TH01", FOUR, theta=0.0).lr,
+                          genotype_lr_table(pedigree, "TH01", FOUR).lr)
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def test_too_many_untyped_founders_is_refused_by_name() -> None:
+    """First cousins through four untyped founders, a 20-allele locus and a stepwise model
+    (nothing lumps): the joint founder table would have 20^8 entries."""
+    many = FrequencyTable.from_mapping(
+        {"TH01": {str(a): 1 / 20 for a in range(3, 23)}}, name="Twenty", sample_alleles=1000)
+    pedigree = Pedigree.build([
+        ind("GF", "male"), ind("GM", "female"), ind("F", "male", "GF", "GM"),
+        ind("U", "male", "GF", "GM"), ind("W", "female"), ind("V", "female"),
+        ind("C", "male", "U", "V", th01("5/9")), ind("X", "male", "F", "W")], missing="X")
+    model = MutationModel("stepwise")
+    with pytest.raises(CombinatorialLimit, match=r"missing person 'X', TH01: theta = 0.01") as e:
+        missing_person_lr(pedigree, th01("5/10"), many, mutation=model, theta=0.01)
+    assert "theta 0" in str(e.value) and "'GF'" in str(e.value)
+    # theta 0 on the same pedigree is fine
+    assert math.isfinite(missing_person_lr(pedigree, th01("5/10"), many, mutation=model).lr)
+
+
+@pytest.mark.parametrize("theta", [-0.01, 1.0, float("nan")])
+def test_theta_out_of_range(theta: float) -> None:
+    with pytest.raises(InvalidParameter, match="theta"):
+        missing_person_lr(trio_missing_child(), th01("6"), FOUR, theta=theta)
