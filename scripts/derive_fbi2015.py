@@ -9,8 +9,9 @@ mkruijver/forensicpopdata; ``fbi2015_allele_freqs.csv`` (population, locus, alle
 n_alleles, implied_count) was converted from ``Moretti2016.xlsx``.
 
 Writes ``src/locard/data/frequencies_fbi2015.json``: one table ``FBI2015:<population>`` per
-population of the file (12, in file order), 23 autosomal STRs each, with the frequencies as
-published, the alleles sampled per locus (2N) and the implied allele counts. Deterministic:
+population of the file (12, in file order), 23 autosomal STRs each, with the implied allele
+counts, the alleles sampled per locus (2N) and every frequency count / 2N exactly (the published
+frequency column is rounded to 10 significant digits, ~4e-10 relative). Deterministic:
 ``--check`` verifies that the committed file is what the script writes.
 
 Checks before writing: every implied count is a whole number, implied count / n_alleles
@@ -70,6 +71,11 @@ def derive(input_path: Path) -> str:
     for pop in populations:
         if pop.counts is None or len(pop.frequencies) != N_LOCI:
             raise DeriveError(f"{pop.name}: expected counts at {N_LOCI} loci")
+        for locus, per in pop.frequencies.items():
+            two_n = pop.sample_alleles[locus]
+            for allele, f in per.items():
+                if two_n is None or f != pop.counts[locus][allele] / two_n:
+                    raise DeriveError(f"{pop.name}: {locus} {allele}: {f} is not count / 2N")
     tables = [table_from_population(p) for p in populations]
     header = {
         "citation": FBI2015_CITATION,
@@ -79,8 +85,9 @@ def derive(input_path: Path) -> str:
         "input_file": input_path.name,
         "input_sha256": file_sha256(input_path),
         "derived_by": SCRIPT,
-        "notes": "Autosomal STRs only (no D6S1043). Frequencies as published; counts are the "
-                 "implied counts frequency x 2N, all whole numbers summing to 2N. 'African Amer "
+        "notes": "Autosomal STRs only (no D6S1043). Counts are the implied counts frequency "
+                 "x 2N, all whole numbers summing to 2N; frequency = count / 2N exactly (the "
+                 "published column is rounded to 10 significant digits). 'African Amer "
                  "Bahamian Jamaican' pools the African American, Bahamian and Jamaican samples. "
                  "Unseen alleles get the NRC II minimum 5/2N at use.",
     }

@@ -123,7 +123,34 @@ def test_every_table_frequencies_are_counts_over_2n() -> None:
             two_n = table.sample_alleles[locus]
             assert two_n is not None and sum(table.counts[locus].values()) == two_n
             for allele, f in per.items():
-                assert f == pytest.approx(table.counts[locus][allele] / two_n, rel=1e-9)
+                assert f == table.counts[locus][allele] / two_n, (name, locus, str(allele))
+
+
+@pytest.mark.parametrize(("name", "path_name", "count_column"), [
+    ("NIST1036", "nist1036/nist1036_allele_freqs.csv", "count"),
+    ("FBI2015", "fbi2015/fbi2015_allele_freqs.csv", "implied_count"),
+])
+def test_every_bundled_frequency_is_the_raw_count_over_2n(name: str, path_name: str,
+                                                          count_column: str) -> None:
+    """Read the counts from the raw file itself (not through Locard's parser): every bundled
+    frequency is exactly count / 2N, never the file's rounded frequency column."""
+    expected: dict[tuple[str, str, str], float] = {}
+    with open(need(FREQ / path_name), encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            count = float(row[count_column])
+            assert count == int(count), row  # whole counts: the derivation relies on them
+            locus = canonical_locus(row["locus"])
+            allele = str(parse_allele(row["allele"], locus=locus))
+            expected[f"{name}:{row['population']}", locus, allele] = int(count) / int(
+                row["n_alleles"])
+    bundled = {(table_name, locus, str(allele)): f
+               for table_name in bundled_table_names() if table_name.startswith(name + ":")
+               for locus, per in get_bundled_table(table_name).frequencies.items()
+               for allele, f in per.items()}
+    assert bundled.keys() == expected.keys()
+    differ = [(key, bundled[key], value) for key, value in expected.items()
+              if bundled[key] != value]
+    assert differ == []
 
 
 def test_all_is_the_sum_of_the_groups() -> None:

@@ -12,7 +12,8 @@ Formats (``read_frequency_file(path)`` tells them apart; ``format=`` names one):
   (rounded) frequency column must agree with it.
 - ``ukdna17``: UK Home Office DNA-17 counts, the same columns as ``nist1036``.
 - ``fbi2015``: FBI 2015 long CSV ``population,locus,allele,frequency,n_alleles,implied_count``
-  (Moretti et al. 2016); the frequency column is kept, the implied counts where they are whole.
+  (Moretti et al. 2016); whole implied counts are counts and give the frequency count / 2N
+  exactly (the rounded frequency column must agree), otherwise the frequency column is kept.
 - ``wide``: an ``Allele`` column, then one column per marker, comma or semicolon separated
   (a decimal comma is read in a semicolon file); an empty cell means the allele is absent. This
   is the EuroForMix layout and the STRidER CSV export. A last row labelled ``N`` (the FBI
@@ -446,6 +447,13 @@ def _read_long(path: str | Path, *, style: str, source_name: str | None, source:
             if two_n is not None and count > two_n:
                 raise b.error(f"{locus}: count {raw_count!r} exceeds the {two_n} alleles sampled",
                               line)
+        elif (raw_implied := value("implied_count")) is not None:
+            # a whole implied count is a count: the frequency is then count / 2N exactly,
+            # not the file's rounded frequency column (which must agree with it)
+            implied = b.number(raw_implied, "implied_count", locus, line)
+            if abs(implied - round(implied)) < 1e-6 and round(implied) >= 0 and (
+                    two_n is None or round(implied) <= two_n):
+                count = round(implied)
         raw_freq = value("frequency")
         if count is not None and two_n is not None:
             freq = count / two_n
@@ -458,10 +466,6 @@ def _read_long(path: str | Path, *, style: str, source_name: str | None, source:
             freq = b.frequency(raw_freq, locus, line)
         else:
             raise b.error(f"{locus}: allele {str(allele)!r} has no frequency", line)
-        if (raw_implied := value("implied_count")) is not None and count is None:
-            implied = b.number(raw_implied, "implied_count", locus, line)
-            if abs(implied - round(implied)) < 1e-6 and implied >= 0:
-                count = round(implied)
         b.sample_size(pop_name, locus, two_n, line)
         b.add(pop_name, locus, allele, freq, line, count=count)
     name = source_name if source_name is not None else {
@@ -493,7 +497,9 @@ def read_ukdna17_csv(path: str | Path, *, source_name: str | None = None,
 def read_fbi2015_csv(path: str | Path, *, source_name: str | None = None,
                      source: str | None = None) -> list[PopulationFrequencies]:
     """FBI 2015 expanded CODIS data (``population,locus,allele,frequency,n_alleles,
-    implied_count``): the frequency column as given, whole implied counts as counts."""
+    implied_count``): a whole implied count is the allele count, and the frequency is then
+    ``implied_count / n_alleles`` exactly (the frequency column, rounded to 10 significant
+    digits, must agree with it); a fractional implied count keeps the frequency as given."""
     return _read_long(path, style="fbi2015", source_name=source_name, source=source,
                       population=None)
 
