@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from locard.errors import InvalidAllele, InvalidProfile, UnknownLocus
 from locard.genetics.alleles import Allele
 from locard.genetics.loci import CODIS_CORE_13, CODIS_CORE_20
-from locard.genetics.profiles import Profile
+from locard.genetics.profiles import Profile, genotype_digest
 
 
 def test_parse_forgiving_and_canonical() -> None:
@@ -118,3 +118,18 @@ def test_parse_round_trip_of_str(profile: Profile) -> None:
     assert Profile.parse(text).loci.keys() == profile.loci.keys()
     assert {k: c.alleles for k, c in Profile.parse(text).loci.items()} == {
         k: c.alleles for k, c in profile.loci.items()}
+
+
+def test_genotype_digest_excludes_kit_and_specimen() -> None:
+    """The same genotype typed with two kits has one digest; another genotype has another."""
+    text = "vWA: 16,17; TH01: 6,9.3; D8S1179: 13"
+    a = Profile.parse(text, specimen_id="X", kit="PowerPlex 21")
+    b = Profile.parse(text, specimen_id="Y", kit="GlobalFiler")
+    assert a.genotype_digest() == b.genotype_digest() == Profile.parse(text).genotype_digest()
+    other = Profile.parse("vWA: 16,18; TH01: 6,9.3; D8S1179: 13", kit="PowerPlex 21")
+    assert other.genotype_digest() != a.genotype_digest()
+    # what is hashed: the genotype's canonical JSON, nothing of the specimen or the kit
+    assert a.genotype_json() == b.genotype_json() == (
+        '{"loci":{"D8S1179":{"alleles":["13"]},"TH01":{"alleles":["6","9.3"]},'
+        '"vWA":{"alleles":["16","17"]}}}')
+    assert a.genotype_digest() == genotype_digest(a.genotype_json())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
+from locard import jsonsafe
 from locard.errors import FileFormatError, InputError, LocardError
 from locard.genetics.profiles import Profile
 
@@ -19,27 +18,10 @@ console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    return str(value)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def print_json(data: Any) -> None:
-    """One JSON document on stdout (strict JSON: infinities written as strings)."""
-    sys.stdout.write(json.dumps(_finite(data), default=_json_default, indent=2, sort_keys=False))
+    """One JSON document on stdout, strict JSON by :func:`locard.jsonsafe.dumps` (the service's
+    encoder too): -inf is "-Infinity", +inf "Infinity", NaN null."""
+    sys.stdout.write(jsonsafe.dumps(data, indent=2))
     sys.stdout.write("\n")
 
 

@@ -23,9 +23,16 @@ from locard.errors import InvalidAllele, InvalidProfile, UnknownLocus
 from locard.genetics.alleles import Allele, AlleleKind, parse_allele
 from locard.genetics.loci import LOCI, LocusKind, canonical_locus, locus_sort_key
 
-__all__ = ["MAX_ALLELES_PER_LOCUS", "LocusCall", "Profile"]
+__all__ = ["MAX_ALLELES_PER_LOCUS", "LocusCall", "Profile", "genotype_digest"]
 
 MAX_ALLELES_PER_LOCUS = 8
+
+
+def genotype_digest(genotype_json: str) -> str:
+    """The one digest of a genotype: SHA-256 (hex) of its canonical JSON
+    (:meth:`Profile.genotype_json`, which leaves out the specimen ID and the kit). Profiles,
+    the store's ``genotypes.digest`` and every provenance record use it."""
+    return hashlib.sha256(genotype_json.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +299,16 @@ class Profile:
         """Canonical JSON: sorted keys, no whitespace, canonical locus names and alleles."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
+    def genotype_json(self) -> str:
+        """Canonical JSON of the genotype alone: ``{"loci": ...}`` of :meth:`to_dict` (alleles,
+        heights, inconclusive flags), sorted keys, no whitespace; no specimen ID, no kit."""
+        return json.dumps({"loci": self.to_dict()["loci"]}, sort_keys=True,
+                          separators=(",", ":"))
+
     def genotype_digest(self) -> str:
-        """SHA-256 of the genotype alone (no specimen ID or kit): equal genotypes, equal digest."""
-        return hashlib.sha256(self.with_specimen_id(None).to_json().encode()).hexdigest()
+        """SHA-256 of the genotype alone (no specimen ID or kit): equal genotypes, equal digest,
+        whichever kit typed them (:func:`genotype_digest` of :meth:`genotype_json`)."""
+        return genotype_digest(self.genotype_json())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
