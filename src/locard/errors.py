@@ -164,6 +164,26 @@ class PermissionDenied(PolicyViolation):
     http_status = 403
 
 
+class DecisionFinal(PolicyViolation):
+    """A second decision on a candidate match, or a correction of a decision that is no longer
+    the latest: decisions are final; a correction is a new record that supersedes the latest."""
+
+    http_status = 409
+
+    def __init__(self, match_id: int, *, decision_id: int, status: str, reviewer: str | None,
+                 decided_at: str, reason: str | None = None) -> None:
+        self.match_id = match_id
+        self.decision_id = decision_id
+        self.status = status
+        by = f" by {reviewer}" if reviewer else ""
+        super().__init__(
+            f"candidate match {match_id} is already {status}{by} on {decided_at[:10]} "
+            f"(decision {decision_id}){'; ' + reason if reason else ''}; a decision is final",
+            remedy=f"record a correction that supersedes it: supersedes={decision_id} "
+                   "(Store.correct_match_decision, the API's \"supersedes\" field, or the "
+                   "match page's \"Correct this decision\" form), with a note")
+
+
 class AuthenticationFailed(LocardError):
     http_status = 401
 
@@ -212,6 +232,7 @@ __all__ = [
     "AuditChainBroken",
     "AuthenticationFailed",
     "CombinatorialLimit",
+    "DecisionFinal",
     "FileFormatError",
     "ImportFailed",
     "InputError",

@@ -57,7 +57,7 @@ def test_search_specimen_and_profile_file(db: str, loaded: dict[str, Any], tmp_p
     assert (cand["specimen_id"], cand["lab"], cand["index"], cand["stringency"]) == (
         loaded["source"], "LAB-A", "offender", "high")
     assert (cand["compared_loci"], cand["mismatches"]) == (11, 0)
-    assert cand["match_rarity"] < 1e-9 and cand["loci"]
+    assert cand["rmp"] < 1e-9 and cand["loci"]
     prof = tmp_path / "q.json"
     prof.write_text(json.dumps({"specimen_id": "Q-1", "loci": loaded["offenders"]["CO0000002"]}))
     assert "CO0000002" in loaded["offenders"]

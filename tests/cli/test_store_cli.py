@@ -140,3 +140,30 @@ def test_env_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["init"]) == 0
     assert (tmp_path / "env.db").exists()
     assert main(["audit", "verify"]) == 0
+
+
+def test_cmf_rule_at_import_and_export_lists_what_it_left_out(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 28-character specimen ID is refused at import naming the limit; a locus without a
+    CODIS name is stored, and ``locard export`` names it as left out of the CMF file."""
+    (sid, loci), (_, other) = random_profiles(2, prefix="CO")
+    long_id = "CO" + "9" * 26
+    f = tmp_path / "batch.json"
+    f.write_text(json.dumps([{"specimen_id": sid, "loci": {**loci, "F13A01": ["5", "6"]}},
+                             {"specimen_id": long_id, "loci": other}]))
+    args = ["import", str(f), "--db", db, "--category", "Convicted Offender",
+            "--legal-basis", "conviction"]
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert long_id in err and "28 characters" in err and "24" in err and "cmf-export" in err
+    assert main([*args, "--skip-invalid"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out.xml"
+    assert main(["export", "--db", db, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Exported 1 specimen(s)" in text and "F13A01" in text and sid in text
+    assert main(["export", "--db", db, "--out", str(out), "--json"]) == 0
+    data = _json(capsys)
+    assert isinstance(data, dict) and data["exported"] == 1 and data["skipped"] == []
+    assert [(x["specimen"], x["value"]) for x in data["left_out"]] == [(sid, "F13A01")]

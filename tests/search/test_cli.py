@@ -38,7 +38,7 @@ def test_synth_search_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[st
     first = result["candidates"][0]
     assert first["specimen_id"] == "SYN00000007" and first["stringency"] == "high"
     assert first["compared_loci"] == 20 and first["mismatches"] == 0
-    assert first["rarity"] is not None and first["rarity"] < 1e-15
+    assert first["rmp"] is not None and first["rmp"] < 1e-15
     code, out, err = _run(capsys, "db", "check", "--index-file", str(db), "--pairs-matrix",
                           "--json")
     assert code == 0, err

@@ -150,7 +150,7 @@ def test_exact_match_found_at_high_with_rarity(planted: dict[str, object],
     c = found[0]
     assert c.stringency is Stringency.HIGH and c.compared_loci == 20 and c.mismatches == 0
     assert all(v is Comparison.MATCH for v in c.loci.values())
-    assert c.rarity is not None and 0 < c.rarity < 1e-15
+    assert c.rmp is not None and 0 < c.rmp < 1e-15
     assert c.to_dict()["stringency"] == "high"
 
 

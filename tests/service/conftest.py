@@ -49,7 +49,8 @@ def make_store(db: Path | str, tmp: Path) -> tuple[Store, dict[str, str], dict[s
     for name, (role, lab) in USERS.items():
         if name != "admin":
             store.add_user(name, role=role, lab=lab, actor="admin")
-    tokens = {name: store.issue_token(name, actor="admin") for name in USERS}
+    # each user renews their own token (an administrator issues tokens only in their lab)
+    tokens = {name: store.issue_token(name, actor=name) for name in USERS}
     profiles = dict(random_profiles(6, seed=11, prefix="CO-"))
     cmf = tmp / "offenders.xml"
     write_cmf(cmf, [(sid, "Convicted Offender", g) for sid, g in profiles.items()],

@@ -169,7 +169,7 @@ def test_matches_decision_and_pdf_report(service: Service) -> None:
         assert needle in text, needle
     entries = c.get("/api/v1/audit?action=match_decision",
                     headers=service.h("aud")).json()["entries"]
-    assert entries[-1]["details"]["status"] == "confirmed"
+    assert entries[0]["details"]["status"] == "confirmed"  # newest first
 
 
 def test_expunge_is_final_and_admin_only(service: Service) -> None:

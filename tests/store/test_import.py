@@ -132,7 +132,7 @@ def test_export_never_returns_expunged(store: Store, tmp_path: Path) -> None:
     store.import_file(f, legal_basis="conviction", actor="admin")
     store.expunge("CO0000002", reason="order", actor="admin")
     out = tmp_path / "out.xml"
-    assert store.export(out, format="cmf", actor="admin", purpose="NDIS upload") == 4
+    assert store.export(out, format="cmf", actor="admin", purpose="NDIS upload").count == 4
     text = out.read_text()
     assert "CO0000001" in text and "CO0000002" not in text
 

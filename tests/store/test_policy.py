@@ -97,7 +97,7 @@ def test_forensic_needs_8_of_core_13() -> None:
     assert msg.startswith("forensic index requires at least 8 of the 13 original CODIS core "
                           "loci; 7 typed, missing")
     ok = default_policy().evaluate(core13_profile(13, 4), Index.FORENSIC)
-    assert ok.accepted and ok.match_rarity is not None and ok.match_rarity >= 1e7
+    assert ok.accepted and ok.rmp is not None and ok.rmp <= 1e-7
 
 
 def test_forensic_match_rarity_rule() -> None:
@@ -107,7 +107,7 @@ def test_forensic_match_rarity_rule() -> None:
               "D7S820": ["10", "11"], "vWA": ["16", "17"]}
     pol = default_policy()
     acc = pol.evaluate(Profile.from_mapping(common), Index.FORENSIC)
-    assert acc.match_rarity is not None and acc.match_rarity < 1e7
+    assert acc.rmp is not None and acc.rmp > 1e-7
     failure = next(f for f in acc.failures if f.rule == "forensic-match-rarity")
     assert "requires match rarity of at least 1 in 10,000,000" in failure.message
     assert "most conservative of NIST1036:AfAm" in failure.message
@@ -278,3 +278,12 @@ def test_policy_to_dict_lists_everything() -> None:
     assert set(d["indices"]) == {i.value for i in Index}
     assert d["search"]["kinship"]["relative"] == ["missing_person", "unidentified"]
     assert len(CODIS_CORE_13) == 13
+
+
+def test_a_non_codis_spelling_is_stored_under_its_codis_category() -> None:
+    from locard.formats.cmf import CMF_SPECIMEN_CATEGORIES
+    from locard.store.categories import canonical_category
+
+    assert canonical_category("Unidentified Human (Remains)") == "Unidentified Person"
+    for name in known_categories():
+        assert canonical_category(name) in CMF_SPECIMEN_CATEGORIES

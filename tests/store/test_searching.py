@@ -67,7 +67,7 @@ def test_planted_match_found_at_the_right_stringency(store: Store) -> None:
     assert (hit.specimen_id, hit.lab, hit.index, hit.stringency) == ("CO-3", "LAB-A",
                                                                      "offender", "high")
     assert (hit.compared_loci, hit.mismatches, hit.restricted) == (10, 0, False)
-    assert hit.match_rarity is not None and 0 < hit.match_rarity < 1e-10
+    assert hit.rmp is not None and 0 < hit.rmp < 1e-10
     assert hit.loci is not None and all(v["comparison"] == "match" for v in hit.loci.values())
     # one allele dropped out: not a high-stringency match, a moderate one
     assert len(search_store(store, "F-2", actor="admin", purpose="CASE-2",
@@ -157,7 +157,7 @@ def test_cross_lab_hit_reveals_only_lab_and_specimen(store: Store) -> None:
                      "stringency": "high", "restricted": True}
     assert "alleles" not in json.dumps(other) and by_id["B-CO-1"].loci is None
     mine = by_id["A-CO-1"].to_dict()
-    assert mine["loci"] and mine["match_rarity"] is not None
+    assert mine["loci"] and mine["rmp"] is not None
     # a search starts only from one's own lab's specimens
     with pytest.raises(PermissionDenied):
         search_store(store, "B-CO-1", lab="LAB-B", actor="ana", purpose="CASE-8")
@@ -193,7 +193,7 @@ def test_search_on_entry_creates_pending_candidate_matches(store: Store,
     [match] = store.list_matches(actor="admin", status="pending")
     assert (match.query_specimen, match.candidate_specimen) == ("F-100", "CO-4")
     assert (match.stringency, match.compared_loci, match.mismatches) == ("high", 11, 0)
-    assert match.match_rarity is not None
+    assert match.rmp is not None
     # an offender imported later is searched against the forensic index
     store.add_profile(core13_profile(12, 9), specimen_id="F-200", category="Forensic, Unknown",
                       actor="admin")
@@ -425,7 +425,7 @@ def test_entry_search_strategies_record_the_same_matches(tmp_path: Path) -> None
                 assert hook.strategies == {"offender->forensic": "reverse"}
             recorded[strategy] = sorted(
                 (m.query_specimen, m.candidate_specimen, m.stringency, m.compared_loci,
-                 m.mismatches, m.match_rarity) for m in store.list_matches(actor="admin"))
+                 m.mismatches, m.rmp) for m in store.list_matches(actor="admin"))
             [entry] = [e for e in _audit(store, "search") if e.purpose == "ENTRY"]
             assert entry.details["hits"] == len(recorded[strategy])
             assert store.verify_audit() > 0

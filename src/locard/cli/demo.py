@@ -56,12 +56,12 @@ def _database_tables(summary: dict[str, Any]) -> None:
     matches = Table(title=f"Search on entry: candidate matches awaiting review (the trace "
                           f"{planted['trace']} was left by {planted['source']}, "
                           f"{planted['trace_loci']} loci)")
-    for col in ("query", "candidate", "stringency", "loci", "match rarity"):
+    for col in ("query", "candidate", "stringency", "loci", "rmp"):
         matches.add_column(col)
     for m in summary["candidate_matches"]:
-        rarity = m.get("match_rarity")
+        rmp = m.get("rmp")
         matches.add_row(m["query_specimen"], m["candidate_specimen"], m["stringency"],
-                        str(m["compared_loci"]), f"{rarity:.3g}" if rarity else "-")
+                        str(m["compared_loci"]), f"{rmp:.3g}" if rmp is not None else "-")
     console.print(matches)
 
     ident = summary["identification"]

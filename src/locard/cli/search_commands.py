@@ -255,19 +255,19 @@ def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringe
                         {"specimen_id": c.specimen_id, "key": c.key, "index": c.index,
                          "stringency": c.stringency.value if c.stringency else None,
                          "compared_loci": c.compared_loci, "mismatches": c.mismatches,
-                         "included_loci": c.included_loci, "rarity": c.rarity,
+                         "included_loci": c.included_loci, "rmp": c.rmp,
                          "loci": {k: v.value for k, v in c.loci.items()}}
                         for c in found]})
         return
     out = Table(title=f"{len(found)} candidate(s) in {index.name} for "
                       f"{query.specimen_id or label} ({purpose})")
-    for col in ("specimen", "stringency", "compared", "mismatches", "rarity"):
+    for col in ("specimen", "stringency", "compared", "mismatches", "rmp"):
         out.add_column(col)
     for c in found:
         out.add_row(c.specimen_id or str(c.key),
                     c.stringency.value if c.stringency else f"included {c.included_loci}",
                     str(c.compared_loci), str(c.mismatches),
-                    format_probability(c.rarity) if c.rarity is not None else "-")
+                    format_probability(c.rmp) if c.rmp is not None else "-")
     console.print(out)
 
 
@@ -326,13 +326,13 @@ def search_command(
     who = report.query_specimen or query
     out = Table(title=f"{len(report)} candidate(s) for {who} ({report.query_index}; "
                       f"{', '.join(report.targets)}; {purpose})")
-    for col in ("lab", "specimen", "index", "stringency", "compared", "mismatches", "rarity"):
+    for col in ("lab", "specimen", "index", "stringency", "compared", "mismatches", "rmp"):
         out.add_column(col)
     for c in report.candidates:
         out.add_row(c.lab, c.specimen_id, c.index, c.stringency or "-",
                     "-" if c.compared_loci is None else str(c.compared_loci),
                     "-" if c.mismatches is None else str(c.mismatches),
-                    format_probability(c.match_rarity) if c.match_rarity is not None else "-")
+                    format_probability(c.rmp) if c.rmp is not None else "-")
     console.print(out)
     if any(c.restricted for c in report.candidates):
         console.print("[dim]another lab's candidate shows only its lab and specimen IDs; "
@@ -450,6 +450,7 @@ def db_index_command(
         if rebuild and not indices.status.rebuilt:
             indices.rebuild(actor=_user(user), reason="--rebuild")
             indices.save()
+        store.db.checkpoint()  # fold and truncate the SQLite WAL (what expunge may ask)
         info = {**indices.status.to_dict(), "seq": indices.seq, "counts": indices.counts()}
     finally:
         store.close()

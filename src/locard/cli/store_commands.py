@@ -151,13 +151,19 @@ def export_command(
     purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Export the user's lab's specimens."""
+    """Export the user's lab's specimens. What the format cannot carry (in CMF: a locus without
+    a CODIS name) is left out and listed, never silently."""
     with _open(db) as store:
-        n = store.export(out, format=format, index=index, actor=_user(user), purpose=purpose)
+        report = store.export(out, format=format, index=index, actor=_user(user),
+                              purpose=purpose)
     if as_json:
-        print_json({"exported": n, "path": str(out), "format": format})
+        print_json({**report.to_dict(), "path": str(out)})
     else:
-        console.print(f"Exported {n} specimen(s) to {out}")
+        console.print(f"Exported {report.count} specimen(s) to {out}", markup=False)
+        for item in report.skipped:
+            console.print(f"  {item}", markup=False)
+        for item in report.left_out:
+            console.print(f"  {item}", markup=False)
 
 
 @specimen_app.command("show")
@@ -242,13 +248,21 @@ def retention_apply(
 def audit_log(
     limit: int | None = typer.Option(None, "--limit", help="Only the last N entries."),
     action: str | None = typer.Option(None, "--action", help="Only this action."),
+    by: str | None = typer.Option(None, "--by", help="Only this user's entries."),
+    since: str | None = typer.Option(None, "--since", help="From this ISO date or time "
+                                     "(UTC unless an offset is given)."),
+    until: str | None = typer.Option(None, "--until", help="Up to this ISO date (the whole "
+                                     "day) or time."),
+    before: int | None = typer.Option(None, "--before", help="Only entries older than this "
+                                      "seq (page back with the first seq shown)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Show the audit log (auditors and administrators)."""
+    """Show your lab's audit log (auditors, administrators)."""
     with _open(db) as store:
-        entries = store.audit_entries(actor=_user(user), limit=limit, action=action)
+        entries = store.audit_entries(actor=_user(user), limit=limit, action=action, user=by,
+                                      since=since, until=until, before_seq=before)
     if as_json:
         print_json([e.to_dict() for e in entries])
         return
@@ -290,7 +304,7 @@ def policy_show(
         print_json(data)
         return
     console.print(f"Policy: {pol.name}  ({pol.source}, sha256 {pol.sha256[:16]}...)")
-    console.print(f"Match rarity: most conservative of {', '.join(pol.rarity_tables)}, "
+    console.print(f"RMP (match statistic): most conservative of {', '.join(pol.rarity_tables)}, "
                   f"theta {pol.theta}")
     table = Table(title="Indices")
     for col in ("index", "legal bases", "consent", "local", "retention", "rules"):
@@ -345,6 +359,24 @@ def user_token(
         print_json({"user": name, "token": token})
     else:
         print(token)
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: str = typer.Argument(..., help="User to deactivate (of the administrator's lab)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Deactivate a user (administrators of the same lab): the API token is revoked and every
+    web session of the user ends at once."""
+    with _open(db) as store:
+        done = store.deactivate_user(name, actor=_user(user))
+    if as_json:
+        print_json(done.to_dict())
+    else:
+        console.print(f"Deactivated {done.name} ({done.role}, lab {done.lab}): token revoked, "
+                      "sessions ended")
 
 
 @db_app.command("migrate")

@@ -71,6 +71,9 @@ __all__ = [
     "CMF_LOCUS_NAMES",
     "CMF_NAMESPACE",
     "CMF_SPECIMEN_CATEGORIES",
+    "CMF_SPECIMEN_ID_MAX",
+    "CmfLimit",
+    "cmf_limits",
     "cmf_locus_name",
     "iter_cmf",
     "read_cmf",
@@ -740,10 +743,98 @@ def _as_record(item: ProfileRecord | Profile) -> ProfileRecord:
     return item if isinstance(item, ProfileRecord) else ProfileRecord.of(item)
 
 
+#: CMF 3.2 ``SPECIMENID``: 1 to 24 characters (Appendix B, ``SpecimenIDType``).
+CMF_SPECIMEN_ID_MAX = 24
+#: CMF 3.2 ``CASEID``: at most 32 characters.
+CMF_CASE_ID_MAX = 32
+#: CMF 3.2: at most 64 ``LOCUS`` elements per ``SPECIMEN``.
+CMF_LOCI_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class CmfLimit:
+    """One part of a record that CODIS CMF 3.2 cannot carry.
+
+    ``what`` names the part (``specimen ID``, ``specimen category``, ``case ID``, ``kit``,
+    ``locus``, ``profile``) and ``value`` its value. A ``blocking`` limit means the record
+    cannot be written at all; a non-blocking one (a locus without a CODIS name, a kit CODIS does
+    not list) is left out of the record when the writer may do so
+    (``skip_unsupported_loci``), and the writer then says what it left out."""
+
+    what: str
+    value: str | None
+    message: str
+    locus: str | None = None
+    blocking: bool = True
+    remedy: str | None = None
+
+    def __str__(self) -> str:
+        return self.message + (f" ({self.remedy})" if self.remedy else "")
+
+
+def _text_limit(what: str, value: str, *, low: int, high: int) -> CmfLimit | None:
+    if not low <= len(value) <= high:
+        return CmfLimit(what, value, f"{what} {value!r} is {len(value)} characters; CODIS CMF "
+                        f"3.2 allows {low} to {high}")
+    if not _XML_TEXT.match(value):
+        return CmfLimit(what, value, f"{what} {value!r} holds characters XML cannot carry")
+    return None
+
+
+def cmf_limits(record: ProfileRecord | Profile) -> list[CmfLimit]:
+    """What of ``record`` CODIS CMF 3.2 cannot carry: the one rule of the CMF writer, which the
+    store's import applies too (so whatever it accepts, the export can write).
+
+    Blocking: no specimen ID, or one outside 1 to :data:`CMF_SPECIMEN_ID_MAX` characters or with
+    characters XML cannot carry; a specimen category not in CODIS's list; a case ID over
+    :data:`CMF_CASE_ID_MAX` characters; no locus CMF can carry, or more than 64. Not blocking
+    (left out by ``write_cmf(..., skip_unsupported_loci=True)``, and reported): each typed locus
+    without a CODIS name (:func:`cmf_locus_name`), a kit CODIS does not list. Inconclusive loci
+    and peak heights are never written and are not limits. Cross-record rules (a specimen ID
+    given twice) and the header's values are the writer's alone."""
+    rec = _as_record(record)
+    profile = rec.profile
+    spec = rec.specimen_id if rec.specimen_id is not None else profile.specimen_id
+    out: list[CmfLimit] = []
+    if spec is None:
+        out.append(CmfLimit("specimen ID", None, "a profile has no specimen ID"))
+    elif (limit := _text_limit("specimen ID", spec, low=1, high=CMF_SPECIMEN_ID_MAX)):
+        out.append(limit)
+    category = rec.specimen_category
+    if category is not None and category not in CMF_SPECIMEN_CATEGORIES:
+        out.append(CmfLimit("specimen category", category, f"specimen category {category!r} "
+                            "is not a CODIS specimen category",
+                            remedy=f"use one of: {', '.join(CMF_SPECIMEN_CATEGORIES)}"))
+    if rec.raw_case and (limit := _text_limit("case ID", rec.raw_case, low=0,
+                                               high=CMF_CASE_ID_MAX)):
+        out.append(limit)
+    kit = rec.kit if rec.kit is not None else profile.kit
+    if kit is not None and kit not in CMF_KITS:
+        out.append(CmfLimit("kit", kit, f"kit {kit!r} is not a CODIS kit", blocking=False,
+                            remedy="pass skip_unsupported_loci=True to write it without KIT"))
+    written = 0
+    for locus, call in profile.loci.items():
+        if call.inconclusive or not call.alleles:
+            continue
+        if locus not in _EXPORT_NAMES:
+            out.append(CmfLimit("locus", locus, f"locus {locus} has no CODIS name",
+                                locus=locus, blocking=False,
+                                remedy="pass skip_unsupported_loci=True to leave it out"))
+            continue
+        written += 1
+    if not written:
+        out.append(CmfLimit("profile", None, "the profile has no locus that CMF can carry"))
+    elif written > CMF_LOCI_MAX:
+        out.append(CmfLimit("profile", str(written),
+                            f"{written} loci (CMF allows {CMF_LOCI_MAX})"))
+    return out
+
+
 def _cmf_lines(records: Iterable[ProfileRecord | Profile], *, label: str, source_lab: str,
                destination_lab: str, submit_by_user: str, reading_by: str,
                kit: str | None, batch_id: str | None, specimen_category: str,
-               stamp: str, skip_unsupported_loci: bool) -> Iterator[str]:
+               stamp: str, skip_unsupported_loci: bool,
+               left_out: list[tuple[str, CmfLimit]] | None) -> Iterator[str]:
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield f'<CODISImportFile xmlns="{CMF_NAMESPACE}">\n'
     yield "  <HEADERVERSION>3.2</HEADERVERSION>\n"
@@ -767,22 +858,23 @@ def _cmf_lines(records: Iterable[ProfileRecord | Profile], *, label: str, source
         if spec is None:
             raise FileFormatError("cannot write CMF: a profile has no specimen ID", path=label,
                                   record=f"#{count + 1}")
-        _check_text("specimen ID", spec, low=1, high=24, label=label, record=spec)
+        limits = cmf_limits(rec)  # the one rule (the store's import applies it too)
+        for limit in limits:
+            if limit.blocking or not skip_unsupported_loci:
+                raise FileFormatError(f"cannot write CMF: {limit.message}", path=label,
+                                      record=spec, remedy=limit.remedy)
         if spec in seen:
             raise FileFormatError("cannot write CMF: specimen ID given twice", path=label,
                                   record=spec)
         seen.add(spec)
-        category = _check_listed("specimen category", rec.specimen_category or specimen_category,
-                                 CMF_SPECIMEN_CATEGORIES, label=label, record=spec)
+        category = rec.specimen_category or specimen_category  # both checked: a CODIS category
         locus_kit = rec.kit if rec.kit is not None else profile.kit
         kit_attr = ""
-        if locus_kit is not None and locus_kit != kit:
-            _check_listed("kit", locus_kit, CMF_KITS, label=label, record=spec)
+        if locus_kit is not None and locus_kit != kit and locus_kit in CMF_KITS:
             kit_attr = f" KIT={quoteattr(locus_kit)}"
         attrs = ""
         if rec.raw_case:
-            case = _check_text("case ID", rec.raw_case, low=0, high=32, label=label, record=spec)
-            attrs = f" CASEID={quoteattr(case)}"
+            attrs = f" CASEID={quoteattr(rec.raw_case)}"
         lines = [f"  <SPECIMEN{attrs}>\n", f"    <SPECIMENID>{escape(spec)}</SPECIMENID>\n",
                  f"    <SPECIMENCATEGORY>{escape(category)}</SPECIMENCATEGORY>\n"]
         written = 0
@@ -790,23 +882,15 @@ def _cmf_lines(records: Iterable[ProfileRecord | Profile], *, label: str, source
             if call.inconclusive or not call.alleles:
                 continue
             name = _EXPORT_NAMES.get(locus)
-            if name is None:
-                if skip_unsupported_loci:
-                    continue
-                raise FileFormatError(f"cannot write CMF: locus {locus} has no CODIS name",
-                                      path=label, record=spec,
-                                      remedy="pass skip_unsupported_loci=True to leave it out")
+            if name is None:  # a non-blocking limit: left out, and reported below
+                continue
             values = "".join(f"<ALLELE><ALLELEVALUE>{escape(str(a))}</ALLELEVALUE></ALLELE>"
                              for a in call.alleles)
             lines.append(f"    <LOCUS{kit_attr}><LOCUSNAME>{name}</LOCUSNAME>{reading}"
                          f"{values}</LOCUS>\n")
             written += 1
-        if not written:
-            raise FileFormatError("cannot write CMF: the profile has no locus that CMF can carry",
-                                  path=label, record=spec)
-        if written > 64:
-            raise FileFormatError(f"cannot write CMF: {written} loci (CMF allows 64)", path=label,
-                                  record=spec)
+        if left_out is not None:
+            left_out.extend((spec, limit) for limit in limits)
         lines.append("  </SPECIMEN>\n")
         yield "".join(lines)
         count += 1
@@ -821,15 +905,19 @@ def write_cmf(records: Iterable[ProfileRecord | Profile],
               submit_by_user: str, destination_lab: str | None = None, kit: str | None = None,
               batch_id: str | None = None, specimen_category: str = "Forensic, Unknown",
               submitted_at: datetime | None = None, reading_by: str | None = None,
-              skip_unsupported_loci: bool = False) -> int:
+              skip_unsupported_loci: bool = False,
+              left_out: list[tuple[str, CmfLimit]] | None = None) -> int:
     """Write profiles as a CODIS CMF 3.2 import file; returns the number of specimens written.
 
     ``source_lab`` and ``destination_lab`` (default: the source lab) are CODIS ORIs of at most
     10 characters; ``submit_by_user`` (and ``reading_by``, default the same) a CODIS user ID of
     at most 20. Each record's own specimen category and kit are used where it has them, else
-    ``specimen_category`` and ``kit``. ``AMEL`` is written ``Amelogenin``; a locus without a
-    CODIS name raises unless ``skip_unsupported_loci``. Peak heights and inconclusive loci are
-    not written (CMF has no place for them). A value CMF cannot carry raises
+    ``specimen_category`` and ``kit``. ``AMEL`` is written ``Amelogenin``. What a record holds
+    that CMF cannot carry is decided by :func:`cmf_limits`: a blocking limit raises; a locus
+    without a CODIS name or a kit CODIS does not list raises too unless
+    ``skip_unsupported_loci``, which leaves it out and appends ``(specimen ID, limit)`` to
+    ``left_out`` (when given) so that nothing is left out silently. Peak heights and inconclusive
+    loci are not written (CMF has no place for them). A value CMF cannot carry raises
     :class:`FileFormatError` naming the specimen; written to a path, the file then does not
     appear at all (it is written beside it and renamed at the end).
     """
@@ -860,7 +948,8 @@ def write_cmf(records: Iterable[ProfileRecord | Profile],
                                destination_lab=destination_lab, submit_by_user=submit_by_user,
                                reading_by=reading_by, kit=kit, batch_id=batch_id,
                                specimen_category=specimen_category, stamp=stamp,
-                               skip_unsupported_loci=skip_unsupported_loci):
+                               skip_unsupported_loci=skip_unsupported_loci,
+                               left_out=left_out):
             if line.startswith("  <SPECIMEN"):
                 count += 1
             yield line

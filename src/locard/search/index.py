@@ -52,7 +52,7 @@ from locard.stats.frequencies import FrequencyTable
 from locard.stats.match import (
     DEFAULT_THETA,
     combined_probability_of_inclusion,
-    random_match_probability,
+    most_conservative_rmp,
 )
 
 __all__ = [
@@ -96,13 +96,13 @@ _PASSES: dict[Stringency, frozenset[Comparison]] = {
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One profile returned by a search, with its per-locus comparison and match rarity.
+    """One profile returned by a search, with its per-locus comparison and its RMP.
 
     ``mismatches`` counts the compared loci that fail the requested stringency (for a mixture
     search: the loci where the candidate is not included, i.e. assumed drop-out);
     ``stringency`` is the highest stringency the candidate reaches with that many failing loci
-    allowed; ``rarity`` the random match probability of the candidate's profile (CPI for a
-    mixture candidate), None without a frequency table."""
+    allowed; ``rmp`` the random match probability of the candidate's profile over the compared
+    loci (CPI for a mixture candidate), None without a frequency table."""
 
     key: int
     specimen_id: str | None
@@ -111,7 +111,7 @@ class Candidate:
     compared_loci: int
     mismatches: int
     loci: dict[str, Comparison]
-    rarity: float | None
+    rmp: float | None
     profile: Profile = field(repr=False)
     is_mixture: bool = False
     included_loci: int = 0
@@ -130,7 +130,7 @@ class Candidate:
             "mismatches": self.mismatches,
             "included_loci": self.included_loci,
             "is_mixture": self.is_mixture,
-            "rarity": self.rarity,
+            "rmp": self.rmp,
             "loci": {k: v.value for k, v in self.loci.items()},
             "profile": self.profile.to_dict()["loci"],
         }
@@ -266,7 +266,7 @@ class ProfileIndex:
     """Encoded profiles of one store index, searchable by CODIS stringency.
 
     ``ProfileIndex(name, loci=DEFAULT_LOCI, equivalence=Equivalence(), table=None)``; the
-    frequency table, when given, supplies each candidate's match rarity.
+    frequency table, when given, supplies each candidate's RMP (over the compared loci).
     """
 
     def __init__(self, name: str = "default", *, loci: Sequence[str] = DEFAULT_LOCI,
@@ -353,6 +353,36 @@ class ProfileIndex:
         """Merge pending additions into the main segments and drop removed rows."""
         self._single.compact()
         self._mixed.compact()
+
+    def _prune_dictionaries(self) -> None:
+        """After :meth:`compact`: keep in each locus dictionary only the alleles that live
+        rows use, in allele order, and recode the rows. A dictionary grows in order of first
+        sight and never forgets, so without this a snapshot would keep a removed profile's
+        alleles (the whole genotype of one that was alone in its index, or the first one
+        added). A new encoder is made, so a :meth:`subset` sharing the old one stays valid."""
+        segments = [self._single.main, self._mixed.main]
+        remap = np.zeros((self.encoder.n_loci, 256), dtype=np.uint8)
+        kept: list[list[Any]] = []
+        changed = False
+        for li, d in enumerate(self.encoder.dictionaries):
+            seen = np.zeros(256, dtype=bool)
+            for seg in segments:
+                if seg.size:
+                    seen |= np.bincount(np.asarray(seg.codes[li]).ravel(), minlength=256) > 0
+            seen[0] = False
+            alleles = sorted(d.allele(int(c)) for c in np.flatnonzero(seen).tolist())
+            for new, allele in enumerate(alleles, start=1):
+                remap[li, d.code(allele)] = new
+            changed = changed or alleles != d.alleles
+            kept.append(alleles)
+        if not changed:
+            return
+        self.encoder = Encoder(self.encoder.loci, kept, equivalence=self.encoder.equivalence)
+        rows = np.arange(self.encoder.n_loci)[:, None, None]
+        for store in (self._single, self._mixed):
+            seg = store.main
+            store.main = _Segment(np.ascontiguousarray(remap[rows, seg.codes]), seg.keys,
+                                  seg.alive, seg.labels, sorted_keys=True)
 
     def __len__(self) -> int:
         return self._single.n_alive + self._mixed.n_alive
@@ -517,13 +547,19 @@ class ProfileIndex:
             out[self.encoder.loci[li]] = classify(q, li, rows[li])
         return out
 
-    def _rarity(self, profile: Profile, is_mixture: bool,
-                table: FrequencyTable | None, theta: float) -> float | None:
-        if table is None or not profile.str_loci:
+    def _rmp(self, profile: Profile, per: dict[str, Comparison], is_mixture: bool,
+             table: FrequencyTable | None, theta: float) -> float | None:
+        """The candidate's RMP (CPI for a mixture) over the compared loci only: a locus the
+        query did not type carries no genotype probability."""
+        if table is None:
+            return None
+        loci = [k for k, c in per.items()
+                if c is not Comparison.NOT_COMPARED and k in profile.str_loci]
+        if not loci:
             return None
         if is_mixture:
-            return combined_probability_of_inclusion(profile, table).cpi
-        return random_match_probability(profile, table, theta=theta).value
+            return combined_probability_of_inclusion(profile, table, loci=loci).cpi
+        return most_conservative_rmp(profile, [table], theta=theta, loci=loci).chosen.value
 
     def search(self, query: Profile, *, stringency: str | Stringency = Stringency.MODERATE,
                min_loci: int = 8, mismatches: int = 0, limit: int | None = 100,
@@ -534,8 +570,8 @@ class ProfileIndex:
         most ``mismatches`` loci, with at least ``min_loci`` loci compared (typed in both).
 
         The query may be a partial profile or a mixture. Candidates come ranked by failing
-        loci, then stringency reached, compared loci (more first) and rarity (rarest first);
-        each with its per-locus comparison and match rarity (computed for the returned
+        loci, then stringency reached, compared loci (more first) and RMP (rarest first);
+        each with its per-locus comparison and RMP over the compared loci (computed for the returned
         candidates only).
 
         ``mixture_inclusion`` (a single-source query): a mixture candidate is judged as
@@ -586,11 +622,11 @@ class ProfileIndex:
                 reached, included = Stringency.MODERATE, int(cmp) - int(fails)
             out.append(Candidate(int(seg.keys[row]), seg.label(row), self.name, reached,
                                  int(cmp), int(fails), per,
-                                 self._rarity(profile, is_mix, freq, theta), profile, is_mix,
+                                 self._rmp(profile, per, is_mix, freq, theta), profile, is_mix,
                                  included))
         order = {Stringency.HIGH: 0, Stringency.MODERATE: 1, Stringency.LOW: 2, None: 3}
         out.sort(key=lambda c: (c.mismatches, order[c.stringency], -c.compared_loci,
-                                c.rarity if c.rarity is not None else math.inf, c.key))
+                                c.rmp if c.rmp is not None else math.inf, c.key))
         return out if limit is None else out[:limit]
 
     def search_mixture(self, mixture: Profile, *, max_dropout_loci: int = 0, min_loci: int = 8,
@@ -600,7 +636,7 @@ class ProfileIndex:
         compared locus but at most ``max_dropout_loci`` (where the candidate's allele may have
         dropped out of the mixture), with at least ``min_loci`` loci compared.
 
-        Ranked by included loci (more first), then rarity (rarest first)."""
+        Ranked by included loci (more first), then RMP (rarest first)."""
         self._check(Stringency.MODERATE, min_loci, max_dropout_loci, limit)
         q = self.encoder.query_table(mixture)
         if q.loci.size < min_loci:
@@ -618,42 +654,61 @@ class ProfileIndex:
             per = self._compare(q, codes)
             out.append(Candidate(int(seg.keys[row]), seg.label(row), self.name, None,
                                  int(cmp), int(fails), per,
-                                 self._rarity(profile, False, freq, theta), profile, False,
+                                 self._rmp(profile, per, False, freq, theta), profile, False,
                                  int(cmp) - int(fails)))
         out.sort(key=lambda c: (-c.included_loci, c.mismatches,
-                                c.rarity if c.rarity is not None else math.inf, c.key))
+                                c.rmp if c.rmp is not None else math.inf, c.key))
         return out if limit is None else out[:limit]
 
     # --- snapshots -----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write a snapshot folder (compacting first); replaces an existing snapshot."""
+        """Write a snapshot folder (compacting first); replaces an existing snapshot.
+
+        The files are written to ``<path>.tmp-<pid>`` beside it and fsynced, then swapped in
+        by renames; the old folder is deleted. Nothing of a removed profile is written (the
+        compaction drops its rows), and a failed write leaves the old snapshot as it was and
+        no temporary folder behind."""
         self.compact()
+        self._prune_dictionaries()
         target = Path(path)
         tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        counts: dict[str, int] = {}
-        for prefix, store in (("single", self._single), ("mixed", self._mixed)):
-            seg = store.main
-            np.save(tmp / f"{prefix}_codes.npy", np.ascontiguousarray(seg.codes))
-            np.save(tmp / f"{prefix}_keys.npy", np.ascontiguousarray(seg.keys))
-            np.save(tmp / f"{prefix}_alive.npy", np.ascontiguousarray(seg.alive))
-            if seg.labels is not None:
-                encoded = [str(x).encode() for x in seg.labels.tolist()]
-                np.save(tmp / f"{prefix}_labels.npy", np.array(encoded, dtype=bytes))
-            counts[prefix] = seg.size
-        np.save(tmp / "expunged.npy", np.array(sorted(self.expunged), dtype=np.int64))
-        header = {"format": FORMAT, "version": FORMAT_VERSION, "name": self.name,
-                  "counts": counts, **self.encoder.to_dict()}
-        (tmp / "header.json").write_text(json.dumps(header, indent=1, sort_keys=True))
         old = target.with_name(target.name + f".old-{os.getpid()}")
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        if old.exists():
-            shutil.rmtree(old)
+        for stale in (tmp, old):
+            if stale.exists():
+                shutil.rmtree(stale)
+        try:
+            tmp.mkdir(parents=True)
+            counts: dict[str, int] = {}
+            for prefix, store in (("single", self._single), ("mixed", self._mixed)):
+                seg = store.main
+                _write_npy(tmp / f"{prefix}_codes.npy", np.ascontiguousarray(seg.codes))
+                _write_npy(tmp / f"{prefix}_keys.npy", np.ascontiguousarray(seg.keys))
+                _write_npy(tmp / f"{prefix}_alive.npy", np.ascontiguousarray(seg.alive))
+                if seg.labels is not None:
+                    encoded = [str(x).encode() for x in seg.labels.tolist()]
+                    _write_npy(tmp / f"{prefix}_labels.npy", np.array(encoded, dtype=bytes))
+                counts[prefix] = seg.size
+            _write_npy(tmp / "expunged.npy", np.array(sorted(self.expunged), dtype=np.int64))
+            header = {"format": FORMAT, "version": FORMAT_VERSION, "name": self.name,
+                      "counts": counts, **self.encoder.to_dict()}
+            with (tmp / "header.json").open("w") as fh:
+                fh.write(json.dumps(header, indent=1, sort_keys=True))
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(tmp)
+            if target.exists():
+                target.rename(old)
+            try:
+                tmp.rename(target)
+            except BaseException:
+                if old.exists() and not target.exists():
+                    old.rename(target)
+                raise
+            _fsync_dir(target.parent)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
         return target
 
     @classmethod
@@ -688,6 +743,29 @@ class ProfileIndex:
         for key in [*stored, *expunged]:
             index.remove(int(key))
         return index
+
+
+def _write_npy(path: Path, arr: npt.NDArray[Any]) -> None:
+    """``np.save`` to ``path``, flushed to the disk."""
+    with path.open("wb") as fh:
+        np.save(fh, arr)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (best effort where directories cannot be
+    opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _query_not_included(q: QueryTable, codes: U8) -> int:

@@ -55,7 +55,7 @@ class SearchService:
             out.extend(index.search(query, stringency=stringency, min_loci=min_loci,
                                     mismatches=mismatches, limit=limit))
         out.sort(key=lambda c: (c.mismatches, order[c.stringency], -c.compared_loci,
-                                c.rarity if c.rarity is not None else math.inf, c.index, c.key))
+                                c.rmp if c.rmp is not None else math.inf, c.index, c.key))
         return out if limit is None else out[:limit]
 
     def search_mixture(self, mixture: Profile, *, indices: Iterable[str] | None = None,
@@ -66,5 +66,5 @@ class SearchService:
             out.extend(index.search_mixture(mixture, max_dropout_loci=max_dropout_loci,
                                             min_loci=min_loci, limit=limit))
         out.sort(key=lambda c: (-c.included_loci, c.mismatches,
-                                c.rarity if c.rarity is not None else math.inf, c.index, c.key))
+                                c.rmp if c.rmp is not None else math.inf, c.index, c.key))
         return out if limit is None else out[:limit]

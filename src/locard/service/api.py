@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Security, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from locard.errors import InputError, PermissionDenied
+from locard.jsonsafe import json_safe
+from locard.service import models as M
 from locard.service import ops
 from locard.service.auth import Principal, authenticate
 from locard.service.engine import Engine
@@ -20,8 +25,11 @@ from locard.store import Store
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
-
+#: declares the bearer scheme in the OpenAPI schema; ``authenticate`` does the checking (and
+#: also accepts the web UI's session cookie, with its CSRF token for writes)
+_bearer = HTTPBearer(auto_error=False, description="a token from `locard user token NAME`")
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=M.ERROR_RESPONSES,
+                   dependencies=[Security(_bearer)])
 Caller = Annotated[Principal, Depends(authenticate)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -37,7 +45,7 @@ def _engine(request: Request) -> Engine:
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(ops.json_safe(data), status_code=status)
+    return JSONResponse(json_safe(data), status_code=status)
 
 
 class SearchRequest(BaseModel):
@@ -54,7 +62,11 @@ class SearchRequest(BaseModel):
 
 class DecisionRequest(BaseModel):
     decision: Literal["confirmed", "rejected"]
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Annotated[str, Field(min_length=1, max_length=2000,
+                               description="why; required (blank is refused with 400)")]
+    supersedes: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
+        None, description="a correction: the id of the match's latest decision, which this "
+                          "new decision supersedes (a decision is never edited)")
     purpose: Annotated[str, Field(max_length=200)] | None = None
 
 
@@ -67,17 +79,24 @@ class ExpungeRequest(BaseModel):
 
 
 class IdentifyRequest(BaseModel):
-    pedigree: dict[str, Any] | None = Field(
+    """Exactly one of ``pedigree`` and ``case_ref`` (the schema says so with ``oneOf``)."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "oneOf": [{"required": ["pedigree"]}, {"required": ["case_ref"]}]})
+
+    pedigree: dict[str, Any] | SkipJsonSchema[None] = Field(
         None, description="a pedigree with the relatives' profiles inline")
-    case_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        None, description="or: a missing-person case stored in the caller's lab")
+    case_ref: Annotated[str, Field(min_length=1, max_length=128)] | SkipJsonSchema[None] = \
+        Field(None, description="or: a missing-person case stored in the caller's lab")
     purpose: Text
     limit: Annotated[int, Field(ge=1, le=100)] = 20
 
     @model_validator(mode="after")
     def _one_source(self) -> IdentifyRequest:
-        if (self.pedigree is None) == (self.case_ref is None):
-            raise ValueError("give either 'pedigree' or 'case_ref'")
+        given = [k for k in ("pedigree", "case_ref") if k in self.model_fields_set]
+        if len(given) != 1 or getattr(self, given[0]) is None:
+            raise ValueError("give exactly one of 'pedigree' (an object) or 'case_ref' "
+                             "(a string)")
         return self
 
 
@@ -89,12 +108,13 @@ class CaseRequest(BaseModel):
     purpose: Annotated[str, Field(max_length=200)] | None = None
 
 
-@router.get("/me", summary="The authenticated user")
+@router.get("/me", summary="The authenticated user", response_model=M.MeResponse)
 def me(caller: Caller) -> JSONResponse:
     return _json({"user": caller.user.to_dict(), "auth": caller.method})
 
 
-@router.get("/statistics", summary="Profile counts per index, growth and locus completeness")
+@router.get("/statistics", summary="Profile counts per index, growth and locus completeness",
+            response_model=M.StatisticsResponse)
 def statistics(caller: Caller, request: Request) -> JSONResponse:
     stats = ops.index_statistics(_store(request))
     return _json({"counts": stats["counts"], "total": stats["total"],
@@ -105,7 +125,11 @@ def statistics(caller: Caller, request: Request) -> JSONResponse:
 
 
 @router.post("/imports", summary="Import a CMF, GeneMapper, CSV or JSON profile file",
-             status_code=201)
+             status_code=201, response_model=M.ImportResponse, responses={422: {
+                 "model": M.ImportResponse | M.ErrorResponse,
+                 "description": "nothing committed: the problems of an all-or-nothing import "
+                                "(an import report), or a request that does not match this "
+                                "schema (an error)"}})
 async def import_file(
     caller: Caller, request: Request,
     file: Annotated[UploadFile, File(description="the profile file")],
@@ -132,7 +156,8 @@ async def import_file(
     return _json(report, 201 if report["committed"] else 422)
 
 
-@router.get("/specimens/{specimen_id}", summary="One specimen (another lab's: IDs only)")
+@router.get("/specimens/{specimen_id}", summary="One specimen (another lab's: IDs only)",
+            response_model=M.SpecimenResponse)
 def specimen(caller: Caller, request: Request, specimen_id: str,
              lab: Annotated[str | None, Query(max_length=40)] = None,
              purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
@@ -141,7 +166,8 @@ def specimen(caller: Caller, request: Request, specimen_id: str,
     return _json(view.to_dict())
 
 
-@router.post("/specimens/{specimen_id}/expunge", summary="Expunge a specimen (final)")
+@router.post("/specimens/{specimen_id}/expunge", summary="Expunge a specimen (final)",
+             response_model=M.ExpungeResponse)
 def expunge(caller: Caller, request: Request, specimen_id: str,
             body: ExpungeRequest) -> JSONResponse:
     if body.confirm != specimen_id:
@@ -153,7 +179,8 @@ def expunge(caller: Caller, request: Request, specimen_id: str,
     return _json({"expunged": True, "specimen_ref": ref})
 
 
-@router.post("/searches", summary="Search with a stored specimen (purpose required)")
+@router.post("/searches", summary="Search with a stored specimen (purpose required)",
+             response_model=M.SearchResponse)
 def search(caller: Caller, request: Request, body: SearchRequest) -> JSONResponse:
     outcome = _engine(request).search(
         specimen_id=body.specimen_id, lab=body.lab, targets=body.targets,
@@ -163,7 +190,8 @@ def search(caller: Caller, request: Request, body: SearchRequest) -> JSONRespons
     return _json(outcome.to_dict())
 
 
-@router.get("/matches", summary="Candidate matches involving your lab")
+@router.get("/matches", summary="Candidate matches involving your lab",
+            response_model=M.MatchListResponse)
 def matches(caller: Caller, request: Request,
             status: Annotated[Literal["pending", "confirmed", "rejected"] | None,
                               Query()] = None) -> JSONResponse:
@@ -171,19 +199,29 @@ def matches(caller: Caller, request: Request,
     return _json({"matches": [m.to_dict() for m in found]})
 
 
-@router.get("/matches/{match_id}", summary="A candidate match, per locus, with statistics")
+@router.get("/matches/{match_id}", summary="A candidate match, per locus, with statistics",
+            response_model=M.MatchDetailResponse)
 def match(caller: Caller, request: Request, match_id: int) -> JSONResponse:
     detail = ops.match_detail(_store(request), match_id, actor=caller.name)
     return _json(detail.to_dict())
 
 
-@router.post("/matches/{match_id}/decision", summary="Confirm or reject a candidate match")
+@router.post("/matches/{match_id}/decision", summary="Confirm or reject a candidate match",
+             response_model=M.MatchOut,
+             responses={409: {"model": M.ErrorResponse,
+                              "description": "the match is already decided: a correction "
+                                             "names the latest decision in `supersedes`"}})
 def decide(caller: Caller, request: Request, match_id: int,
            body: DecisionRequest) -> JSONResponse:
     store = _store(request)
     ops.find_match(store, match_id, actor=caller.name)
-    decided = store.decide_match(match_id, body.decision, actor=caller.name,
-                                 note=body.note or None, purpose=body.purpose)
+    if body.supersedes is None:
+        decided = store.decide_match(match_id, body.decision, actor=caller.name,
+                                     note=body.note, purpose=body.purpose)
+    else:
+        decided = store.correct_match_decision(match_id, body.decision, actor=caller.name,
+                                               note=body.note, supersedes=body.supersedes,
+                                               purpose=body.purpose)
     return _json(decided.to_dict())
 
 
@@ -203,12 +241,15 @@ def report_response(store: Store, match_id: int, caller: Principal) -> Response:
 
 
 @router.get("/matches/{match_id}/report.pdf", summary="PDF report of a confirmed match",
-            response_class=Response)
+            response_class=Response, responses={200: {
+                "description": "the report", "content": {"application/pdf": {
+                    "schema": {"type": "string", "format": "binary"}}}}})
 def report(caller: Caller, request: Request, match_id: int) -> Response:
     return report_response(_store(request), match_id, caller)
 
 
-@router.post("/identify", summary="Rank candidates for a missing person by kinship LR")
+@router.post("/identify", summary="Rank candidates for a missing person by kinship LR",
+             response_model=M.IdentifyResponse)
 def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONResponse:
     source: dict[str, Any] | str = body.pedigree if body.pedigree is not None else \
         str(body.case_ref)
@@ -216,7 +257,8 @@ def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONRes
                                            limit=body.limit))
 
 
-@router.get("/cases", summary="The caller's lab's missing-person cases")
+@router.get("/cases", summary="The caller's lab's missing-person cases",
+            response_model=M.CaseListResponse)
 def cases(caller: Caller, request: Request) -> JSONResponse:
     from locard.store.cases import list_cases
 
@@ -225,7 +267,7 @@ def cases(caller: Caller, request: Request) -> JSONResponse:
 
 
 @router.post("/cases", summary="Register a missing-person case (pedigree + relatives' "
-             "references)", status_code=201)
+             "references)", status_code=201, response_model=M.CaseResponse)
 def add_case(caller: Caller, request: Request, body: CaseRequest) -> JSONResponse:
     from locard.store.cases import add_case, parse_case_pedigree
 
@@ -236,7 +278,7 @@ def add_case(caller: Caller, request: Request, body: CaseRequest) -> JSONRespons
 
 
 @router.get("/cases/{case_ref}", summary="One missing-person case (links and digests, no "
-            "genotypes)")
+            "genotypes)", response_model=M.CaseResponse)
 def case(caller: Caller, request: Request, case_ref: str,
          purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
     from locard.store.cases import get_case
@@ -245,15 +287,42 @@ def case(caller: Caller, request: Request, case_ref: str,
                           purpose=purpose).to_dict())
 
 
-@router.get("/audit", summary="The audit log (auditors, administrators)")
+@router.post("/users/{name}/deactivate", response_model=M.DeactivateResponse,
+             summary="Deactivate a user of your lab (administrators): the token is revoked "
+                     "and every session ends at once")
+def deactivate_user(caller: Caller, request: Request,
+                    name: Annotated[str, PathParam(min_length=1, max_length=128)]
+                    ) -> JSONResponse:
+    user = _store(request).deactivate_user(name, actor=caller.name)
+    request.app.state.tokens.forget_user(name)
+    return _json({"user": user.to_dict()})
+
+
+@router.get("/audit", summary="The audit log (auditors, administrators)",
+            response_model=M.AuditResponse)
 def audit(caller: Caller, request: Request,
-          limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
-          action: Annotated[str | None, Query(max_length=40)] = None) -> JSONResponse:
-    entries = _store(request).audit_entries(actor=caller.name, limit=limit, action=action)
-    return _json({"entries": [e.to_dict() for e in entries]})
+          limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+          before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Entries "
+                                              "older than this seq (the previous page's "
+                                              "next).")] = None,
+          after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Entries "
+                                             "newer than this seq, oldest first.")] = None,
+          user: Annotated[str | None, Query(max_length=128)] = None,
+          action: Annotated[str | None, Query(max_length=40)] = None,
+          since: Annotated[str | None, Query(max_length=40, description="ISO date or time "
+                                             "(UTC unless an offset is given).")] = None,
+          until: Annotated[str | None, Query(max_length=40, description="ISO date (the whole "
+                                             "day) or time.")] = None) -> JSONResponse:
+    """A page of the caller's lab's audit log, newest first, read by key (``before``)."""
+    page = _store(request).audit_page(actor=caller.name, limit=limit, before_seq=before,
+                                      after_seq=after, user=user or None,
+                                      action=action or None, since=since, until=until)
+    return _json({"entries": [e.to_dict() for e in page.entries],
+                  "next": page.next_after if after is not None else page.next_before})
 
 
-@router.get("/audit/verify", summary="Verify the audit hash chain")
+@router.get("/audit/verify", summary="Verify the audit hash chain",
+            response_model=M.AuditVerifyResponse)
 def audit_verify(caller: Caller, request: Request) -> JSONResponse:
     store = _store(request)
     store.audit_entries(actor=caller.name, limit=1)  # role check, and the read is audited

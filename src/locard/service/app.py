@@ -21,12 +21,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from locard._version import __version__
 from locard.service.auth import LoginLimiter, SessionCodec, TokenCache
 from locard.service.engine import Engine
-from locard.service.errors import ServiceError, error_body, install_error_handlers
+from locard.service.errors import error_body, install_error_handlers
 from locard.store import Policy, Store
 
 __all__ = ["Settings", "create_app"]
@@ -46,8 +48,9 @@ class Settings:
     session_max_age_s: int = 8 * 3600
     max_upload_bytes: int = 50 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024  # every other request
-    login_attempts: int = 5
+    login_attempts: int = 5  # per user name (or token prefix) + client address
     login_window_s: float = 300.0
+    address_attempts: int = 20  # failed logins and bearer tokens per client address
     token_cache_s: float = 60.0
     search_limit: int = 100
 
@@ -85,8 +88,9 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise ServiceError(f"request body over the limit of {limit} bytes",
-                                       status=413)
+                    # an HTTPException passes through FastAPI's body parsing (anything else
+                    # becomes a 400 "error parsing the body") to the one error handler
+                    raise HTTPException(413, f"request body over the limit of {limit} bytes")
             return message
 
         await self.app(scope, limited, send)
@@ -148,6 +152,8 @@ def create_app(store_url: str | os.PathLike[str] | None = None, *,
     the_store = store if store is not None else Store.open(store_url, policy=policy)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # search on entry is durable: what a crash left pending runs before the first request
+        await run_in_threadpool(_app.state.engine.resume_pending_searches)
         yield
         if store is None:
             the_store.close()
@@ -162,7 +168,8 @@ def create_app(store_url: str | os.PathLike[str] | None = None, *,
     app.state.settings = cfg
     app.state.tokens = TokenCache(cfg.token_cache_s)
     app.state.sessions = SessionCodec(cfg.secret_key, cfg.session_max_age_s)
-    app.state.limiter = LoginLimiter(cfg.login_attempts, cfg.login_window_s)
+    app.state.limiter = LoginLimiter(cfg.login_attempts, cfg.login_window_s,
+                                     address_attempts=cfg.address_attempts)
     app.state.engine = Engine(the_store)
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["version"] = __version__

@@ -3,13 +3,20 @@
 - **API**: ``Authorization: Bearer lcd_...``; tokens come from ``Store.issue_token`` and are
   verified with ``Store.authenticate_token`` (argon2 hashes at rest). A verified token is
   remembered for ``token_cache_s`` seconds by its SHA-256 so that argon2 is not paid on every
-  request; the user is looked up (active, role, lab) on every request regardless.
+  request; the user is looked up (active, role, lab, session epoch) on every request
+  regardless, and a remembered token whose user's session epoch has moved (token rotated,
+  user deactivated or logged out, in any process) is verified again.
 - **Browser**: the login form takes a user name and that user's API token (the store keeps no
   passwords). The session is a cookie signed with itsdangerous (HttpOnly, SameSite=Strict,
   Secure unless ``secure_cookies`` is off for plain-http localhost) holding the user name, a
-  per-session CSRF token and the login time; every POST form carries the CSRF token.
-- **Login rate limit**: at most ``login_attempts`` failures per user name + client IP in
-  ``login_window_s`` seconds (in memory, per process); then 429 until the window passes.
+  per-session CSRF token, the login time and the user's session epoch; every POST form
+  carries the CSRF token. Logout, token rotation and deactivation move the user's epoch
+  (``Store.revoke_sessions``), which ends every session of that user at once.
+- **Rate limits** (in memory, per process; 429 with ``Retry-After`` until the window passes):
+  at most ``login_attempts`` failed logins per normalised user name (NFKC, trimmed,
+  case-folded) + client address, and as many failed bearer tokens per token prefix + client
+  address, in ``login_window_s`` seconds; and at most ``address_attempts`` failures of either
+  kind per client address.
 
 Authorization (role and lab) stays in the store: every store call takes the actor's name and
 raises ``PermissionDenied``.
@@ -22,6 +29,7 @@ import hmac
 import secrets
 import threading
 import time
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +41,8 @@ from locard.errors import AuthenticationFailed
 from locard.service.errors import ServiceError
 from locard.store import Store, User
 
-__all__ = ["SESSION_COOKIE", "LoginLimiter", "Principal", "SessionCodec", "TokenCache"]
+__all__ = ["SESSION_COOKIE", "LoginLimiter", "Principal", "SessionCodec", "TokenCache",
+           "normalise_user_name"]
 
 SESSION_COOKIE = "locard_session"
 
@@ -52,11 +61,12 @@ class Principal:
 
 
 class TokenCache:
-    """SHA-256(token) -> (user name, expiry); a hit skips the argon2 verification."""
+    """SHA-256(token) -> (user name, session epoch, expiry); a hit skips the argon2
+    verification while the user's session epoch is the one the token was verified under."""
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
-        self._hits: dict[str, tuple[str, float]] = {}
+        self._hits: dict[str, tuple[str, int, float]] = {}
         self._lock = threading.Lock()
 
     def verify(self, store: Store, token: str) -> User:
@@ -64,14 +74,16 @@ class TokenCache:
         now = time.monotonic()
         with self._lock:
             hit = self._hits.get(key)
-        if hit is not None and hit[1] > now:
-            user = store.user(hit[0])  # still active? role and lab as of now
-            return user
+        if hit is not None and hit[2] > now:
+            user = store.user(hit[0])  # still active? role, lab and epoch as of now
+            if user.session_epoch == hit[1]:
+                return user
+            # rotated, deactivated or logged out since: verify the token again
         user = store.authenticate_token(token)
         with self._lock:
             if len(self._hits) > 10_000:
                 self._hits.clear()
-            self._hits[key] = (user.name, now + self.ttl_s)
+            self._hits[key] = (user.name, user.session_epoch, now + self.ttl_s)
         return user
 
     def forget_user(self, name: str) -> None:
@@ -81,15 +93,17 @@ class TokenCache:
 
 
 class SessionCodec:
-    """Sign and check the session cookie: ``{"u": name, "c": csrf, "t": login time}``."""
+    """Sign and check the session cookie: ``{"u": name, "c": csrf, "t": login time,
+    "g": the user's session epoch at login}``."""
 
     def __init__(self, secret: str, max_age_s: int) -> None:
         self._s = URLSafeTimedSerializer(secret, salt="locard-session")
         self.max_age_s = max_age_s
 
-    def new(self, user: str) -> tuple[str, str]:
+    def new(self, user: User) -> tuple[str, str]:
         csrf = secrets.token_urlsafe(24)
-        return self._s.dumps({"u": user, "c": csrf, "t": int(time.time())}), csrf
+        return self._s.dumps({"u": user.name, "c": csrf, "t": int(time.time()),
+                              "g": user.session_epoch}), csrf
 
     def load(self, cookie: str) -> dict[str, Any] | None:
         try:
@@ -97,44 +111,88 @@ class SessionCodec:
         except BadSignature:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("u"), str) \
-                or not isinstance(data.get("c"), str):
+                or not isinstance(data.get("c"), str) or type(data.get("g")) is not int:
             return None
         return data
 
 
-class LoginLimiter:
-    """Failed logins per (user name, client IP) in a sliding window, in memory."""
+def normalise_user_name(name: str) -> str:
+    """The key a login failure is counted under: NFKC, trimmed, case-folded (``"Ana "``,
+    ``"ana"`` and ``"ＡＮＡ"`` are one user name to the limiter)."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
 
-    def __init__(self, attempts: int, window_s: float) -> None:
+
+def token_prefix(token: str) -> str:
+    """The lookup prefix of a bearer token (``lcd_<prefix>_...``), the key its failures are
+    counted under; ``"(malformed)"`` for anything else."""
+    parts = token.split("_", 2)
+    if len(parts) == 3 and parts[0] == "lcd" and 0 < len(parts[1]) <= 16:
+        return parts[1]
+    return "(malformed)"
+
+
+class LoginLimiter:
+    """Failed authentications in a sliding window, in memory: per (kind, who, client
+    address), where ``who`` is the normalised user name of a login or the prefix of a bearer
+    token, up to ``attempts``; and per client address, any kind, up to ``address_attempts``
+    (a guesser who varies the name or the token still meets a limit)."""
+
+    def __init__(self, attempts: int, window_s: float, *,
+                 address_attempts: int | None = None) -> None:
         self.attempts = attempts
         self.window_s = window_s
-        self._fails: dict[tuple[str, str], deque[float]] = {}
+        self.address_attempts = address_attempts if address_attempts is not None \
+            else 4 * attempts
+        self._fails: dict[tuple[str, str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    @staticmethod
+    def _keys(kind: str, who: str, ip: str) -> tuple[tuple[str, str, str],
+                                                      tuple[str, str, str]]:
+        who = normalise_user_name(who) if kind == "login" else who
+        return (kind, who, ip), ("*", "", ip)
+
+    def _recent(self, key: tuple[str, str, str], now: float) -> deque[float]:
         q = self._fails.setdefault(key, deque())
         while q and q[0] <= now - self.window_s:
             q.popleft()
         return q
 
-    def check(self, user: str, ip: str) -> None:
-        """Raise 429 when this user name + IP has used up its attempts."""
+    def _prune(self, now: float) -> None:
+        if len(self._fails) > 50_000:  # many keys: drop the ones whose window has passed
+            for key in [k for k, q in self._fails.items()
+                        if not q or q[-1] <= now - self.window_s]:
+                del self._fails[key]
+
+    def check(self, user: str, ip: str, *, kind: str = "login") -> None:
+        """Raise 429 (with Retry-After) when this user name (``kind="login"``) or token
+        prefix (``kind="token"``) from this address, or this address as a whole, has used up
+        its attempts."""
+        now = time.monotonic()
+        own, address = self._keys(kind, user, ip)
+        with self._lock:
+            for key, limit in ((own, self.attempts), (address, self.address_attempts)):
+                q = self._recent(key, now)
+                if len(q) >= limit:
+                    wait = max(1, int(q[0] + self.window_s - now) + 1)
+                    what = ("logins for this user" if kind == "login" else
+                            "API token attempts with this token") if key is own else \
+                        "authentication attempts"
+                    raise ServiceError(
+                        f"too many failed {what} from this address; try again in {wait} s",
+                        status=429, headers={"Retry-After": str(wait)})
+
+    def failed(self, user: str, ip: str, *, kind: str = "login") -> None:
         now = time.monotonic()
         with self._lock:
-            q = self._recent((user.casefold(), ip), now)
-            if len(q) >= self.attempts:
-                wait = max(1, int(q[0] + self.window_s - now) + 1)
-                raise ServiceError(
-                    f"too many failed logins for this user from this address; try again in "
-                    f"{wait} s", status=429, headers={"Retry-After": str(wait)})
+            self._prune(now)
+            for key in self._keys(kind, user, ip):
+                self._recent(key, now).append(now)
 
-    def failed(self, user: str, ip: str) -> None:
+    def succeeded(self, user: str, ip: str, *, kind: str = "login") -> None:
+        """Clear this name's (or token prefix's) failures; the address's count stays."""
         with self._lock:
-            self._recent((user.casefold(), ip), time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, user: str, ip: str) -> None:
-        with self._lock:
-            self._fails.pop((user.casefold(), ip), None)
+            self._fails.pop(self._keys(kind, user, ip)[0], None)
 
 
 def client_ip(request: Request) -> str:
@@ -161,7 +219,16 @@ def authenticate(request: Request) -> Principal:
     store: Store = state.store
     token = bearer_token(request)
     if token is not None:
-        return Principal(state.tokens.verify(store, token), "token")
+        limiter: LoginLimiter = state.limiter
+        ip, prefix = client_ip(request), token_prefix(token)
+        limiter.check(prefix, ip, kind="token")
+        try:
+            user = state.tokens.verify(store, token)
+        except AuthenticationFailed:
+            limiter.failed(prefix, ip, kind="token")
+            raise
+        limiter.succeeded(prefix, ip, kind="token")
+        return Principal(user, "token")
     principal = session_principal(request)
     if principal is None:
         raise AuthenticationFailed("authentication required",
@@ -184,4 +251,6 @@ def session_principal(request: Request) -> Principal | None:
         user = request.app.state.store.user(data["u"])
     except AuthenticationFailed:
         return None
+    if user.session_epoch != data["g"]:
+        return None  # ended by logout, token rotation or deactivation
     return Principal(user, "session", data["c"])

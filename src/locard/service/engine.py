@@ -28,7 +28,14 @@ import sqlalchemy as sa
 from locard.errors import NotFound, PolicyViolation
 from locard.store import Store
 from locard.store.indexing import StoreIndices
-from locard.store.searching import SearchReport, enable_search_on_entry, search_store
+from locard.store.searching import (
+    ResumedSearches,
+    SearchReport,
+    enable_search_on_entry,
+    resume_pending_searches,
+    search_on_entry_enabled,
+    search_store,
+)
 
 __all__ = ["Engine", "SearchOutcome", "identify_available"]
 
@@ -115,7 +122,7 @@ class Engine:
                     query=(q_lab, q_sid), candidate=(hit.lab, hit.specimen_id),
                     mode="direct", stringency=hit.stringency or stringency,
                     compared_loci=hit.compared_loci or 0, mismatches=hit.mismatches or 0,
-                    match_rarity=_finite(hit.match_rarity), actor=actor, purpose=purpose)
+                    rmp=_finite(hit.rmp), actor=actor, purpose=purpose)
             except (NotFound, PolicyViolation):
                 mid = None
             except sa.exc.IntegrityError:  # recorded before (on entry, or an earlier search)
@@ -126,6 +133,14 @@ class Engine:
                 mid = known.get((hit.lab, hit.specimen_id))
             outcome.match_ids.append(mid)
         return outcome
+
+    def resume_pending_searches(self) -> ResumedSearches | None:
+        """At start: run the searches on entry a crash left pending (each as its importing
+        user), unless the policy turned search on entry off."""
+        if not search_on_entry_enabled(self.store.policy):
+            return None
+        with self._lock:
+            return resume_pending_searches(self.store, store_indices=self._indices)
 
     def import_with_entry_search(self, actor: str, run: Callable[[], T]) -> tuple[T, list[int]]:
         """Run an import with search on entry as ``actor``; returns its result and the

@@ -4,22 +4,22 @@ the actor's name, so role, lab and audit are the store's business."""
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from locard.errors import ImportFailed, NotFound
-from locard.genetics.loci import CODIS_CORE_20
+from locard.errors import ImportFailed, LocardError, NotFound
+from locard.genetics.loci import CODIS_CORE_20, LOCI, LocusKind
 from locard.genetics.profiles import LocusCall, Profile
+from locard.jsonsafe import json_safe
 from locard.service.engine import Engine
-from locard.store import CandidateMatch, SpecimenView, Store
+from locard.store import CandidateMatch, MatchDecision, SpecimenView, Store
 from locard.store import schema as S
+from locard.store.statistics import compared_loci, match_rmp
 
 __all__ = ["MatchDetail", "compare_loci", "import_upload", "index_statistics", "match_detail",
            "match_statistics"]
@@ -74,6 +74,8 @@ def import_upload(store: Store, engine: Engine, data: bytes, filename: str, *, f
                     "committed": False,
                     "problems": [{"message": _strip(p, tmp)} for p in exc.problems],
                     "summary": f"nothing imported: {len(exc.problems)} problem(s)"}
+        except LocardError as exc:
+            raise _client_named(exc, tmp) from None
         finally:
             if path.exists():
                 os.unlink(path)
@@ -93,6 +95,18 @@ def _strip(text: str, tmp: str) -> str:
     return text.replace(tmp + os.sep, "").replace(tmp, "")
 
 
+def _client_named(exc: LocardError, tmp: str) -> LocardError:
+    """The error with the server's temporary path replaced by the file's client-side name
+    (the upload is saved as ``<tmp>/<client name>``), in its message and its attributes."""
+    exc.args = tuple(_strip(a, tmp) if isinstance(a, str) else a for a in exc.args)
+    exc.message = _strip(exc.message, tmp)
+    for attr in ("path", "file"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, str):
+            setattr(exc, attr, _strip(value, tmp))
+    return exc
+
+
 def _call_text(call: LocusCall | None) -> str:
     if call is None:
         return ""
@@ -102,7 +116,11 @@ def _call_text(call: LocusCall | None) -> str:
 def compare_loci(q: Profile | None, c: Profile | None) -> list[dict[str, Any]]:
     """Per locus: both calls, peak heights, and how they compare (``match`` the same alleles,
     ``partial`` one contained in the other, ``shared`` an allele in common, ``mismatch`` none,
-    ``not compared`` untyped on one side). Alleles are flagged shared or not for display."""
+    ``not compared`` untyped on one side, or an autosomal STR outside the loci a search
+    compares, :func:`locard.store.statistics.compared_loci`; Amelogenin and other markers are
+    shown compared but never enter a statistic). Alleles are flagged shared or not for
+    display."""
+    compared = set(compared_loci(q, c)) if q is not None and c is not None else set()
     loci: list[str] = []
     for p in (q, c):
         if p is not None:
@@ -115,7 +133,8 @@ def compare_loci(q: Profile | None, c: Profile | None) -> list[dict[str, Any]]:
         cc = c.loci.get(locus) if c is not None else None
         qa = {str(a) for a in qc.alleles} if qc and not qc.inconclusive else set()
         ca = {str(a) for a in cc.alleles} if cc and not cc.inconclusive else set()
-        if not qa or not ca:
+        if not qa or not ca or (locus not in compared
+                                and LOCI[locus].kind is LocusKind.AUTOSOMAL_STR):
             status = "not compared"
         elif qa == ca:
             status = "match"
@@ -142,28 +161,13 @@ def _alleles(call: LocusCall | None, other: set[str]) -> list[dict[str, Any]]:
     return out
 
 
-def match_statistics(store: Store, profile: Profile) -> dict[str, Any]:
-    """RMP of a single-source profile (the most conservative of the policy's rarity tables,
-    NRC II 4.10 with the policy's theta), its LR (1/RMP), per-locus values and provenance."""
-    from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
-    from locard.stats.match import most_conservative_rmp
-
-    names = store.policy.rarity_tables or (DEFAULT_TABLE,)
-    tables = [get_bundled_table(n) for n in names]
-    result = most_conservative_rmp(profile, tables, theta=store.policy.theta,
-                                   loci=profile.str_loci)
-    chosen = result.chosen
-    rmp = chosen.value
-    lr = math.inf if rmp == 0 else 1.0 / rmp
-    per_locus = {k: v.probability for k, v in chosen.per_locus.items()}
-    desc = chosen.table.describe()
-    return {"rmp": rmp, "lr": lr, "one_in": lr, "theta": chosen.theta,
-            "formula": str(chosen.formula), "per_locus": per_locus,
-            "excluded": dict(chosen.excluded),
-            "table": {"name": desc["name"], "sha256": desc["sha256"],
-                      "population": desc.get("population")},
-            "populations": {name: r.value for name, r in result.results.items()},
-            "provenance": chosen.provenance}
+def match_statistics(store: Store, query: Profile, candidate: Profile) -> dict[str, Any] | None:
+    """The statistic of a match (:func:`locard.store.statistics.match_rmp`: the candidate's
+    RMP over the compared loci, the number search stored): ``rmp``, ``one_in`` and ``lr``
+    (1/RMP), the compared ``loci`` with their per-locus values, the loci left out with the
+    reason, the table and provenance. None when nothing can be computed."""
+    found = match_rmp(store.policy, query, candidate)
+    return None if found is None else found.to_dict()
 
 
 @dataclass
@@ -173,6 +177,8 @@ class MatchDetail:
     candidate: SpecimenView
     loci: list[dict[str, Any]]
     stats: dict[str, Any] | None
+    #: the decisions on the match, oldest first (each correction supersedes the one before)
+    decisions: list[MatchDecision] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"match": self.match.to_dict(), "query": self.query.to_dict(),
@@ -181,7 +187,8 @@ class MatchDetail:
                           if not (k in ("query", "candidate", "query_text", "candidate_text")
                                   and not self._visible(k))}
                          for row in self.loci],
-                "statistics": _json_safe(self.stats)}
+                "statistics": json_safe(self.stats),
+                "decisions": [d.to_dict() for d in self.decisions]}
 
     def _visible(self, side: str) -> bool:
         view = self.query if side.startswith("query") else self.candidate
@@ -206,21 +213,8 @@ def match_detail(store: Store, match_id: int, *, actor: str,
     both = q.profile is not None and c.profile is not None
     loci = compare_loci(q.profile, c.profile) if both else compare_loci(
         q.profile, None) if q.profile is not None else compare_loci(None, c.profile)
-    stats = None
-    source = c.profile if c.profile is not None and c.profile.is_single_source else q.profile
-    if source is not None and source.is_single_source and source.str_loci:
-        stats = match_statistics(store, source)
-    return MatchDetail(m, q, c, loci, stats)
+    stats = (match_statistics(store, q.profile, c.profile)
+             if q.profile is not None and c.profile is not None else None)
+    return MatchDetail(m, q, c, loci, stats, store.match_decisions(m.id, actor=actor))
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else "Infinity"
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-json_safe = _json_safe

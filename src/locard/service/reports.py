@@ -34,6 +34,38 @@ def _sci(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def _statistic_line(st: dict[str, Any]) -> str:
+    """The match statistic as the report states it, over the compared loci only."""
+    n = len(st["loci"])
+    if st["statistic"] == "CPI":
+        return (f"Combined probability of inclusion (CPI) of the candidate mixture over the {n} "
+                f"compared loci: <b>{_sci(st['rmp'])}</b> (1 in {_sci(st['one_in'])}).")
+    return (f"Random match probability (RMP) over the {n} compared loci: "
+            f"<b>{_sci(st['rmp'])}</b> (1 in {_sci(st['one_in'])}); likelihood ratio "
+            f"LR = 1/RMP = <b>{_sci(st['lr'])}</b>.")
+
+
+def _decision_history(detail: MatchDetail, heading: ParagraphStyle,
+                      small: ParagraphStyle) -> list[Any]:
+    """The decisions on the match, oldest first; a correction names the decision it
+    supersedes (decisions are never edited, so the first one is shown as it was made)."""
+    rows: list[list[Any]] = [["Decision", "Status", "Reviewer", "Date (UTC)", "Note",
+                              "Supersedes"]]
+    for d in detail.decisions:
+        rows.append([f"#{d.id}", d.status, d.reviewer or "-",
+                     d.decided_at[:19].replace("T", " "), Paragraph(escape(d.note), small),
+                     f"#{d.supersedes}" if d.supersedes is not None else "-"])
+    if len(rows) == 1:
+        return [Paragraph("Decision history", heading),
+                Paragraph("No decision recorded.", small), Spacer(1, 4 * mm)]
+    t = Table(rows, colWidths=[18 * mm, 20 * mm, 25 * mm, 32 * mm, 59 * mm, 20 * mm],
+              repeatRows=1)
+    t.setStyle(TableStyle([("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                           ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
+    return [Paragraph("Decision history", heading), t, Spacer(1, 4 * mm)]
+
+
 def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
     """The report as PDF bytes."""
     buf = io.BytesIO()
@@ -67,18 +99,18 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
     if st is not None:
         story += [
             Paragraph("Statistics", ss["Heading2"]),
-            Paragraph(f"Random match probability (RMP): <b>{_sci(st['rmp'])}</b> "
-                      f"(1 in {_sci(st['one_in'])}); likelihood ratio LR = 1/RMP = "
-                      f"<b>{_sci(st['lr'])}</b>.", ss["Normal"]),
-            Paragraph(f"Formula: {escape(str(st['formula']))} (Balding-Nichols, NRC II 1996 "
-                      f"eq. 4.10), theta = {st['theta']}; the most conservative of: "
+            Paragraph(_statistic_line(st), ss["Normal"]),
+            Paragraph((f"Formula: {escape(str(st['formula']))} (Balding-Nichols, NRC II 1996 "
+                       f"eq. 4.10), theta = {st['theta']}"
+                       if st["statistic"] == "RMP" else "Formula: CPI (no theta correction)")
+                      + "; the most conservative of: "
                       + ", ".join(f"{escape(k)} {_sci(v)}" for k, v in
                                   st["populations"].items()) + ".", small),
             Paragraph(f"Frequency table: <b>{escape(st['table']['name'])}</b>, SHA-256 "
                       f"{escape(str(st['table']['sha256']))}", small),
         ]
         if st["excluded"]:
-            story.append(Paragraph("Excluded loci: " + "; ".join(
+            story.append(Paragraph("Loci without a genotype probability: " + "; ".join(
                 f"{escape(k)} ({escape(v)})" for k, v in st["excluded"].items()), small))
     story += [Spacer(1, 3 * mm), Paragraph("Per-locus comparison", ss["Heading2"])]
     rows: list[list[str]] = [["Locus", "Query", "Candidate", "Comparison", "Probability"]]
@@ -97,7 +129,8 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
         rows.append(["Product", "", "", "", _sci(st["rmp"])])
     lt = Table(rows, colWidths=[30 * mm, 38 * mm, 38 * mm, 28 * mm, 30 * mm], repeatRows=1)
     lt.setStyle(TableStyle(styles))
-    story += [lt, Spacer(1, 4 * mm), Paragraph("Provenance", ss["Heading2"]),
+    story += [lt, Spacer(1, 4 * mm), *_decision_history(detail, ss["Heading2"], small),
+              Paragraph("Provenance", ss["Heading2"]),
               Paragraph(f"Locard version {escape(__version__)}; report generated "
                         f"{datetime.now(UTC).isoformat(timespec='seconds')} for "
                         f"{escape(reviewer)}.", small)]

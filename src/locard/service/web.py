@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from locard.errors import AuthenticationFailed, LocardError, PermissionDenied
+from locard.errors import AuthenticationFailed, InputError, LocardError, PermissionDenied
 from locard.service import ops
 from locard.service.auth import (
     SESSION_COOKIE,
@@ -28,6 +29,7 @@ from locard.service.engine import Engine, identify_available
 from locard.service.errors import ServiceError, error_code
 from locard.service.svg import bar_chart, growth_chart, pedigree_svg
 from locard.store import PERMISSIONS, Store
+from locard.store.statistics import one_in
 
 __all__ = ["router"]
 
@@ -113,7 +115,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)],
         _set_cookie(request, page, LOGIN_CSRF, fresh, max_age=1800)
         return page
     limiter.succeeded(username, ip)
-    cookie, _csrf = request.app.state.sessions.new(user.name)
+    cookie, _csrf = request.app.state.sessions.new(user)
     resp = RedirectResponse("/", status_code=303)
     _set_cookie(request, resp, SESSION_COOKIE, cookie,
                 max_age=request.app.state.settings.session_max_age_s)
@@ -125,6 +127,9 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)],
 def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
+    # end every session of the user at once: a copy of this cookie replayed later is dead
+    _store(request).revoke_sessions(p.name, actor=p.name, reason="logout")
+    request.app.state.tokens.forget_user(p.name)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -143,7 +148,7 @@ def dashboard(request: Request) -> HTMLResponse:
         pending = store.list_matches(actor=p.name, status="pending")
     activity: list[Any] = []
     if _can(p, "audit"):
-        activity = list(reversed(store.audit_entries(actor=p.name, limit=12)))
+        activity = list(store.audit_page(actor=p.name, limit=12).entries)  # one bounded read
     growth = growth_chart(stats["growth"])
     complete = bar_chart([(str(k), float(n)) for k, n in stats["loci_typed"]],
                          title="Profiles by number of typed loci")
@@ -210,16 +215,14 @@ def specimen_page(request: Request, specimen_id: str,
     ref = None
     if _can(p, "audit"):
         ref = store.specimen_ref(lab_code, specimen_id)
-        history = [e for e in store.audit_entries(actor=p.name)
-                   if ref in (e.details.get("specimen_ref"), e.details.get("query_ref"),
-                              e.details.get("candidate_ref"))
-                   or ref in (e.details.get("specimen_refs") or [])]
+        # the caller's lab's entries that name the specimen (one bounded, lab-scoped read)
+        history = store.specimen_history(specimen_id, lab=lab_code, actor=p.name)
     if view is None and not _can(p, "audit"):
         raise PermissionDenied(f"user {p.name!r} ({p.user.role}) may not view specimens")
     rows = ops.compare_loci(view.profile, None) if view and view.profile else []
     return _render(request, "specimen.html", p, view=view, rows=rows, history=history,
                    ref=ref, specimen_id=specimen_id, lab=lab_code,
-                   rarity=_one_in(view.match_rarity if view else None),
+                   rmp_one_in=_one_in(one_in(view.rmp) if view else None),
                    legal_words=store.policy.legal_basis_words)
 
 
@@ -287,13 +290,22 @@ def match_page(request: Request, match_id: int) -> HTMLResponse:
 def decide(request: Request, match_id: int,
            csrf_token: Annotated[str, Form(max_length=100)] = "",
            decision: Annotated[str, Form(max_length=20)] = "",
-           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+           note: Annotated[str, Form(max_length=2000)] = "",
+           supersedes: Annotated[str, Form(max_length=20)] = "") -> Response:
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     store = _store(request)
     ops.find_match(store, match_id, actor=p.name)
-    store.decide_match(match_id, decision, actor=p.name, note=note.strip() or None,
-                       purpose=f"match review {match_id}")
+    if not supersedes.strip():
+        store.decide_match(match_id, decision, actor=p.name, note=note,
+                           purpose=f"match review {match_id}")
+    elif not supersedes.strip().isdigit():
+        raise InputError(f"supersedes {supersedes!r} is not a decision id",
+                         remedy="use the match page's \"Correct this decision\" form")
+    else:
+        store.correct_match_decision(match_id, decision, actor=p.name, note=note,
+                                     supersedes=int(supersedes),
+                                     purpose=f"match review {match_id}")
     return RedirectResponse(f"/matches/{match_id}", status_code=303)
 
 
@@ -375,11 +387,27 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request,
                action: Annotated[str | None, Query(max_length=40)] = None,
-               limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> HTMLResponse:
+               user: Annotated[str | None, Query(max_length=128)] = None,
+               since: Annotated[str | None, Query(max_length=40)] = None,
+               until: Annotated[str | None, Query(max_length=40)] = None,
+               before: Annotated[int | None, Query(ge=1)] = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> HTMLResponse:
+    """The caller's lab's audit log, newest first, a page at a time (keyset: ``before``)."""
     p = _principal(request)
-    entries = _store(request).audit_entries(actor=p.name, limit=limit, action=action or None)
-    return _render(request, "audit.html", p, entries=list(reversed(entries)), verified=None,
-                   action=action or "", limit=limit)
+    filters = {"action": (action or "").strip(), "user": (user or "").strip(),
+               "since": (since or "").strip(), "until": (until or "").strip()}
+    page = _store(request).audit_page(
+        actor=p.name, limit=limit, before_seq=before, action=filters["action"] or None,
+        user=filters["user"] or None, since=filters["since"] or None,
+        until=filters["until"] or None)
+    kept = {k: v for k, v in filters.items() if v}
+    older = (None if page.next_before is None else "/audit?" + urlencode(
+        {**kept, "limit": limit, "before": page.next_before}))
+    newest = "/audit?" + urlencode({**kept, "limit": limit}) if before is not None else None
+    # ("user" is the logged-in user in every template: the filter is "by_user")
+    return _render(request, "audit.html", p, entries=list(page.entries), verified=None,
+                   limit=limit, older=older, newest=newest, action=filters["action"],
+                   by_user=filters["user"], since=filters["since"], until=filters["until"])
 
 
 @router.post("/audit/verify", response_class=HTMLResponse)
@@ -388,14 +416,16 @@ def audit_verify(request: Request,
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     store = _store(request)
-    entries = store.audit_entries(actor=p.name, limit=200)
+    page = store.audit_page(actor=p.name, limit=200)
     try:
         n = store.verify_audit()
         verified: dict[str, Any] = {"ok": True, "entries": n}
     except LocardError as exc:
         verified = {"ok": False, "message": str(exc)}
-    return _render(request, "audit.html", p, entries=list(reversed(entries)),
-                   verified=verified, action="", limit=200)
+    older = None if page.next_before is None else f"/audit?limit=200&before={page.next_before}"
+    return _render(request, "audit.html", p, entries=list(page.entries),
+                   verified=verified, action="", by_user="", since="", until="", limit=200,
+                   older=older, newest=None)
 
 
 # --- expungement ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ GENESIS_HASH = "0" * 64
 
 #: actions written to the log (one entry per access)
 ACTIONS = ("init", "import", "view", "search", "search_refused", "export", "match_decision",
+           "match_decision_correction",
            "match_recorded", "expunge", "consent_withdraw", "retention_apply", "policy_change",
            "user_change", "token_issue", "migrate", "audit_view", "access_refused")
 

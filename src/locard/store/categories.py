@@ -115,7 +115,9 @@ def _key(name: str) -> str:
 
 
 _BY_KEY = {_key(k): v for k, v in CATEGORY_INDEX.items()}
-_CANONICAL = {_key(k): k for k in CATEGORY_INDEX}
+#: spellings in use that CODIS does not list, stored under the CODIS category they mean
+_STORED_AS = {"Unidentified Human (Remains)": "Unidentified Person"}
+_CANONICAL = {_key(k): _STORED_AS.get(k, k) for k in CATEGORY_INDEX}
 _REFUSED_BY_KEY = {_key(k): (k, v) for k, v in REFUSED_CATEGORIES.items()}
 _INDEX_BY_KEY = {_key(i.value): i for i in Index} | {_key(i.label): i for i in Index}
 

@@ -110,13 +110,29 @@ class Database:
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
             yield conn
 
-    def checkpoint(self) -> None:
-        """Fold the SQLite WAL into the database file and truncate it (after an expungement,
-        so deleted genotypes do not linger in the WAL). Best effort; no-op on PostgreSQL."""
+    def checkpoint(self) -> bool:
+        """Fold the SQLite WAL into the database file and truncate it to zero bytes (after an
+        expungement, so deleted genotypes do not linger in the WAL; ``secure_delete`` has
+        zeroed their pages in the frames being folded in). Returns False when another
+        connection's read transaction kept it from completing within the busy timeout; True
+        on success and on PostgreSQL (a server: nothing of Locard's to truncate).
+
+        Runs on the writer's DBAPI connection outside any transaction: a checkpoint inside
+        the ``BEGIN IMMEDIATE`` that every SQLAlchemy write starts fails ("database table is
+        locked")."""
         if not self.is_sqlite:
-            return
-        with self.writer.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return True
+        raw = self.writer.raw_connection()
+        try:
+            cur = raw.cursor()
+            try:
+                cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = cur.fetchone()
+            finally:
+                cur.close()
+        finally:
+            raw.close()
+        return row is not None and int(row[0]) == 0
 
     def dispose(self) -> None:
         self.reader.dispose()

@@ -16,7 +16,13 @@ Lifecycle
   ``Store.events_since(seq)`` (imports added, expungements removed) instead of rebuilding; a
   missing, foreign or unreadable snapshot is rebuilt from ``Store.iter_genotypes`` (audited).
 - **Kept in step**: :meth:`StoreIndices.attach` registers ``on_import`` / ``on_expunge`` hooks
-  that apply the new events as soon as the store commits them.
+  that apply the new events as soon as the store commits them; an expungement also saves the
+  snapshot at once. Opening saves what it applied, so the same events are never applied twice.
+- **Expunged leaves no file behind**: after every expungement, before it reports success, the
+  store calls :func:`purge_snapshot`, which rewrites each snapshot that still holds one of the
+  expunged keys without it (write aside, fsync, rename; the old files deleted), drops a snapshot
+  it cannot rewrite, and removes leftovers of interrupted saves; this holds when no index is
+  loaded in the process too (the CLI).
 - **Expunged never matches**: every key named by an ``expunge`` event (the store's tombstones,
   by key) is passed as ``expunged=`` when a snapshot is loaded, so a stale snapshot cannot bring
   a profile back; the searcher also resolves every candidate key in the database and drops one
@@ -51,6 +57,7 @@ __all__ = [
     "StoreIndices",
     "expunged_keys",
     "index_dir_for",
+    "purge_snapshot",
     "specimen_rows",
 ]
 
@@ -178,11 +185,14 @@ class StoreIndices:
         is written back."""
         self = cls(store, index_dir_for(store, directory), loci=loci)
         reason = self._load()
+        loaded_seq = self.seq
         if reason is not None:
             self.rebuild(actor=actor, reason=reason)
         else:
             self.refresh()
-        if save and (self.dirty or self.status.rebuilt):
+        # the applied sequence is saved even when no profile changed (an expungement that the
+        # loaded snapshot no longer held), so the next open does not apply it again
+        if save and (self.dirty or self.status.rebuilt or self.seq != loaded_seq):
             self.save()
         if attach:
             self.attach()
@@ -221,9 +231,13 @@ class StoreIndices:
             for idx in Index:
                 folder = self.directory / f"{idx.value}{SNAPSHOT_SUFFIX}"
                 if folder.is_dir():
-                    self.indices[idx] = ProfileIndex.load(folder, expunged=gone)
-                    if self.indices[idx].loci != self.loci:
+                    loaded = ProfileIndex.load(folder)
+                    if loaded.loci != self.loci:
                         return "snapshot of other loci"
+                    for key in gone:  # a row still on disk: the snapshot is rewritten
+                        if loaded.remove(key):
+                            self.dirty.add(idx)
+                    self.indices[idx] = loaded
         except (LocardError, OSError, ValueError) as exc:
             return f"unreadable snapshot ({exc})"
         self.seq = seq
@@ -302,6 +316,8 @@ class StoreIndices:
         self.refresh()
         for key in keys:  # by key too, whatever the event feed says
             self._remove(key)
+        if self.directory.is_dir():  # the snapshot on disk must not keep the genotype
+            self.save()
 
     # --- snapshot --------------------------------------------------------------------------------
 
@@ -314,8 +330,14 @@ class StoreIndices:
                  "database": self._identity(), "loci": list(self.loci),
                  "counts": {i.value: len(p) for i, p in self.indices.items()}}
         tmp = self._state_path().with_name(f"state.json.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-        tmp.replace(self._state_path())
+        try:
+            with tmp.open("w") as fh:
+                fh.write(json.dumps(state, indent=1, sort_keys=True))
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(self._state_path())
+        finally:
+            tmp.unlink(missing_ok=True)
         self.dirty.clear()
         return self.directory
 
@@ -337,3 +359,63 @@ class StoreIndices:
         for p in self.indices.values():
             out |= p.expunged
         return out
+
+
+def _leftover_of_dead_save(path: Path) -> bool:
+    """A ``<name>.tmp-<pid>`` / ``<name>.old-<pid>`` folder of a save that will not finish: the
+    pid is this process (its save is over) or no longer runs."""
+    for marker in (".tmp-", ".old-"):
+        head, sep, pid = path.name.rpartition(marker)
+        if sep and head and pid.isdigit():
+            if int(pid) == os.getpid():
+                return True
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return True
+            except OSError:  # alive, another user's
+                return False
+            return False
+    return False
+
+
+def purge_snapshot(store: Store, keys: Iterable[int], *,
+                   directory: str | os.PathLike[str] | None = None) -> list[str]:
+    """Remove expunged ``keys`` from the store's index snapshot on disk (called by the store
+    after every expungement, before it reports success, whether or not an index is loaded).
+
+    Each ``<index>.locard-index`` folder that still holds one of the keys is rewritten without
+    it (:meth:`ProfileIndex.save`: written aside, fsynced, renamed into place, the old files
+    deleted); a snapshot that cannot be read or rewritten is deleted with ``state.json``, so
+    the next open rebuilds from the database; leftovers of interrupted saves are deleted.
+    The applied event sequence is left as it is (the next open applies the expungement to an
+    index that no longer holds it). Returns the names of the folders rewritten or deleted."""
+    wanted = sorted({int(k) for k in keys})
+    folder = index_dir_for(store, directory)
+    if not folder.is_dir():
+        return []
+    done: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and _leftover_of_dead_save(path):
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(path.name)
+    drop = False
+    for path in sorted(folder.glob(f"*{SNAPSHOT_SUFFIX}")):
+        if not wanted or not path.is_dir():
+            continue
+        try:
+            index = ProfileIndex.load(path)
+            held = [k for k in wanted if index.remove(k)]
+            if held:
+                index.save(path)
+                done.append(path.name)
+        except (LocardError, OSError, ValueError):
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(path.name)
+            drop = True
+        if path.exists() and not (path / "header.json").is_file():
+            shutil.rmtree(path, ignore_errors=True)
+            drop = True
+    if drop:  # an index is missing from the snapshot: the next open must rebuild
+        (folder / "state.json").unlink(missing_ok=True)
+    return done

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import tomllib
@@ -73,7 +72,8 @@ class Acceptance:
     failures: tuple[RuleFailure, ...]
     local_only: bool
     notes: tuple[str, ...] = ()
-    match_rarity: float | None = None
+    #: the profile's RMP (CPI for a mixture), when a ``match_rarity`` rule computed it
+    rmp: float | None = None
 
     @property
     def accepted(self) -> bool:
@@ -205,7 +205,7 @@ class Policy:
         failures: list[RuleFailure] = []
         notes: list[str] = []
         local_only = ip.local_only
-        rarity: float | None = None
+        rmp: float | None = None
         for rule in ip.rules:
             p = rule.params
             if rule.kind == "required_loci":
@@ -239,31 +239,18 @@ class Policy:
                     else:
                         failures.append(RuleFailure(rule.name, msg))
             elif rule.kind == "match_rarity":
-                rarity = self.match_rarity(profile)
-                need_f = float(p["one_in"])
-                if rarity < need_f:
+                from locard.store.statistics import one_in, profile_rmp
+
+                found = profile_rmp(self, profile)
+                rmp = found.rmp if found is not None else 1.0
+                have = one_in(rmp)
+                assert have is not None
+                if have < float(p["one_in"]):
                     failures.append(RuleFailure(
-                        rule.name, f"{rule.describe()}; this profile's is 1 in {rarity:.3g} "
+                        rule.name, f"{rule.describe()}; this profile's is 1 in {have:.3g} "
                         f"(most conservative of {', '.join(self.rarity_tables)}, "
                         f"theta {self.theta})"))
-        return Acceptance(index, tuple(failures), local_only, tuple(notes), rarity)
-
-    def match_rarity(self, profile: Profile) -> float:
-        """1 / RMP (CPI for a mixture), most conservative over the rarity tables."""
-        from locard.stats.match import (
-            combined_probability_of_inclusion,
-            random_match_probability,
-        )
-
-        tables = _rarity_tables(self.rarity_tables)
-        loci = profile.str_loci
-        if profile.is_mixture:
-            worst = max(combined_probability_of_inclusion(profile, t, loci=loci).cpi
-                        for t in tables)
-        else:
-            worst = max(random_match_probability(profile, t, theta=self.theta, loci=loci).value
-                        for t in tables)
-        return math.inf if worst <= 0 else 1.0 / worst
+        return Acceptance(index, tuple(failures), local_only, tuple(notes), rmp)
 
     # --- display ------------------------------------------------------------------------------
 

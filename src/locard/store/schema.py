@@ -21,6 +21,11 @@ Design notes:
   and an explicit delete), so the member is simply untyped afterwards.
 - ``events`` is an append-only feed (``import``/``expunge`` of ranges of internal specimen keys,
   never specimen IDs) that a search index in another process can follow.
+- ``match_decisions`` is append-only: a reviewer's decision on a candidate match (status, a
+  note that cannot be empty, who, when) is never updated; a correction is a new row whose
+  ``supersedes_id`` names the decision it corrects (unique, so the history is one chain, and at
+  most one first decision per match). ``candidate_matches.status``/``reviewer_id``/``note``/
+  ``decided_at`` mirror the latest decision, written in the same transaction as its row.
 
 The schema version is the number of migrations applied (``MIGRATIONS``, each recorded by name in
 ``schema_migrations``).
@@ -43,9 +48,11 @@ __all__ = [
     "genotypes",
     "labs",
     "locard_meta",
+    "match_decisions",
     "metadata",
     "mp_cases",
     "schema_migrations",
+    "search_outbox",
     "specimens",
     "tombstones",
     "users",
@@ -84,6 +91,9 @@ users = sa.Table(
     sa.Column("token_hash", sa.Text, nullable=True),
     sa.Column("token_created_at", sa.String(40), nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # moved on logout, token rotation and deactivation: a session cookie carries the epoch
+    # it was issued under and is dead once the user's epoch has moved on (migration 0006)
+    sa.Column("session_epoch", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.CheckConstraint("role IN ('analyst','reviewer','administrator','auditor')",
                        name="ck_users_role"),
 )
@@ -110,7 +120,7 @@ specimens = sa.Table(
     sa.Column("consent_id", sa.Integer, sa.ForeignKey("consents.id"), nullable=True),
     sa.Column("local_only", sa.Boolean, nullable=False),
     sa.Column("kit", sa.String(64), nullable=True),
-    sa.Column("match_rarity", sa.Float, nullable=True),
+    sa.Column("rmp", sa.Float, nullable=True),
     sa.Column("retention_until", sa.String(10), nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
@@ -140,7 +150,7 @@ candidate_matches = sa.Table(
     sa.Column("stringency", sa.String(16), nullable=False),
     sa.Column("compared_loci", sa.Integer, nullable=False),
     sa.Column("mismatches", sa.Integer, nullable=False),
-    sa.Column("match_rarity", sa.Float, nullable=True),
+    sa.Column("rmp", sa.Float, nullable=True),
     sa.Column("likelihood_ratio", sa.Float, nullable=True),
     sa.Column("status", sa.String(16), nullable=False, default="pending"),
     sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
@@ -205,6 +215,43 @@ case_members = sa.Table(
     sa.UniqueConstraint("case_id", "specimen_pk", name="uq_case_members_specimen"),
 )
 
+match_decisions = sa.Table(
+    "match_decisions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("match_id", sa.Integer,
+              sa.ForeignKey("candidate_matches.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("decided_at", sa.String(40), nullable=False),
+    sa.Column("supersedes_id", sa.Integer,
+              sa.ForeignKey("match_decisions.id", ondelete="CASCADE"), nullable=True,
+              unique=True),
+    sa.CheckConstraint("status IN ('confirmed','rejected')", name="ck_match_decision_status"),
+    sa.CheckConstraint("length(note) > 0", name="ck_match_decision_note"),
+    # one first decision per match; every later one supersedes its predecessor
+    sa.Index("uq_match_decisions_first", "match_id", unique=True,
+             sqlite_where=sa.text("supersedes_id IS NULL"),
+             postgresql_where=sa.text("supersedes_id IS NULL")),
+)
+
+#: the note given to decisions migrated from schema 4, which did not require one
+NO_NOTE_BEFORE_V5 = "(no note recorded before schema 5)"
+
+#: search on entry is durable: one row per import and installed search-on-entry hook,
+#: written in the import's transaction (keys ``first_pk..last_pk``, the hook's ``params`` as
+#: canonical JSON: actor, purpose, stringency, ...), deleted once its hits are recorded; rows
+#: left by a crash are resumed on start (:func:`locard.store.searching.resume_pending_searches`)
+search_outbox = sa.Table(
+    "search_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("first_pk", sa.Integer, nullable=False),
+    sa.Column("last_pk", sa.Integer, nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+)
+
 _V1_TABLES = [locard_meta, schema_migrations, labs, users, consents, specimens, genotypes,
               candidate_matches, tombstones, audit_log]
 
@@ -227,11 +274,75 @@ def _m0003_missing_person_cases(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[mp_cases, case_members])
 
 
+def has_column(conn: sa.Connection, table: str, column: str) -> bool:
+    """True when ``table`` already has ``column``. Migration 0001 creates its tables from the
+    current metadata, so a later migration that adds or renames a column must check first."""
+    return any(c["name"] == column for c in sa.inspect(conn).get_columns(table))
+
+
+def _m0004_rmp_name(conn: sa.Connection) -> None:
+    """``match_rarity`` -> ``rmp``: one quantity, one name. ``specimens.match_rarity`` held
+    1/RMP and becomes the RMP (1/value; an infinite value, RMP 0, becomes 0);
+    ``candidate_matches.match_rarity`` held the RMP already and is only renamed."""
+    for table in ("specimens", "candidate_matches"):
+        if has_column(conn, table, "match_rarity"):
+            conn.execute(sa.text(f"ALTER TABLE {table} RENAME COLUMN match_rarity TO rmp"))
+            if table == "specimens":
+                col = specimens.c.rmp
+                conn.execute(sa.update(specimens).where(col.is_not(None)).values(
+                    rmp=sa.case((col > 0, sa.literal(1.0) / col), else_=sa.null())))
+
+
+def _m0005_match_decisions(conn: sa.Connection) -> None:
+    """Match decisions as append-only records that may supersede each other; each decided
+    candidate match of an older database becomes one first decision (its missing note becomes
+    :data:`NO_NOTE_BEFORE_V5`)."""
+    metadata.create_all(conn, tables=[match_decisions])
+    m = candidate_matches.c
+    recorded = sa.select(match_decisions.c.id).where(match_decisions.c.match_id == m.id)
+    rows = conn.execute(sa.select(m.id, m.status, m.reviewer_id, m.decided_at, m.note,
+                                  m.created_at)
+                        .where(m.status != "pending", ~sa.exists(recorded))
+                        .order_by(m.id)).all()
+    if rows:
+        conn.execute(match_decisions.insert(), [
+            {"match_id": r.id, "status": r.status, "reviewer_id": r.reviewer_id,
+             "decided_at": r.decided_at or r.created_at, "supersedes_id": None,
+             "note": (r.note or "").strip() or NO_NOTE_BEFORE_V5} for r in rows])
+
+
+def _m0006_session_revocation(conn: sa.Connection) -> None:
+    """Sessions that logout, deactivation and token rotation end at once: ``users.
+    session_epoch`` (0 for every existing user, so their current sessions stay valid until
+    the next logout)."""
+    if not has_column(conn, "users", "session_epoch"):
+        conn.execute(sa.text(
+            "ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0"))
+
+
+def _m0007_search_outbox(conn: sa.Connection) -> None:
+    """Pending searches on entry, recorded in the import's transaction."""
+    metadata.create_all(conn, tables=[search_outbox])
+
+
+def _m0008_audit_reads(conn: sa.Connection) -> None:
+    """Indexes for keyset paging and filtering of the audit log: a page is an index range
+    (``WHERE lab = ? AND seq < ? ORDER BY seq DESC LIMIT n``), not a scan of the log."""
+    for name, columns in (("ix_audit_lab_seq", '"lab", "seq"'), ("ix_audit_action", '"action"'),
+                          ("ix_audit_user", '"user"'), ("ix_audit_at", '"at"')):
+        conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON audit_log ({columns})"))
+
+
 #: (name, function) applied in order; the schema version is the number applied.
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0001_core_tables", _m0001_core_tables),
     ("0002_events_and_indexes", _m0002_events_and_indexes),
     ("0003_missing_person_cases", _m0003_missing_person_cases),
+    ("0004_rmp_name", _m0004_rmp_name),
+    ("0005_match_decisions", _m0005_match_decisions),
+    ("0006_session_revocation", _m0006_session_revocation),
+    ("0007_search_outbox", _m0007_search_outbox),
+    ("0008_audit_reads", _m0008_audit_reads),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,8 +9,9 @@ searched (one ``search_refused`` entry). An allowed request is one ``search`` au
 before the report is returned.
 
 What a candidate shows follows the lab: for the user's own lab's specimen the index, the
-stringency reached, compared loci, failing loci, the match rarity (RMP; CPI for a mixture
-candidate) and the per-locus comparison with the candidate's alleles; for another lab's
+stringency reached, compared loci, failing loci, the ``rmp`` (the candidate's RMP over the
+compared loci, :func:`locard.store.statistics.match_rmp`; CPI for a mixture candidate) and the
+per-locus comparison with the candidate's alleles; for another lab's
 specimen only the lab ID, the specimen ID, the index and the stringency reached (as NDIS). A
 local-only profile of another lab is never returned. A candidate whose key no longer exists in
 the database (expunged) is never returned, whatever the snapshot holds.
@@ -20,7 +21,9 @@ unidentified-remains profiles are searched against the indices the matrix allows
 arrestee profiles against the forensic index; each hit becomes a pending candidate match
 (:meth:`Store.record_candidate_match`) for a reviewer. A bulk import is searched in reverse
 (each target profile against the batch) when that runs fewer searches; see
-:class:`EntrySearch`.
+:class:`EntrySearch`. Search on entry is durable: the store writes each import's pending
+search (``search_outbox``) in the import's own transaction, the hook deletes it once the hits
+are recorded, and :func:`resume_pending_searches` runs what a crash left pending.
 
 :func:`self_check` finds duplicates and near matches within each index the matrix allows to be
 compared with itself (``locard db check``).
@@ -28,6 +31,7 @@ compared with itself (``locard db check``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,11 +51,12 @@ from locard.genetics.profiles import Profile
 from locard.search.encoding import Comparison
 from locard.search.index import Candidate, ProfileIndex, Stringency
 from locard.search.selfcheck import find_near_matches, pair_count_matrix
-from locard.stats.match import combined_probability_of_inclusion, random_match_probability
 from locard.store import schema as S
+from locard.store.audit import canonical_json
 from locard.store.categories import Index, parse_index
 from locard.store.indexing import SpecimenRow, StoreIndices, specimen_rows
 from locard.store.policy import Policy
+from locard.store.statistics import profile_rmp
 from locard.store.store import Store, User
 
 __all__ = [
@@ -60,11 +65,13 @@ __all__ = [
     "CheckPair",
     "EntryPair",
     "EntrySearch",
+    "ResumedSearches",
     "SearchHit",
     "SearchReport",
     "StoreCheck",
     "authorize_targets",
     "enable_search_on_entry",
+    "resume_pending_searches",
     "search_on_entry_enabled",
     "search_store",
     "self_check",
@@ -97,7 +104,7 @@ class SearchHit:
     mismatches: int | None = None
     included_loci: int | None = None
     is_mixture: bool | None = None
-    match_rarity: float | None = None
+    rmp: float | None = None
     loci: dict[str, dict[str, Any]] | None = None
     key: int = field(default=0, repr=False, compare=False)  # internal, never shown
 
@@ -108,7 +115,7 @@ class SearchHit:
         if not self.restricted:
             out.update({"compared_loci": self.compared_loci, "mismatches": self.mismatches,
                         "included_loci": self.included_loci, "is_mixture": self.is_mixture,
-                        "match_rarity": self.match_rarity, "loci": self.loci})
+                        "rmp": self.rmp, "loci": self.loci})
         return out
 
 
@@ -212,33 +219,17 @@ def authorize_targets(store: Store, query_index: Index, indices: Iterable[Index 
     return user, wanted
 
 
-# --- rarity and shaping ---------------------------------------------------------------------------
+# --- the statistic and shaping -------------------------------------------------------------------
 
 
-def _rarity(store: Store, profile: Profile, loci: Sequence[str], is_mixture: bool
-            ) -> float | None:
-    """RMP of the candidate over the compared loci, most conservative (largest) over the
-    policy's rarity tables (NRC II 4.10 with the policy's theta); CPI for a mixture."""
-    from locard.store.policy import _rarity_tables
-
+def _rmp(store: Store, profile: Profile, loci: Sequence[str]) -> float | None:
+    """The candidate's RMP over the compared loci (:func:`match_rmp`, the one function the
+    match page, the API and the report use too); None when it cannot be computed."""
     try:
-        tables = _rarity_tables(store.policy.rarity_tables)
+        found = profile_rmp(store.policy, profile, loci=loci)
     except LocardError:
         return None
-    use = [x for x in loci if x in profile.str_loci]
-    if not use:
-        return None
-    values: list[float] = []
-    for t in tables:
-        try:
-            if is_mixture:
-                values.append(combined_probability_of_inclusion(profile, t, loci=use).cpi)
-            else:
-                values.append(random_match_probability(profile, t, theta=store.policy.theta,
-                                                       loci=use).value)
-        except LocardError:
-            continue
-    return max(values) if values else None
+    return None if found is None else found.rmp
 
 
 def _hit(store: Store, user: User, cand: Candidate, row: SpecimenRow,
@@ -253,7 +244,7 @@ def _hit(store: Store, user: User, cand: Candidate, row: SpecimenRow,
             for k, c in cand.loci.items()}
     return SearchHit(row.lab, row.specimen_id, row.index.value, stringency, False,
                      cand.compared_loci, cand.mismatches, cand.included_loci, cand.is_mixture,
-                     _rarity(store, cand.profile, compared, cand.is_mixture), loci,
+                     _rmp(store, cand.profile, compared), loci,
                      key=cand.key)
 
 
@@ -419,7 +410,7 @@ class EntryPair:
     stringency: Stringency
     compared_loci: int
     mismatches: int
-    loci: tuple[str, ...] = field(compare=False)  # compared loci (for the rarity)
+    loci: tuple[str, ...] = field(compare=False)  # compared loci (for the rmp)
     profile: Profile = field(compare=False, repr=False)  # the candidate's
     candidate_is_mixture: bool = False
 
@@ -459,10 +450,22 @@ class EntrySearch:
     recorded: list[int] = field(default_factory=list)
     strategies: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def outbox(self) -> dict[str, Any]:
+        """What resuming this search needs: written by the store, in the import's
+        transaction, as a pending ``search_outbox`` row (see :func:`resume_pending_searches`)."""
+        return {"actor": self.actor, "purpose": self.purpose,
+                "stringency": self.stringency.value, "min_loci": self.min_loci,
+                "mismatches": self.mismatches, "strategy": self.strategy}
+
     def __call__(self, lab: str, keys: list[int]) -> None:
         self.strategies = {}
         pairs = self.find(keys, audit=True)
         self._record(pairs)
+        if keys:  # recorded: the pending row of this import goes
+            _outbox_done(self.store, S.search_outbox.c.first_pk == min(keys),
+                         S.search_outbox.c.last_pk == max(keys),
+                         S.search_outbox.c.params == canonical_json(self.outbox))
 
     # --- finding -----------------------------------------------------------------------------
 
@@ -593,7 +596,7 @@ class EntrySearch:
                 candidate=(c_row.lab, c_row.specimen_id), mode="direct",
                 stringency=f.stringency.value, compared_loci=f.compared_loci,
                 mismatches=f.mismatches,
-                match_rarity=_rarity(store, f.profile, f.loci, f.candidate_is_mixture),
+                rmp=_rmp(store, f.profile, f.loci),
                 actor=self.actor, purpose=self.purpose)
             self.recorded.append(mid)
 
@@ -602,12 +605,15 @@ def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = No
                            enabled: bool | None = None, store_indices: StoreIndices | None = None,
                            stringency: str | Stringency = Stringency.MODERATE,
                            min_loci: int = 8, mismatches: int = 0,
-                           strategy: str = "auto") -> EntrySearch | None:
+                           strategy: str = "auto", resume: bool = True) -> EntrySearch | None:
     """Search every newly imported profile on entry (see the module docstring), as ``actor``
     (the importing user) for ``purpose`` (default ``'search on entry'``). ``enabled`` overrides
     the policy's ``search_on_entry`` (default on). Returns the hook, or None when disabled.
     The indices are opened (and attached, so they see the import first) when not given.
-    ``strategy`` (:data:`ENTRY_STRATEGIES`) only changes the speed, never the matches."""
+    ``strategy`` (:data:`ENTRY_STRATEGIES`) only changes the speed, never the matches.
+    Durable: the store records each import's pending search in the import's transaction;
+    with ``resume`` (default) the searches a crash left pending run first
+    (:func:`resume_pending_searches`)."""
     if strategy not in ENTRY_STRATEGIES:
         raise InputError(f"search on entry strategy {strategy!r} is not one of "
                          + ", ".join(ENTRY_STRATEGIES))
@@ -619,7 +625,66 @@ def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = No
     hook = EntrySearch(store, own, actor, (purpose or "").strip() or ON_ENTRY_PURPOSE, s,
                        min_loci, mismatches, strategy)
     store.on_import.append(hook)
+    if resume:
+        resume_pending_searches(store, store_indices=own)
     return hook
+
+
+def _outbox_done(store: Store, *where: Any) -> None:
+    with store.db.write() as conn:
+        conn.execute(S.search_outbox.delete().where(*where))
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedSearches:
+    """What :func:`resume_pending_searches` did: the pending searches (imports) it ran, the
+    candidate matches they recorded, and those left pending (why: e.g. the importing user
+    was deactivated; they stay in the outbox for a later start)."""
+
+    batches: int
+    recorded: tuple[int, ...]
+    left: tuple[str, ...] = ()
+
+
+def resume_pending_searches(store: Store, *,
+                            store_indices: StoreIndices | None = None) -> ResumedSearches:
+    """Run the searches on entry that a crash left pending (``search_outbox``: written in
+    the import's own transaction, deleted once the hits are recorded), each as its importing
+    user, for its purpose and with its parameters. Specimens expunged since are skipped;
+    a pair recorded before is not recorded again, so running this twice (or after a crash
+    half-way through the recording) records every hit exactly once. Called by
+    :func:`enable_search_on_entry` (so by ``locard import`` and every import of the
+    service) and when the service starts."""
+    ob = S.search_outbox
+    with store.db.read() as conn:
+        pending = conn.execute(sa.select(ob).order_by(ob.c.id)).all()
+    recorded: list[int] = []
+    left: list[str] = []
+    own = store_indices
+    for row in pending:
+        params = json.loads(row.params)
+        with store.db.read() as conn:
+            keys = [int(k) for k in conn.execute(
+                sa.select(S.specimens.c.id).where(S.specimens.c.id >= row.first_pk,
+                                                  S.specimens.c.id <= row.last_pk)
+                .order_by(S.specimens.c.id)).scalars()]
+        try:
+            if keys:
+                if own is None:
+                    own = StoreIndices.open(store, actor=str(params["actor"]), attach=False)
+                else:
+                    own.refresh()
+                hook = EntrySearch(store, own, str(params["actor"]), str(params["purpose"]),
+                                   Stringency(str(params["stringency"])),
+                                   int(params["min_loci"]), int(params["mismatches"]),
+                                   str(params["strategy"]))
+                hook._record(hook.find(keys, audit=True))
+                recorded.extend(hook.recorded)
+        except LocardError as exc:
+            left.append(f"keys {row.first_pk}-{row.last_pk}: {exc}")
+            continue
+        _outbox_done(store, ob.c.id == row.id)
+    return ResumedSearches(len(pending) - len(left), tuple(recorded), tuple(left))
 
 
 # --- self-check -----------------------------------------------------------------------------------

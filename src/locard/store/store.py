@@ -13,7 +13,6 @@ the tombstone.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 
 from locard.errors import (
     AuthenticationFailed,
+    DecisionFinal,
     ImportFailed,
     InputError,
     LocardError,
@@ -42,7 +42,8 @@ from locard.errors import (
     StoreError,
 )
 from locard.formats import ProfileRecord, read_profiles, write_profiles
-from locard.genetics.profiles import Profile
+from locard.formats.cmf import CmfLimit, cmf_limits
+from locard.genetics.profiles import Profile, genotype_digest
 from locard.store import schema as S
 from locard.store.audit import GENESIS_HASH, AuditEntry, canonical_json, entry_hash, verify_chain
 from locard.store.categories import Index, canonical_category, index_for_category, parse_index
@@ -50,11 +51,16 @@ from locard.store.database import Database
 from locard.store.policy import Policy, load_policy
 
 __all__ = [
+    "AUDIT_PAGE_MAX",
     "PERMISSIONS",
     "ROLES",
+    "AuditPage",
     "CandidateMatch",
+    "ExportOmission",
+    "ExportReport",
     "ImportProblem",
     "ImportReport",
+    "MatchDecision",
     "SpecimenView",
     "Store",
     "User",
@@ -80,6 +86,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 BATCH = 10_000
+#: the most audit entries one page may hold (:meth:`Store.audit_page`)
+AUDIT_PAGE_MAX = 10_000
 TOKEN_PREFIX = "lcd"
 
 
@@ -108,9 +116,8 @@ def _file_digest(path: Path) -> str:
 
 def genotype_json(profile: Profile, cache: dict[int, tuple[Any, str]] | None = None) -> str:
     """Canonical JSON of the genotype alone (no specimen ID, no kit): the same text as
-    ``json.dumps({"loci": ...}, sort_keys=True, separators=(",", ":"))`` of
-    :meth:`Profile.to_dict`. ``cache`` (per import) reuses the text of locus calls that the
-    reader shares between profiles."""
+    :meth:`Profile.genotype_json` (tested), built faster. ``cache`` (per import) reuses the text
+    of locus calls that the reader shares between profiles."""
     parts = []
     for locus in sorted(profile.loci):
         call = profile.loci[locus]
@@ -138,6 +145,9 @@ class User:
     lab_id: int
     lab: str
     active: bool = True
+    #: moves on logout, token rotation and deactivation; a session issued under another
+    #: epoch is dead (:meth:`Store.revoke_sessions`)
+    session_epoch: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "lab": self.lab, "active": self.active}
@@ -176,6 +186,42 @@ class ImportProblem:
                 "message": self.message}
 
 
+@dataclass(frozen=True, slots=True)
+class ExportOmission:
+    """Something an export did not write, and why: a whole record (``skipped``), or a part of
+    one (``left_out``: a locus without a CODIS name, a kit CODIS does not list)."""
+
+    specimen: str
+    what: str
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"specimen {self.specimen!r}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"specimen": self.specimen, "what": self.what, "value": self.value,
+                "message": self.message}
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote: ``count`` specimens to ``path``; ``left_out`` the parts of written
+    records that the format cannot carry; ``skipped`` the records it could not write at all
+    (only records stored before the import applied the format's rule). Never silent."""
+
+    path: str
+    format: str
+    count: int
+    left_out: list[ExportOmission] = field(default_factory=list)
+    skipped: list[ExportOmission] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exported": self.count, "path": self.path, "format": self.format,
+                "left_out": [x.to_dict() for x in self.left_out],
+                "skipped": [x.to_dict() for x in self.skipped]}
+
+
 @dataclass
 class ImportReport:
     """What an import did: counts accepted/rejected per index, every problem."""
@@ -205,6 +251,20 @@ class ImportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditPage:
+    """A page of the audit log: ``entries`` newest first (oldest first when read with
+    ``after_seq``); ``next_before`` (or ``next_after``) continues it, None on the last page."""
+
+    entries: tuple[AuditEntry, ...]
+    next_before: int | None = None
+    next_after: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entries": [e.to_dict() for e in self.entries],
+                "next_before": self.next_before, "next_after": self.next_after}
+
+
+@dataclass(frozen=True, slots=True)
 class SpecimenView:
     """A specimen as one user may see it. ``restricted`` views (another lab's specimen) carry
     only the lab, the specimen ID and the index."""
@@ -220,7 +280,8 @@ class SpecimenView:
     kit: str | None = None
     retention_until: str | None = None
     created_at: str | None = None
-    match_rarity: float | None = None
+    #: the profile's RMP over all its loci (CPI for a mixture), when the policy computed it
+    rmp: float | None = None
     profile: Profile | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,7 +291,7 @@ class SpecimenView:
             out.update({"category": self.category, "legal_basis": self.legal_basis,
                         "consent": self.consent, "local_only": self.local_only,
                         "kit": self.kit, "retention_until": self.retention_until,
-                        "created_at": self.created_at, "match_rarity": self.match_rarity,
+                        "created_at": self.created_at, "rmp": self.rmp,
                         "profile": self.profile.to_dict()["loci"] if self.profile else None})
         return out
 
@@ -246,11 +307,32 @@ class CandidateMatch:
     stringency: str
     compared_loci: int
     mismatches: int
-    match_rarity: float | None
+    #: the statistic of the match: the candidate's RMP over the compared loci (CPI for a
+    #: mixture candidate), :func:`locard.store.statistics.match_rmp`
+    rmp: float | None
     likelihood_ratio: float | None
     status: str
     reviewer: str | None
     note: str | None
+    #: the latest decision (``Store.match_decisions`` has the history); None while pending
+    decision_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDecision:
+    """One decision on a candidate match, never edited: a correction is a new decision whose
+    ``supersedes`` is the id of the decision it corrects."""
+
+    id: int
+    match_id: int
+    status: str
+    note: str
+    reviewer: str | None
+    decided_at: str
+    supersedes: int | None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -266,7 +348,7 @@ class _Staged:
     legal_basis: str
     local_only: bool
     kit: str | None
-    match_rarity: float | None
+    rmp: float | None
 
 
 ImportHook = Callable[[str, list[int]], None]
@@ -326,7 +408,7 @@ class Store:
                 conn.execute(S.users.insert().values(name=admin_name, role="administrator",
                                                      lab_id=lab_id, active=True,
                                                      created_at=_now()))
-                store._audit(conn, None, "init", {
+                store._audit(conn, None, "init", lab=lab, details={
                     "schema_version": S.SCHEMA_VERSION, "migrations": applied,
                     "administrator": admin_name, "lab": lab,
                     "policy": store.policy.name, "policy_sha256": store.policy.sha256})
@@ -349,7 +431,7 @@ class Store:
                 raise SchemaTooNew(found, S.SCHEMA_VERSION)
             if actor is not None:
                 with store.db.read() as conn:
-                    user = store._user(conn, actor)
+                    user = store._user(conn, actor, legacy=True)
                 store._require(user, "migrate")
             applied = store._apply_migrations()
             if applied:
@@ -434,7 +516,7 @@ class Store:
 
     def _audit(self, conn: sa.Connection, user: User | None, action: str,
                details: Mapping[str, Any], *, purpose: str | None = None,
-               actor_name: str | None = None) -> int:
+               actor_name: str | None = None, lab: str | None = None) -> int:
         """Append one entry to the chain, inside the caller's write transaction (which holds
         the writer lock: BEGIN IMMEDIATE / advisory lock), so that the chain cannot fork."""
         last = conn.execute(sa.select(S.audit_log.c.seq, S.audit_log.c.entry_hash)
@@ -444,7 +526,7 @@ class Store:
         at = _now()
         name = user.name if user else (actor_name or _os_user())
         role = user.role if user else None
-        lab = user.lab if user else None
+        lab = user.lab if user else lab
         details_text = canonical_json(dict(details))
         h = entry_hash(seq=seq, at=at, user=name, role=role, lab=lab, action=action,
                        purpose=purpose, details=details_text, prev_hash=prev)
@@ -462,20 +544,112 @@ class Store:
                         purpose=purpose, actor_name=actor_name)
         raise exc
 
+    def file_ref(self, name: str) -> str:
+        """Salted SHA-256 of a file name: how the audit log names an imported or exported
+        file (lab files are often named after a specimen, and the chain cannot be redacted
+        after an expungement). An auditor who knows the name can compute it."""
+        data = f"{self._salt_value()}\x1ffile\x1f{name}".encode()
+        return hashlib.sha256(data).hexdigest()
+
     def audit_entries(self, *, actor: str, limit: int | None = None,
-                      action: str | None = None) -> list[AuditEntry]:
-        """The audit log (auditors and administrators); reading it is itself audited."""
+                      action: str | None = None, user: str | None = None,
+                      since: str | None = None, until: str | None = None,
+                      before_seq: int | None = None) -> list[AuditEntry]:
+        """The audit log of the actor's lab (auditors and administrators), oldest first: the
+        last ``limit`` entries (every one without), filtered as in :meth:`audit_page`.
+        Reading it is itself audited."""
+        page = self._audit_read(actor=actor, limit=limit, before_seq=before_seq,
+                                after_seq=None, user=user, action=action, since=since,
+                                until=until)
+        return list(reversed(page.entries))
+
+    def audit_page(self, *, actor: str, limit: int | None = 100,
+                   before_seq: int | None = None, after_seq: int | None = None,
+                   user: str | None = None, action: str | None = None,
+                   since: str | None = None, until: str | None = None) -> AuditPage:
+        """One page of the audit log of the actor's lab (entries whose ``lab`` is the
+        reader's; auditors and administrators), read with the filters in SQL: newest first
+        below ``before_seq`` (default: from the newest), or oldest first above
+        ``after_seq``; at most ``limit`` (1 to :data:`AUDIT_PAGE_MAX`) entries; only
+        ``user``'s, only ``action``, only from ``since`` / up to ``until`` (ISO dates or
+        times, UTC when no offset is given; a date ``until`` includes that day). The page's
+        ``next_before`` / ``next_after`` continue it. A page is an index range
+        (``ix_audit_lab_seq``), so its cost does not grow with the log. Reading is audited."""
+        if limit is None:
+            raise InputError("an audit page needs a limit",
+                             remedy=f"give limit 1 to {AUDIT_PAGE_MAX}")
+        return self._audit_read(actor=actor, limit=limit, before_seq=before_seq,
+                                after_seq=after_seq, user=user, action=action, since=since,
+                                until=until)
+
+    def _audit_read(self, *, actor: str, limit: int | None, before_seq: int | None,
+                    after_seq: int | None, user: str | None, action: str | None,
+                    since: str | None, until: str | None) -> AuditPage:
+        if limit is not None and not 1 <= limit <= AUDIT_PAGE_MAX:
+            raise InputError(f"audit page limit {limit!r} is not between 1 and "
+                             f"{AUDIT_PAGE_MAX}", remedy=f"give limit 1 to {AUDIT_PAGE_MAX} "
+                             "and page on with before_seq")
+        if before_seq is not None and after_seq is not None:
+            raise InputError(f"give before_seq ({before_seq}) or after_seq ({after_seq}), "
+                             "not both", remedy="page back with before_seq, forward with "
+                             "after_seq")
+        lo = _audit_time(since, "since", end=False)
+        hi = _audit_time(until, "until", end=True)
         with self.db.read() as conn:
-            user = self._user(conn, actor)
-        self._require(user, "audit")
+            reader = self._user(conn, actor)
+        self._require(reader, "audit")
+        filters = {k: v for k, v in (("limit", limit), ("before_seq", before_seq),
+                                     ("after_seq", after_seq), ("user", user),
+                                     ("action", action), ("since", since), ("until", until))
+                   if v is not None}
         with self.db.write() as conn:
-            self._audit(conn, user, "audit_view", {"limit": limit, "action": action})
-        q = sa.select(S.audit_log).order_by(S.audit_log.c.seq)
+            self._audit(conn, reader, "audit_view", filters)
+        a = S.audit_log
+        q = sa.select(a).where(a.c.lab == reader.lab)
+        if user:
+            q = q.where(a.c.user == user)
         if action:
-            q = q.where(S.audit_log.c.action == action)
+            q = q.where(a.c.action == action)
+        if lo is not None:
+            q = q.where(a.c.at >= lo[0]) if lo[1] else q.where(a.c.at > lo[0])
+        if hi is not None:
+            q = q.where(a.c.at <= hi[0]) if hi[1] else q.where(a.c.at < hi[0])
+        forward = after_seq is not None
+        if forward:
+            q = q.where(a.c.seq > after_seq).order_by(a.c.seq)
+        else:
+            if before_seq is not None:
+                q = q.where(a.c.seq < before_seq)
+            q = q.order_by(a.c.seq.desc())
+        if limit is not None:
+            q = q.limit(limit + 1)
         with self.db.read() as conn:
             rows = [AuditEntry.from_row(dict(r._mapping)) for r in conn.execute(q)]
-        return rows[-limit:] if limit else rows
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if limit is not None else rows
+        last = rows[-1].seq if rows and more else None
+        return AuditPage(tuple(rows), None if forward else last, last if forward else None)
+
+    def specimen_history(self, specimen_id: str, *, lab: str | None = None, actor: str,
+                         limit: int = 500) -> list[AuditEntry]:
+        """The access history of a specimen, oldest first: the last ``limit`` entries of the
+        actor's lab (auditors and administrators) that name its salted reference; another
+        lab's entries are never shown (that lab reads its own). Audited."""
+        if not 1 <= limit <= AUDIT_PAGE_MAX:
+            raise InputError(f"history limit {limit!r} is not between 1 and {AUDIT_PAGE_MAX}",
+                             remedy=f"give limit 1 to {AUDIT_PAGE_MAX}")
+        with self.db.read() as conn:
+            reader = self._user(conn, actor)
+        self._require(reader, "audit")
+        ref = self.specimen_ref(lab or reader.lab, specimen_id)
+        with self.db.write() as conn:
+            self._audit(conn, reader, "audit_view", {"specimen_ref": ref, "limit": limit})
+        a = S.audit_log
+        q = (sa.select(a).where(a.c.lab == reader.lab, a.c.details.contains(ref))
+             .order_by(a.c.seq.desc()).limit(limit))
+        with self.db.read() as conn:
+            rows = [AuditEntry.from_row(dict(r._mapping)) for r in conn.execute(q)]
+        return list(reversed(rows))
 
     def verify_audit(self) -> int:
         """Verify the whole hash chain; returns the number of entries. Raises
@@ -504,18 +678,23 @@ class Store:
             raise NotFound(f"no lab {code!r} in this database")
         return int(lab_id)
 
-    def _user(self, conn: sa.Connection, name: str | None) -> User:
+    def _user(self, conn: sa.Connection, name: str | None, *, legacy: bool = False) -> User:
+        """The active user ``name``. ``legacy``: without the columns later migrations add
+        (for the role check of ``migrate`` on an old database)."""
         name = name or _os_user()
+        u = S.users.c
+        cols = [u.id, u.name, u.role, u.lab_id, u.active, S.labs.c.code.label("lab_code")]
+        if not legacy:
+            cols.append(u.session_epoch)
         row = conn.execute(
-            sa.select(S.users, S.labs.c.code.label("lab_code"))
-            .join(S.labs, S.labs.c.id == S.users.c.lab_id)
-            .where(S.users.c.name == name)).first()
+            sa.select(*cols).join(S.labs, S.labs.c.id == u.lab_id)
+            .where(u.name == name)).first()
         if row is None or not row.active:
             raise AuthenticationFailed(f"no active Locard user {name!r} in this database",
                                        remedy="use --user NAME or LOCARD_USER; an "
                                               "administrator adds users with `locard user add`")
         return User(int(row.id), row.name, row.role, int(row.lab_id), row.lab_code,
-                    bool(row.active))
+                    bool(row.active), 0 if legacy else int(row.session_epoch))
 
     def user(self, name: str | None = None) -> User:
         """The user ``name`` (default ``$LOCARD_USER`` or the OS user)."""
@@ -528,6 +707,22 @@ class Store:
             exc = PermissionDenied(f"user {user.name!r} ({user.role}) may not {action}",
                                    remedy=f"needs the role: {allowed}")
             self._refuse(user, "access_refused", exc, {"attempted": action})
+
+    def _own_lab(self, user: User, action: str, lab: str | None, *,
+                 purpose: str | None = None, details: Mapping[str, Any] | None = None) -> str:
+        """The lab a write acts on, which is always the actor's own: every write is confined
+        to the actor's lab (there is no national administrator). Another lab's code is
+        refused before anything changes, and the refusal is audited."""
+        lab_code = lab or user.lab
+        if lab_code != user.lab:
+            exc = PermissionDenied(
+                f"user {user.name!r} of lab {user.lab!r} may not {action} for lab "
+                f"{lab_code!r}; every write is confined to the user's own lab",
+                remedy=f"an administrator of lab {lab_code!r} does it (--user NAME)")
+            self._refuse(user, "access_refused", exc,
+                         {"attempted": action, "lab": lab_code, **dict(details or {})},
+                         purpose=purpose)
+        return lab_code
 
     def add_user(self, name: str, *, role: str, lab: str | None = None, actor: str) -> User:
         """Add a user (administrators only); the lab is created if new."""
@@ -551,33 +746,82 @@ class Store:
                         {"op": "add", "name": name, "role": role, "lab": lab_code})
             return self._user(conn, name)
 
-    def deactivate_user(self, name: str, *, actor: str) -> None:
+    def _user_lab(self, conn: sa.Connection, name: str) -> str:
+        """The lab of user ``name``, active or not; :class:`NotFound` for no such user."""
+        code = conn.execute(sa.select(S.labs.c.code)
+                            .join(S.users, S.users.c.lab_id == S.labs.c.id)
+                            .where(S.users.c.name == name)).scalar_one_or_none()
+        if code is None:
+            raise NotFound(f"no user {name!r}", remedy="`locard user add` adds one")
+        return str(code)
+
+    @staticmethod
+    def _next_epoch() -> sa.ColumnElement[Any]:
+        return S.users.c.session_epoch + 1
+
+    def deactivate_user(self, name: str, *, actor: str) -> User:
+        """Deactivate a user of the administrator's own lab: the token is revoked and every
+        session ends at once (the user's session epoch moves on). Returns the user as now
+        stored (inactive)."""
         with self.db.read() as conn:
             admin = self._user(conn, actor)
         self._require(admin, "users")
+        with self.db.read() as conn:
+            target_lab = self._user_lab(conn, name)
+        self._own_lab(admin, "users", target_lab, details={"op": "deactivate", "name": name})
         with self.db.write() as conn:
             n = conn.execute(S.users.update().where(S.users.c.name == name).values(
-                active=False, token_prefix=None, token_hash=None)).rowcount
+                active=False, token_prefix=None, token_hash=None,
+                session_epoch=self._next_epoch())).rowcount
             if not n:
                 raise NotFound(f"no user {name!r}")
             self._audit(conn, admin, "user_change", {"op": "deactivate", "name": name})
+            row = conn.execute(sa.select(S.users.c.id, S.users.c.role, S.users.c.lab_id,
+                                         S.users.c.session_epoch)
+                               .where(S.users.c.name == name)).one()
+        return User(int(row.id), name, row.role, int(row.lab_id), target_lab, False,
+                    int(row.session_epoch))
+
+    def revoke_sessions(self, name: str, *, actor: str, reason: str = "logout") -> int:
+        """End every session of ``name`` at once (logout; or an administrator of the same
+        lab). Returns the new session epoch; a session cookie issued under an older epoch is
+        refused from now on."""
+        with self.db.read() as conn:
+            who = self._user(conn, actor)
+            target_lab = self._user_lab(conn, name)
+        if who.name != name:
+            self._require(who, "users")
+            self._own_lab(who, "users", target_lab, details={"op": "sessions_end",
+                                                             "name": name})
+        with self.db.write() as conn:
+            conn.execute(S.users.update().where(S.users.c.name == name).values(
+                session_epoch=self._next_epoch()))
+            epoch = conn.execute(sa.select(S.users.c.session_epoch).where(
+                S.users.c.name == name)).scalar_one()
+            self._audit(conn, who, "sessions_end", {"for": name, "reason": reason})
+        return int(epoch)
 
     def issue_token(self, name: str, *, actor: str) -> str:
         """A new API token for ``name`` (replacing any old one); returned once, stored only as
-        an argon2 hash with a lookup prefix. A user may renew their own token."""
+        an argon2 hash with a lookup prefix. A user may renew their own token; an
+        administrator issues tokens for the users of their own lab. Every session of the user
+        ends at once (the old token's sessions with it)."""
         from argon2 import PasswordHasher
 
         with self.db.read() as conn:
             who = self._user(conn, actor)
-            self._user(conn, name)
+            target = self._user(conn, name)
         if who.name != name:
             self._require(who, "users")
+            self._own_lab(who, "users", target.lab, details={"op": "token_issue",
+                                                             "name": name})
         prefix = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         hashed = PasswordHasher().hash(token)
         with self.db.write() as conn:
             conn.execute(S.users.update().where(S.users.c.name == name).values(
-                token_prefix=prefix, token_hash=hashed, token_created_at=_now()))
+                token_prefix=prefix, token_hash=hashed, token_created_at=_now(),
+                session_epoch=self._next_epoch()))
             self._audit(conn, who, "token_issue", {"for": name, "prefix": prefix})
         return token
 
@@ -630,11 +874,7 @@ class Store:
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "import")
-        lab_code = lab or user.lab
-        if lab_code != user.lab and user.role != "administrator":
-            self._refuse(user, "access_refused", PermissionDenied(
-                f"user {user.name!r} may import only for lab {user.lab!r}"),
-                {"attempted": "import", "lab": lab_code})
+        lab_code = self._own_lab(user, "import", lab, purpose=purpose)
         if allow_expunged and legal_basis is None:
             raise PolicyViolation("re-importing an expunged specimen needs an explicit legal "
                                   "basis", remedy="give --legal-basis")
@@ -690,7 +930,8 @@ class Store:
                                   user=user, digest=digest, report=report)
             report.seconds = time.perf_counter() - started
             self._audit(conn, user, "import", {
-                "file": p.name, "sha256": digest, "format": format, "lab": lab_code,
+                "file_ref": self.file_ref(p.name), "sha256": digest, "format": format,
+                "lab": lab_code,
                 "imported": report.imported, "accepted": dict(report.accepted),
                 "rejected": dict(report.rejected), "skip_invalid": skip_invalid,
                 "legal_basis": legal_basis, "category": category,
@@ -701,7 +942,8 @@ class Store:
     def _fail_import(self, user: User, report: ImportReport, purpose: str | None) -> None:
         with self.db.write() as conn:
             self._audit(conn, user, "import", {
-                "file": Path(report.path).name, "sha256": report.source_digest,
+                "file_ref": self.file_ref(Path(report.path).name),
+                "sha256": report.source_digest,
                 "lab": report.lab, "imported": 0, "failed": True,
                 "problems": len(report.problems), "rejected": dict(report.rejected)},
                 purpose=purpose)
@@ -748,6 +990,18 @@ class Store:
             except InputError as exc:
                 bad(str(exc), "category")
                 continue
+            # one rule with the CMF export: what CMF cannot carry at all is refused here (a
+            # locus without a CODIS name is kept; the export leaves it out and says so)
+            blocking = [x for x in cmf_limits(ProfileRecord(
+                profile, specimen_id=sid, specimen_category=cat, kit=rec.kit or profile.kit))
+                if x.blocking]
+            if blocking:
+                for limit in blocking:
+                    report.problems.append(ImportProblem(
+                        path, sid, f"{limit}, so the CMF export could not write it",
+                        "cmf-export", limit.locus, limit.value, record=rec_no))
+                report.rejected[idx.value] += 1
+                continue
             try:
                 basis = self.policy.check_legal_basis(idx, legal_basis, consent)
             except PolicyViolation as exc:
@@ -769,7 +1023,7 @@ class Store:
                 continue
             kit = rec.kit or profile.kit
             staged.append(_Staged(rec_no, sid, profile, cat, idx, basis, acc.local_only,
-                                  kit, acc.match_rarity))
+                                  kit, acc.rmp))
             report.accepted[idx.value] += 1
         return staged
 
@@ -825,12 +1079,12 @@ class Store:
                     "id": i, "lab_id": lab_id, "specimen_id": s.specimen_id,
                     "category": s.category, "idx": s.index.value,
                     "legal_basis": s.legal_basis, "consent_id": consent_id,
-                    "local_only": s.local_only, "kit": s.kit, "match_rarity": s.match_rarity,
+                    "local_only": s.local_only, "kit": s.kit, "rmp": s.rmp,
                     "retention_until": retention[s.index], "created_at": now,
                     "created_by": user.id, "source_digest": digest})
                 geno_rows.append({
                     "specimen_pk": i, "profile_json": gj,
-                    "digest": hashlib.sha256(gj.encode()).hexdigest(),
+                    "digest": genotype_digest(gj),
                     "n_loci": len(s.profile.loci),
                     "is_mixture": s.profile.max_alleles > 2 and s.profile.is_mixture})
             conn.execute(spec_ins, spec_rows)
@@ -839,6 +1093,20 @@ class Store:
         report.first_pk, report.last_pk = first, first + len(staged) - 1
         conn.execute(S.events.insert().values(at=now, kind="import", first_pk=first,
                                               last_pk=first + len(staged) - 1))
+        self._record_pending_searches(conn, first, first + len(staged) - 1, now)
+
+    def _record_pending_searches(self, conn: sa.Connection, first: int, last: int,
+                                 now: str) -> None:
+        """Search on entry is durable: every installed hook with an ``outbox`` (its
+        parameters: a search on entry) gets a ``search_outbox`` row in the import's own
+        transaction; the hook deletes it once the hits are recorded, and rows a crash left
+        behind are resumed on start (:func:`locard.store.searching.resume_pending_searches`)."""
+        rows = [{"at": now, "first_pk": first, "last_pk": last,
+                 "params": canonical_json(params)}
+                for hook in self.on_import
+                if (params := getattr(hook, "outbox", None)) is not None]
+        if rows:
+            conn.execute(S.search_outbox.insert(), rows)
 
     def add_profile(self, profile: Profile, *, category: str, actor: str,
                     specimen_id: str | None = None, legal_basis: str | None = None,
@@ -912,7 +1180,7 @@ class Store:
         profile = Profile.from_canonical_json(row.profile_json).with_specimen_id(specimen_id)
         return SpecimenView(lab_code, specimen_id, row.idx, False, row.category,
                             row.legal_basis, row.consent_ref, bool(row.local_only), row.kit,
-                            row.retention_until, row.created_at, row.match_rarity, profile)
+                            row.retention_until, row.created_at, row.rmp, profile)
 
     def counts(self) -> dict[str, int]:
         """Specimens per index (no identities; unaudited)."""
@@ -1027,21 +1295,25 @@ class Store:
 
     def record_candidate_match(self, *, query: tuple[str, str], candidate: tuple[str, str],
                                mode: str, stringency: str, compared_loci: int,
-                               mismatches: int, match_rarity: float | None = None,
+                               mismatches: int, rmp: float | None = None,
                                likelihood_ratio: float | None = None, actor: str,
                                purpose: str) -> int:
         """Record a candidate match ``(lab, specimen_id)`` x ``(lab, specimen_id)`` found by
         the search engine (status pending); the policy matrix is checked again here."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
+        self._require(user, "record_match")
+        if user.lab not in (query[0], candidate[0]):
+            # a match is recorded for the actor's lab: one side must be its own specimen
+            self._own_lab(user, "record_match", query[0], purpose=purpose)
+        with self.db.read() as conn:
             q_pk, q_idx = self._key_of(conn, *query)
             c_pk, c_idx = self._key_of(conn, *candidate)
-        self._require(user, "record_match")
         self.policy.check_search_allowed(q_idx, c_idx, mode)
         with self.db.write() as conn:
             mid = conn.execute(S.candidate_matches.insert().values(
                 query_pk=q_pk, candidate_pk=c_pk, mode=mode, stringency=stringency,
-                compared_loci=compared_loci, mismatches=mismatches, match_rarity=match_rarity,
+                compared_loci=compared_loci, mismatches=mismatches, rmp=rmp,
                 likelihood_ratio=likelihood_ratio, status="pending", created_at=_now())
             ).inserted_primary_key[0]  # type: ignore[index]
             self._audit(conn, user, "match_recorded", {
@@ -1054,9 +1326,11 @@ class Store:
         qs, cs = S.specimens.alias("qs"), S.specimens.alias("cs")
         ql, cl = S.labs.alias("ql"), S.labs.alias("cl")
         m = S.candidate_matches
+        latest = (sa.select(sa.func.max(S.match_decisions.c.id))
+                  .where(S.match_decisions.c.match_id == m.c.id).scalar_subquery())
         return (sa.select(m, ql.c.code.label("q_lab"), qs.c.specimen_id.label("q_sid"),
                           cl.c.code.label("c_lab"), cs.c.specimen_id.label("c_sid"),
-                          S.users.c.name.label("reviewer"))
+                          S.users.c.name.label("reviewer"), latest.label("decision_id"))
                 .join(qs, qs.c.id == m.c.query_pk).join(ql, ql.c.id == qs.c.lab_id)
                 .join(cs, cs.c.id == m.c.candidate_pk).join(cl, cl.c.id == cs.c.lab_id)
                 .outerjoin(S.users, S.users.c.id == m.c.reviewer_id))
@@ -1065,7 +1339,8 @@ class Store:
     def _match_from_row(r: Any) -> CandidateMatch:
         return CandidateMatch(int(r.id), r.q_lab, r.q_sid, r.c_lab, r.c_sid, r.mode,
                               r.stringency, int(r.compared_loci), int(r.mismatches),
-                              r.match_rarity, r.likelihood_ratio, r.status, r.reviewer, r.note)
+                              r.rmp, r.likelihood_ratio, r.status, r.reviewer, r.note,
+                              decision_id=None if r.decision_id is None else int(r.decision_id))
 
     def list_matches(self, *, actor: str, status: str | None = None) -> list[CandidateMatch]:
         """Candidate matches involving the actor's lab (the other side shows only lab and
@@ -1083,34 +1358,116 @@ class Store:
             self._audit(conn, user, "view", {"matches": len(out), "status": status})
         return out
 
-    def decide_match(self, match_id: int, status: str, *, actor: str, note: str | None = None,
+    def decide_match(self, match_id: int, status: str, *, actor: str, note: str,
                      purpose: str | None = None) -> CandidateMatch:
-        """Confirm or reject a candidate match (reviewers, administrators)."""
+        """Confirm or reject a candidate match (reviewers, administrators), with a note that
+        says why. A decision is final: a second one raises :class:`DecisionFinal`; a correction
+        is a new record (:meth:`correct_match_decision`)."""
+        return self._decide(match_id, status, actor=actor, note=note, purpose=purpose,
+                            supersedes=None)
+
+    def correct_match_decision(self, match_id: int, status: str, *, actor: str, note: str,
+                               supersedes: int, purpose: str | None = None) -> CandidateMatch:
+        """Correct the latest decision on a match (``supersedes``, its id) by a new decision
+        that references it, audited as ``match_decision_correction``; the decision corrected
+        stays as it was, in the history (:meth:`match_decisions`)."""
+        return self._decide(match_id, status, actor=actor, note=note, purpose=purpose,
+                            supersedes=supersedes)
+
+    @staticmethod
+    def _decision_rows(conn: sa.Connection, match_id: int) -> list[MatchDecision]:
+        d = S.match_decisions
+        rows = conn.execute(sa.select(d, S.users.c.name.label("reviewer"))
+                            .outerjoin(S.users, S.users.c.id == d.c.reviewer_id)
+                            .where(d.c.match_id == match_id).order_by(d.c.id)).all()
+        return [MatchDecision(int(r.id), int(r.match_id), r.status, r.note, r.reviewer,
+                              r.decided_at, None if r.supersedes_id is None
+                              else int(r.supersedes_id)) for r in rows]
+
+    def _decide(self, match_id: int, status: str, *, actor: str, note: str | None,
+                purpose: str | None, supersedes: int | None) -> CandidateMatch:
         if status not in ("confirmed", "rejected"):
             raise InputError(f"unknown decision {status!r}", remedy="confirmed or rejected")
+        text = (note or "").strip()
+        if not text:
+            raise InputError(f"a decision on candidate match {match_id} needs a note",
+                             remedy="give the reason for it as the note (the API's \"note\", "
+                                    "the match page's Note field)")
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "decide_match")
+        action = "match_decision" if supersedes is None else "match_decision_correction"
+        refusal: LocardError | None = None
         with self.db.write() as conn:
             row = conn.execute(self._match_query().where(S.candidate_matches.c.id == match_id)
                                ).first()
             if row is None or user.lab not in (row.q_lab, row.c_lab):
                 raise NotFound(f"no candidate match {match_id}")
-            conn.execute(S.candidate_matches.update().where(
-                S.candidate_matches.c.id == match_id).values(
-                status=status, reviewer_id=user.id, decided_at=_now(), note=note))
-            self._audit(conn, user, "match_decision", {"match": match_id, "status": status,
-                                                       "note": note}, purpose=purpose)
+            history = self._decision_rows(conn, match_id)
+            latest = history[-1] if history else None
+            if latest is not None and supersedes != latest.id:
+                known = supersedes is None or any(h.id == supersedes for h in history)
+                refusal = DecisionFinal(
+                    match_id, decision_id=latest.id, status=latest.status,
+                    reviewer=latest.reviewer, decided_at=latest.decided_at,
+                    reason=None if supersedes is None else
+                    f"decision {supersedes} was superseded" if known else
+                    f"decision {supersedes} is not one of its decisions")
+            elif latest is None and supersedes is not None:
+                refusal = InputError(f"candidate match {match_id} has no decision to correct "
+                                     f"(supersedes={supersedes})",
+                                     remedy="record the first decision without supersedes")
+            else:
+                now = _now()
+                did = int(conn.execute(S.match_decisions.insert().values(
+                    match_id=match_id, status=status, note=text, reviewer_id=user.id,
+                    decided_at=now, supersedes_id=supersedes)
+                ).inserted_primary_key[0])  # type: ignore[index]
+                # the match row mirrors its latest decision, in the same transaction
+                conn.execute(S.candidate_matches.update().where(
+                    S.candidate_matches.c.id == match_id).values(
+                    status=status, reviewer_id=user.id, decided_at=now, note=text))
+                self._audit(conn, user, action, {"match": match_id, "decision": did,
+                                                 "supersedes": supersedes, "status": status,
+                                                 "note": text}, purpose=purpose)
+                row = conn.execute(self._match_query().where(
+                    S.candidate_matches.c.id == match_id)).first()
+        if refusal is not None:
+            self._refuse(user, action, refusal, {"match": match_id, "supersedes": supersedes},
+                         purpose=purpose)
+        return self._match_from_row(row)
+
+    def match_decisions(self, match_id: int, *, actor: str) -> list[MatchDecision]:
+        """The decisions on a candidate match of the actor's lab, oldest first: the first
+        decision, then each correction (``supersedes`` = the id of the one before it)."""
+        with self.db.read() as conn:
+            user = self._user(conn, actor)
+        self._require(user, "view")
+        with self.db.read() as conn:
             row = conn.execute(self._match_query().where(S.candidate_matches.c.id == match_id)
                                ).first()
-        return self._match_from_row(row)
+            if row is None or user.lab not in (row.q_lab, row.c_lab):
+                raise NotFound(f"no candidate match {match_id}")
+            history = self._decision_rows(conn, match_id)
+        with self.db.write() as conn:
+            self._audit(conn, user, "view", {"match_decisions": match_id,
+                                             "decisions": len(history)})
+        return history
 
     # --- export -----------------------------------------------------------------------------------
 
     def export(self, path: str | os.PathLike[str], *, format: str = "cmf",
-               index: str | None = None, actor: str, purpose: str | None = None) -> int:
-        """Write the actor's lab's specimens (optionally one index) to a file; returns the
-        count. Expunged specimens no longer exist, so they cannot be exported."""
+               index: str | None = None, actor: str,
+               purpose: str | None = None) -> ExportReport:
+        """Write the actor's lab's specimens (optionally one index) to a file; returns what was
+        written and, never silently, what was not. Expunged specimens no longer exist, so they
+        cannot be exported.
+
+        CMF: the import applies the writer's rule (:func:`locard.formats.cmf.cmf_limits`), so
+        every stored record is written; a locus without a CODIS name (or a kit CODIS does not
+        list) is left out and listed in ``left_out``. A record that an older Locard stored
+        although CMF cannot carry it (a specimen ID over 24 characters) is not written and is
+        listed in ``skipped``; it no longer blocks the others."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "export")
@@ -1127,14 +1484,31 @@ class Store:
             specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
             kit=r.kit) for r in rows]
         options: dict[str, Any] = {}
+        report = ExportReport(str(path), format, 0)
         if format.strip().lower() in ("cmf", "xml", "codis"):
-            options = {"source_lab": user.lab, "submit_by_user": user.name[:20]}
-        write_profiles(records, Path(path), format=format, **options)
+            left_out: list[tuple[str, CmfLimit]] = []
+            options = {"source_lab": user.lab, "submit_by_user": user.name[:20],
+                       "skip_unsupported_loci": True, "left_out": left_out}
+            writable = []
+            for rec in records:
+                blocking = [x for x in cmf_limits(rec) if x.blocking]
+                report.skipped.extend(ExportOmission(str(rec.specimen_id), x.what, x.value,
+                                                     f"not written: {x}") for x in blocking)
+                if not blocking:
+                    writable.append(rec)
+            records = writable
+        report.count = write_profiles(records, Path(path), format=format, **options)
+        if options:
+            report.left_out = [ExportOmission(sid, x.what, x.value, f"left out: {x}")
+                               for sid, x in left_out]
         with self.db.write() as conn:
-            self._audit(conn, user, "export", {"file": Path(path).name, "format": format,
-                                               "index": index, "count": len(records)},
+            self._audit(conn, user, "export", {"file_ref": self.file_ref(Path(path).name),
+                                               "format": format,
+                                               "index": index, "count": report.count,
+                                               "left_out": len(report.left_out),
+                                               "skipped": len(report.skipped)},
                         purpose=purpose)
-        return len(records)
+        return report
 
     # --- expungement, consent, retention ------------------------------------------------------
 
@@ -1164,12 +1538,24 @@ class Store:
             .join(S.labs, S.labs.c.id == S.specimens.c.lab_id).where(where)).all())
 
     def _after_expunge(self, by_lab: Mapping[str, list[int]]) -> None:
-        # busy readers: the next checkpoint folds the WAL instead
-        with contextlib.suppress(sa.exc.OperationalError):
-            self.db.checkpoint()
+        """After an expungement commits and before it reports success, the genotype leaves
+        every file Locard writes: the hooks (search indices loaded in this process) drop the
+        keys and save their snapshot; the snapshot beside the database is rewritten without
+        them even when no index is loaded (:func:`locard.store.indexing.purge_snapshot`);
+        the SQLite WAL is folded in and truncated (``secure_delete`` zeroed the pages)."""
         for lab, keys in by_lab.items():
             for hook in self.on_expunge:
                 hook(lab, keys)
+        from locard.store.indexing import purge_snapshot  # it builds on this module
+
+        purge_snapshot(self, [k for keys in by_lab.values() for k in keys])
+        if not self.db.checkpoint():
+            raise StoreError(
+                "the specimen is expunged, but another connection was reading, so the "
+                f"write-ahead log of {self.db.display_url} could not be truncated and may "
+                "still hold the deleted rows",
+                remedy="run `locard db index` once the other Locard processes on this "
+                       "database are idle: it truncates the log")
 
     def expunge(self, specimen_id: str, *, reason: str, actor: str, lab: str | None = None,
                 purpose: str | None = None) -> str:
@@ -1177,10 +1563,17 @@ class Store:
         tombstone (salted hash, date, reason) remains. Returns the specimen reference."""
         if not reason.strip():
             raise InputError("an expungement needs a reason")
+        if specimen_id.strip() and specimen_id.strip() in reason:
+            # the reason is kept in the tombstone and the audit chain, which outlive the ID
+            raise InputError(f"the reason for expunging {specimen_id!r} must not contain the "
+                             "specimen ID (it would outlive the expungement)",
+                             remedy="state the reason without the ID, e.g. 'conviction "
+                                    "quashed'")
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "expunge")
-        lab_code = lab or user.lab
+        lab_code = self._own_lab(user, "expunge", lab, purpose=purpose, details={
+            "specimen_ref": self.specimen_ref(lab or user.lab, specimen_id)})
         with self.db.write() as conn:
             rows = self._specimen_rows(conn, (S.labs.c.code == lab_code)
                                        & (S.specimens.c.specimen_id == specimen_id))
@@ -1200,9 +1593,7 @@ class Store:
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "consent_withdraw")
-        lab_code = lab or user.lab
-        if lab_code != user.lab and user.role != "administrator":
-            raise PermissionDenied(f"user {user.name!r} may act only for lab {user.lab!r}")
+        lab_code = self._own_lab(user, "consent_withdraw", lab)
         with self.db.write() as conn:
             lab_id = self._lab_id(conn, lab_code)
             row = conn.execute(sa.select(S.consents.c.id, S.consents.c.withdrawn_at).where(
@@ -1221,7 +1612,8 @@ class Store:
 
     def apply_retention(self, *, actor: str, dry_run: bool = False,
                         today: dt.date | None = None) -> list[dict[str, str]]:
-        """Expunge every specimen whose retention date has passed (``dry_run``: only list
+        """Expunge every specimen of the actor's lab whose retention date has passed
+        (another lab's retention is that lab's administrator's; ``dry_run``: only list
         them). Returns ``[{lab, specimen_id, index, retention_until}]``."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
@@ -1229,7 +1621,8 @@ class Store:
         day = (today or _today()).isoformat()
         with self.db.write() as conn:
             rows = self._specimen_rows(conn, S.specimens.c.retention_until.is_not(None)
-                                       & (S.specimens.c.retention_until < day))
+                                       & (S.specimens.c.retention_until < day)
+                                       & (S.specimens.c.lab_id == user.lab_id))
             listed = [{"lab": r.lab_code, "specimen_id": r.specimen_id, "index": r.idx,
                        "retention_until": r.retention_until} for r in rows]
             if not dry_run:
@@ -1276,6 +1669,27 @@ def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
     if isinstance(policy, Policy):
         return policy
     return load_policy(policy)
+
+
+def _audit_time(text: str | None, name: str, *, end: bool) -> tuple[str, bool] | None:
+    """An audit filter bound as the UTC ISO text ``at`` is compared with, and whether the
+    bound is inclusive: a date ``until`` ends before the next day."""
+    if text is None or not text.strip():
+        return None
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            return ((day + dt.timedelta(days=1)).isoformat(), False) if end \
+                else (day.isoformat(), True)
+        when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"audit filter {name} {text!r} is not an ISO date or time",
+                         remedy=f"give {name} as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[+00:00]"
+                         ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds"), True
 
 
 def _os_user() -> str:

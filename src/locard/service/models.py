@@ -1,0 +1,377 @@
+"""The shapes of the JSON API's responses, for the OpenAPI schema at ``/openapi.json``.
+
+The routes build their bodies from the store's ``to_dict()`` results and send them as they are;
+these models declare those bodies (``response_model=`` / ``responses=`` on the routes of
+:mod:`locard.service.api`), and ``tests/service/test_schema.py`` runs Schemathesis against the
+app to keep the two the same. Every model names all its fields and allows no other
+(``extra="forbid"``, ``additionalProperties: false`` in the schema), so a field added to a
+body and not declared here fails that test; free-form parts (provenance, audit details, search
+parameters) are typed as objects.
+
+Floats that may be infinite (an LR over an RMP of 0) or undefined are sent by the one JSON-safe
+encoder as the strings ``"Infinity"`` / ``"-Infinity"`` and as ``null`` (:data:`Real`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "AuditEntryOut",
+    "AuditResponse",
+    "AuditVerifyResponse",
+    "CaseListResponse",
+    "CaseResponse",
+    "DeactivateResponse",
+    "ErrorResponse",
+    "ExpungeResponse",
+    "IdentifyResponse",
+    "ImportResponse",
+    "MatchDecisionOut",
+    "MatchDetailResponse",
+    "MatchListResponse",
+    "MatchOut",
+    "MeResponse",
+    "Real",
+    "SearchResponse",
+    "SpecimenResponse",
+    "StatisticsResponse",
+]
+
+Real = Annotated[float | str | None, Field(
+    description='a number; "Infinity" or "-Infinity" where it is infinite, null where it is '
+                "undefined")]
+
+
+class Out(BaseModel):
+    """Base of the response models: no field that is not named (see the module)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorResponse(Out):
+    """The one error shape of every route (:mod:`locard.service.errors`)."""
+
+    error: str = Field(description="a short code, e.g. 'permission_denied', "
+                                   "'validation_error', 'payload_too_large'")
+    detail: str = Field(description="what went wrong and, where there is one, the remedy")
+    status: int = Field(description="the HTTP status, repeated")
+
+
+_ERRORS: dict[int, str] = {
+    400: "Bad input: a value, a record or a file that Locard cannot accept",
+    401: "Not authenticated: send 'Authorization: Bearer <token>' or log in",
+    403: "Refused by role, lab or policy",
+    404: "Not found (or not visible to the caller)",
+    409: "In conflict with the stored state (e.g. a decision is final)",
+    413: "Request body over the size limit",
+    422: "The request does not match this schema, or a record was refused",
+    429: "Too many attempts; retry after the time in 'Retry-After'",
+}
+
+#: the error statuses every /api/v1 route may answer, each with the one error shape
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text} for status, text in _ERRORS.items()}
+
+
+# --- users, statistics ------------------------------------------------------------------------
+
+
+class UserOut(Out):
+    name: str
+    role: str
+    lab: str
+    active: bool
+
+
+class DeactivateResponse(Out):
+    user: UserOut = Field(description="the user, now inactive")
+
+
+class MeResponse(Out):
+    user: UserOut
+    auth: str = Field(description="'token' or 'session'")
+
+
+class GrowthPoint(Out):
+    day: str
+    count: int
+
+
+class LociTyped(Out):
+    loci: int
+    profiles: int
+
+
+class StatisticsResponse(Out):
+    counts: dict[str, int] = Field(description="profiles per index")
+    total: int
+    mixtures: int
+    growth: dict[str, list[GrowthPoint]] = Field(description="running count per index and day")
+    loci_typed: list[LociTyped] = Field(description="how many profiles type how many loci")
+
+
+# --- imports, specimens -----------------------------------------------------------------------
+
+
+class ImportProblemOut(Out):
+    message: str
+    file: str | None = None
+    specimen: str | None = None
+    record: int | None = None
+    locus: str | None = None
+    value: str | None = None
+    rule: str | None = None
+
+
+class ImportResponse(Out):
+    """An import's report (201), or (422, nothing committed) its problems."""
+
+    file: str = Field(description="the uploaded file's client-side name")
+    path: str | None = Field(None, description="the same name (committed imports)")
+    format: str | None = Field(None, description="the format read (committed imports)")
+    source_sha256: str | None = Field(None, description="SHA-256 of the file as uploaded")
+    lab: str | None = Field(None, description="the lab the records were stored under")
+    local_only: int | None = Field(None, description="records kept out of national searches")
+    seconds: float | None = Field(None, description="how long the import took")
+    imported: int
+    accepted: dict[str, int] = Field(description="records accepted per index")
+    rejected: dict[str, int] = Field(description="records rejected per index")
+    committed: bool
+    problems: list[ImportProblemOut]
+    summary: str
+    candidate_matches: list[int] | None = Field(
+        None, description="the candidate matches recorded by search on entry")
+
+
+class LocusCallOut(Out):
+    alleles: list[str]
+    heights: list[float | None] | None = None
+    inconclusive: bool | None = None
+
+
+class SpecimenResponse(Out):
+    """A specimen as the caller may see it; another lab's (``restricted``) has only the lab,
+    the specimen ID and the index."""
+
+    lab: str
+    specimen_id: str
+    index: str
+    restricted: bool
+    category: str | None = None
+    legal_basis: str | None = None
+    consent: str | None = None
+    local_only: bool | None = None
+    kit: str | None = None
+    retention_until: str | None = None
+    created_at: str | None = None
+    rmp: Real = Field(None, description="the profile's RMP over all its loci (CPI for a "
+                                        "mixture), when the policy computed it")
+    profile: dict[str, LocusCallOut] | None = None
+
+
+class ExpungeResponse(Out):
+    expunged: bool
+    specimen_ref: str = Field(description="the salted reference the tombstone keeps")
+
+
+# --- searches, matches ------------------------------------------------------------------------
+
+
+class SearchQueryOut(Out):
+    lab: str | None
+    specimen_id: str | None
+    index: str
+
+
+class SearchCandidate(Out):
+    lab: str
+    specimen_id: str
+    index: str
+    stringency: str | None
+    restricted: bool
+    match_id: int | None = None
+    compared_loci: int | None = None
+    mismatches: int | None = None
+    included_loci: int | None = None
+    is_mixture: bool | None = None
+    rmp: Real = Field(None, description="the candidate's RMP over the compared loci")
+    loci: dict[str, Any] | None = None
+
+
+class SearchResponse(Out):
+    query: SearchQueryOut
+    mode: str
+    targets: list[str]
+    parameters: dict[str, Any]
+    purpose: str
+    user: str
+    candidates: list[SearchCandidate]
+
+
+class MatchOut(Out):
+    id: int
+    query_lab: str
+    query_specimen: str
+    candidate_lab: str
+    candidate_specimen: str
+    mode: str
+    stringency: str
+    compared_loci: int
+    mismatches: int
+    rmp: Real = Field(description="the statistic of the match: RMP over the compared loci")
+    likelihood_ratio: Real
+    status: str = Field(description="'pending', 'confirmed' or 'rejected'")
+    reviewer: str | None
+    note: str | None
+    decision_id: int | None = Field(
+        None, description="the latest decision (a correction names it in 'supersedes'); "
+                          "null while pending")
+
+
+class MatchDecisionOut(Out):
+    id: int
+    match_id: int
+    status: str = Field(description="'confirmed' or 'rejected'")
+    note: str
+    reviewer: str | None
+    decided_at: str
+    supersedes: int | None = Field(description="the decision this one corrects")
+
+
+class MatchListResponse(Out):
+    matches: list[MatchOut]
+
+
+class AlleleOut(Out):
+    allele: str
+    height: float | None
+    shared: bool
+
+
+class LocusComparison(Out):
+    locus: str
+    status: str = Field(description="'match', 'partial', 'shared', 'mismatch' or "
+                                    "'not compared'")
+    query: list[AlleleOut] | None = None
+    candidate: list[AlleleOut] | None = None
+    query_text: str | None = None
+    candidate_text: str | None = None
+
+
+class MatchStatistics(Out):
+    """The statistic of the match (``locard.store.statistics.match_rmp``): the candidate's RMP
+    over the compared loci only, the same number as the match's ``rmp``."""
+
+    statistic: str = Field(description="'RMP', or 'CPI' for a mixture candidate")
+    rmp: Real
+    lr: Real
+    one_in: Real = Field(description="1/rmp, shown as '1 in ...'")
+    theta: float
+    formula: str
+    loci: list[str] = Field(description="the compared loci the statistic is computed over")
+    per_locus: dict[str, Real] = Field(description="genotype probability per compared locus")
+    excluded: dict[str, str] = Field(description="loci of the candidate without a genotype "
+                                                 "probability, with the reason")
+    table: dict[str, Any]
+    populations: dict[str, Real] = Field(description="the value in every population table")
+    provenance: dict[str, Any]
+
+
+class MatchDetailResponse(Out):
+    match: MatchOut
+    query: SpecimenResponse
+    candidate: SpecimenResponse
+    loci: list[LocusComparison]
+    statistics: MatchStatistics | None
+    decisions: list[MatchDecisionOut] = Field(
+        default_factory=list, description="the decisions on the match, oldest first")
+
+
+# --- missing persons --------------------------------------------------------------------------
+
+
+class IdentifyCandidateOut(Out):
+    rank: int
+    lab: str
+    specimen_id: str
+    index: str
+    lr: Real
+    log10_lr: Real
+    restricted: bool
+    per_locus: dict[str, Real] | None = None
+
+
+class IdentifyResponse(Out):
+    case_ref: str | None = None
+    missing: str
+    targets: list[str]
+    loci: list[str]
+    profiles_ranked: dict[str, int]
+    purpose: str
+    candidates: list[IdentifyCandidateOut]
+    provenance: dict[str, Any]
+
+
+class CaseSummaryOut(Out):
+    case_ref: str
+    missing: str
+    individuals: int
+    typed: int
+    created_at: str
+
+
+class CaseListResponse(Out):
+    cases: list[CaseSummaryOut]
+
+
+class CaseMemberOut(Out):
+    id: str
+    father: str | None
+    mother: str | None
+    sex: str
+    specimen: str | None = None
+    profile_digest: str | None = None
+
+
+class CaseResponse(Out):
+    case_ref: str
+    lab: str
+    missing: str
+    individuals: list[CaseMemberOut]
+    typed: list[str]
+    created_at: str
+    created_by: str | None
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+class AuditEntryOut(Out):
+    seq: int
+    at: str
+    user: str | None
+    role: str | None
+    lab: str | None
+    action: str
+    purpose: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+
+class AuditResponse(Out):
+    """A page of the reader's lab's audit log: newest first (oldest first with ``after``);
+    ``next`` is the cursor of the next page (pass it as ``before``, or as ``after`` when
+    paging forward), null on the last page."""
+
+    entries: list[AuditEntryOut]
+    next: int | None = None
+
+
+class AuditVerifyResponse(Out):
+    verified: bool
+    entries: int
