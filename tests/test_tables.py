@@ -137,3 +137,17 @@ def test_list_frequency_tables(freq: Path) -> None:
     extra = with_file[len(rows):]
     assert len(extra) == 21 and all(r["path"] == str(path) and not r["bundled"] for r in extra)
     assert {r["name"] for r in extra} >= {"STRidER:Europe", "STRidER:AUSTRIA"}
+
+
+def test_default_mutation_rates_are_the_bundled_published_table() -> None:
+    from locard.formats.mutation_rates import bundled_mutation_rates
+    from locard.stats.kinship.mutation import POOLED_DEFAULT
+    from locard.tables import default_mutation_rates
+
+    bundled = bundled_mutation_rates()
+    spec = default_mutation_rates()
+    assert spec.tables[0]["sha256"] == bundled.sha256
+    assert spec["FGA"].model == "stepwise"
+    assert spec["FGA"].female_rate == spec["FGA"].male_rate == bundled.rates["FGA"].male_rate
+    assert spec["D10S1248"].rate_source == POOLED_DEFAULT
+    assert spec["D10S1248"].male_rate == bundled.default_rate

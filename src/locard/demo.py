@@ -33,9 +33,9 @@ from locard.formats.records import ProfileRecord
 from locard.genetics.kits import get_kit, positive_control
 from locard.genetics.profiles import Profile
 from locard.stats.bundled import DEFAULT_TABLE, bundled_table_names, get_bundled_table
-from locard.stats.kinship import MutationModel
 from locard.stats.match import DEFAULT_THETA, random_match_probability
 from locard.stats.simulate import SimulationModel, degrade, simulate_codes, simulate_families
+from locard.tables import default_mutation_rates
 
 __all__ = ["DATABASE_KIT", "DEMO_ADMIN", "DEMO_CONTROLS", "DEMO_KIT", "DEMO_LAB",
            "control_statistics", "run_demo"]
@@ -181,7 +181,8 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
         add_case(store, CASE_REF, pedigree, members, actor=DEMO_ADMIN, purpose=PURPOSE)
         summary["case_ref"] = CASE_REF
         ranking = identify_case(store, CASE_REF, table=table, actor=DEMO_ADMIN,
-                                purpose=PURPOSE, top=5, mutation=MutationModel())
+                                purpose=PURPOSE, top=5,
+                                mutation=default_mutation_rates())
         summary["identification"] = ranking.to_dict()
         summary["planted_remains"] = remains_of_missing.specimen_id
         summary["missing_person_true_profile_loci"] = len(missing_child.str_loci)

@@ -30,8 +30,10 @@ from locard.stats.bundled import (
     is_bundled_name,
 )
 from locard.stats.frequencies import FrequencyTable
+from locard.stats.kinship.mutation import MutationRates, rates_from_rows
 
 __all__ = [
+    "default_mutation_rates",
     "list_frequency_tables",
     "load_frequency_table",
     "read_frequency_tables",
@@ -150,3 +152,25 @@ def list_frequency_tables(*, files: Iterable[str | Path] = ()) -> list[dict[str,
     for f in files:
         rows.extend(_describe(t, bundled=False, path=str(f)) for t in read_frequency_tables(f))
     return rows
+
+
+def default_mutation_rates(model: str = "stepwise") -> MutationRates:
+    """The default mutation specification of every kinship command, identify and DVI (CLI,
+    service and demo alike): ``model`` with the per-locus rates of the bundled published
+    table (:func:`locard.formats.mutation_rates.bundled_mutation_rates`, one rate for both
+    sexes), and the table's pooled rate for the loci it lacks, each locus labelled with its
+    ``rate_source``."""
+    from dataclasses import asdict
+
+    from locard.formats.mutation_rates import bundled_mutation_rates
+    from locard.stats.kinship.mutation import MutationModel
+
+    base = MutationModel(model)
+    bundled = bundled_mutation_rates()
+    if bundled.default_rate is None:  # pragma: no cover - the derive script writes it
+        raise InputError(f"{bundled.name}: no default_rate")
+    table = {"name": bundled.name, "sha256": bundled.sha256,
+             "citation": bundled.note("source") or "; ".join(bundled.notes)}
+    return rates_from_rows(base.model, {k: asdict(v) for k, v in bundled.rates.items()},
+                           default_rate=bundled.default_rate, table=table,
+                           rate2=base.rate2, range=base.range)

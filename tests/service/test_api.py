@@ -214,6 +214,9 @@ def test_identify_scope(service: Service) -> None:
     r = service.client.post("/api/v1/identify", headers=service.h("ana"), json=body)
     assert r.status_code == 200, r.text
     assert set(r.json()["targets"]) <= {"missing_person", "unidentified"}
+    # the CLI's defaults: stepwise mutation with the bundled published per-locus rates
+    text = r.text
+    assert "mutation_rates_strbase.csv" in text and "pooled default" in text
     assert service.client.post("/api/v1/identify", headers=service.h("aud"),
                                json=body).status_code == 403
 

@@ -161,22 +161,25 @@ class Engine:
         """Rank by the missing-person LR of a pedigree (relatives' profiles inline) or of a
         stored case (``pedigree`` is then the case reference)."""
         from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
-        from locard.stats.kinship import MutationModel, Pedigree
+        from locard.stats.kinship import Pedigree
         from locard.store.identify import identify, identify_case
+        from locard.tables import default_mutation_rates
 
         ped = None if isinstance(pedigree, str) else Pedigree.from_dict(pedigree)
-        # the same defaults as `locard identify`: the default table and stepwise mutation, so a
-        # one-step mutation does not exclude a true relative
+        # the same defaults as `locard identify`: the default table and stepwise mutation with
+        # the bundled published per-locus rates, so a one-step mutation does not exclude a true
+        # relative
         table = get_bundled_table(DEFAULT_TABLE)
+        mutation = default_mutation_rates()
         with self._lock:
             own = self.indices(actor)
             if ped is None:
                 report = identify_case(self.store, str(pedigree), table=table, actor=actor,
                                        purpose=purpose, top=limit, store_indices=own,
-                                       mutation=MutationModel())
+                                       mutation=mutation)
             else:
                 report = identify(self.store, ped, table=table, actor=actor, purpose=purpose,
-                                  top=limit, store_indices=own, mutation=MutationModel())
+                                  top=limit, store_indices=own, mutation=mutation)
         return report.to_dict()
 
 
