@@ -50,6 +50,7 @@ from locard.cli import identify_commands as _identify  # noqa: E402,F401
 from locard.cli import case_commands as _case  # noqa: E402,F401
 from locard.cli import kinship_commands as _kinship  # noqa: E402,F401
 from locard.cli import service_commands as _service  # noqa: E402,F401
+from locard.cli import mixture_commands as _mixture  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
