@@ -64,6 +64,7 @@ __all__ = [
     "MixtureLR",
     "MixtureLocusLR",
     "locus_likelihood",
+    "locus_lr",
     "semicontinuous_lr",
 ]
 
@@ -431,7 +432,7 @@ def semicontinuous_lr(
             raise InputError(f"{table.name} has no frequencies for {locus}",
                              remedy=f"use a table with {locus}, or remove {locus} from the "
                                     "evidence")
-        per_locus[locus] = _one_locus(
+        per_locus[locus] = locus_lr(
             locus, evidence, profiles, typed, hp, hd, table, dropout=dropout, dropin=dropin,
             theta=theta, min_frequency=min_frequency, max_combinations=max_combinations)
     lr = math.prod(v.lr for v in per_locus.values())
@@ -456,7 +457,7 @@ def semicontinuous_lr(
                      hp=hp, hd=hd, poi=poi, notes=notes, provenance=provenance)
 
 
-def _one_locus(
+def locus_lr(
     locus: str,
     evidence: Evidence,
     profiles: Mapping[str, Profile],
@@ -471,6 +472,10 @@ def _one_locus(
     min_frequency: float,
     max_combinations: int,
 ) -> MixtureLocusLR:
+    """The LR at one locus: :func:`locus_likelihood` under ``hp`` and ``hd`` with the
+    evidence alleles coded, Q pooling the table's unobserved alleles, and the Balding-Nichols
+    counts started from every ``typed`` person's alleles (see the module docstring).
+    :func:`semicontinuous_lr` is the product of these over the evidence's loci."""
     reps = [per[locus] for per in evidence.replicates.values() if locus in per]
     alleles = sorted({a for rep in reps for a in rep})
     code = {a: i for i, a in enumerate(alleles)}
