@@ -24,19 +24,19 @@ from locard.stats.kinship import (
     Individual,
     KinshipLR,
     MutationModel,
+    MutationRates,
     MutationSpec,
     Pedigree,
     Sex,
     kinship_lr,
     missing_person_lr,
-    per_locus_models,
     resolve_relationship,
 )
 from locard.stats.kinship.dvi import (
-    DEFAULT_DOMINANCE,
     DEFAULT_EXCLUSION_THRESHOLD,
     DEFAULT_MAX_ASSIGNMENTS,
     DEFAULT_UNDISPUTED_THRESHOLD,
+    DVIFamily,
     DVIResult,
     dvi,
 )
@@ -48,10 +48,21 @@ app.add_typer(kinship_app, name="kinship")
 
 DEFAULT_TABLE = "NIST1036:ALL"
 MUTATION_HELP = (
-    "Mutation model: stepwise (default, with the package's default rates: 0.002 per paternal "
-    "and 0.0005 per maternal meiosis, range 0.1, rate2 1e-6, so a one-step mismatch does not "
-    "exclude a true relative), extended-stepwise, equal, proportional, or none.")
+    "Mutation model: stepwise (default: range 0.1, rate2 1e-6, so a one-step mismatch does not "
+    "exclude a true relative), extended-stepwise, equal, proportional, or none. Rates per "
+    "locus from the bundled published table (NIST STRBase, pooled over both parents; the "
+    "pooled rate for loci it lacks), unless --mutation-rates gives a lab's own.")
 FREQ_HELP = "Table: a bundled name (NIST1036:Cauc) or FILE[:POPULATION]."
+MIN_FREQ_HELP = (
+    "Frequency of an allele absent from the table (default: the table's minimum, NRC II "
+    "5/2N; needed for a table without sample sizes). 0: the table as given, no floor (an "
+    "absent allele is refused). Listed alleles are always used as listed; a locus with an "
+    "absent allele is renormalised and reported.")
+THETA_HELP = (
+    "Coancestry theta (Balding-Nichols; default 0: Hardy-Weinberg). Every founder allele, "
+    "typed or untyped, and the unrelated candidate's under Hd are one draw from the "
+    "subpopulation (pedprobr's theta). A pedigree with many untyped founders may be refused: "
+    "type a founder, or use 0.")
 
 
 def _mutation(name: str) -> MutationModel | None:
@@ -92,13 +103,15 @@ def _lr_table(result: KinshipLR, title: str) -> None:
     console.print(table)
     for locus, reason in result.excluded.items():
         console.print(f"  excluded {locus}: {reason}")
+    for locus, why in result.renormalised.items():
+        console.print(f"  {locus}: {why}")
     console.print(f"Hp: {result.hypotheses['hp']}")
     console.print(f"Hd: {result.hypotheses['hd']}")
     console.print(f"LR = {result.lr:.4g}   (log10 LR = {result.log10_lr:.3f})")
 
 
 RATES_HELP = ("CSV of per-locus mutation rates (locus,female_rate,male_rate[,model,range,"
-              "rate2]; '#' lines for the citation); other loci keep the model's defaults.")
+              "rate2]; '#' lines for the citation); other loci keep the bundled rates.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,25 +128,42 @@ class MutationChoice:
         return {"mutation_model": self.model, "mutation_rates": self.rates}
 
 
-def mutation_choice(name: str, rates_file: str | None = None) -> MutationChoice:
-    """The mutation specification of a command: one model for every locus, or (with a rate
-    file) the model with each listed locus's own rates."""
-    base = _mutation(name)
-    if rates_file is None:
-        label = "no mutation" if base is None else (
-            f"{base.model} mutation (male {base.male_rate:g}, female {base.female_rate:g})")
-        return MutationChoice(base, base.model if base else None, label)
-    if base is None:
-        raise InvalidParameter("--mutation-rates", rates_file,
-                               expected="a mutation model to apply them to (not 'none')")
-    from locard.formats.mutation_rates import read_mutation_rates
+def _rate_table(table: Any) -> dict[str, Any]:
+    """The identity of a rate file, as results record it."""
+    return {"name": table.name, "sha256": table.sha256,
+            "citation": table.note("source") or "; ".join(table.notes)}
 
+
+def mutation_choice(name: str, rates_file: str | None = None) -> MutationChoice:
+    """The mutation specification of a command: the model with per-locus rates from the
+    bundled published table (the pooled rate where it lacks a locus), and with a lab's rate
+    file the loci it lists replaced."""
+    from locard.formats.mutation_rates import bundled_mutation_rates, read_mutation_rates
+
+    base = _mutation(name)
+    if base is None:
+        if rates_file is not None:
+            raise InvalidParameter("--mutation-rates", rates_file,
+                                   expected="a mutation model to apply them to (not 'none')")
+        return MutationChoice(None, None, "no mutation")
+    from locard.tables import default_mutation_rates
+
+    bundled = bundled_mutation_rates()
+    spec: MutationRates = default_mutation_rates(base.model)
+    if rates_file is None:
+        rates = {"file": bundled.name, "sha256": bundled.sha256, "loci": sorted(bundled.rates),
+                 "default_rate": bundled.default_rate, "notes": list(bundled.notes)}
+        label = (f"{base.model} mutation, per-locus rates of {bundled.name} (sha256 "
+                 f"{bundled.sha256[:12]}..., {len(bundled.rates)} loci; pooled rate "
+                 f"{bundled.default_rate:.3g} elsewhere)")
+        return MutationChoice(spec, base.model, label, rates)
     table = read_mutation_rates(rates_file)
-    spec = per_locus_models(base, {k: asdict(v) for k, v in table.rates.items()})
+    spec = spec.override({k: asdict(v) for k, v in table.rates.items()},
+                         table=_rate_table(table))
     rates = {"file": Path(rates_file).name, "sha256": table.sha256,
              "loci": sorted(table.rates), "notes": list(table.notes)}
     label = (f"{base.model} mutation, per-locus rates for {len(table.rates)} loci from "
-             f"{rates['file']} (sha256 {table.sha256[:12]}...), defaults elsewhere")
+             f"{rates['file']} (sha256 {table.sha256[:12]}...), {bundled.name} elsewhere")
     return MutationChoice(spec, base.model, label, rates)
 
 
@@ -143,7 +173,8 @@ def _describe(table_spec: str, mutation: str, theta: float | None) -> str:
 
 
 def _parent_child(parent: Profile, child: Profile, table: Any,
-                  mutation: MutationSpec) -> KinshipLR:
+                  mutation: MutationSpec, min_frequency: float | None,
+                  theta: float = 0.0) -> KinshipLR:
     """Parent-child with mutation: a pedigree with the parent typed and the child as the
     candidate; the parent's sex from Amelogenin (a father when untyped: the higher rate)."""
     father = parent.sex != "female"
@@ -153,7 +184,8 @@ def _parent_child(parent: Profile, child: Profile, table: Any,
     dad, mum = ("parent", "other parent") if father else ("other parent", "parent")
     pedigree = Pedigree.build([typed, other, Individual("child", dad, mum, Sex.UNKNOWN)],
                               missing="child")
-    return missing_person_lr(pedigree, child, table, mutation=mutation)
+    return missing_person_lr(pedigree, child, table, mutation=mutation,
+                             min_frequency=min_frequency, theta=theta)
 
 
 @kinship_app.command("lr")
@@ -166,9 +198,11 @@ def kinship_lr_command(
              "first-cousins, identical or unrelated."),
     frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
     theta: float = typer.Option(0.0, "--theta",
-                                help="Coancestry (Balding-Nichols) for the pairwise formula."),
+                                help="Coancestry (Balding-Nichols): the pairwise formula, or "
+                                     "the parent-child pedigree with mutation."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
+    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
     specimen1: str | None = typer.Option(None, "--specimen1", help="Pick one specimen of "
                                                                    "PROFILE1."),
     specimen2: str | None = typer.Option(None, "--specimen2", help="Pick one specimen of "
@@ -178,9 +212,10 @@ def kinship_lr_command(
     """LR that two profiles are related as stated versus unrelated, per locus.
 
     The mutation model matters only where the relationship always shares an allele IBD
-    (parent-child): that case is computed on a pedigree (theta = 0, the first profile the
-    parent, its sex from Amelogenin, a father when untyped). Other relationships use the
-    pairwise kappa formula, where a mismatch never excludes (theta allowed).
+    (parent-child): that case is computed on a pedigree (the first profile the parent, its sex
+    from Amelogenin, a father when untyped; theta as in ``kinship pedigree``, equal to the
+    pairwise formula without mutation). Other relationships use the pairwise kappa formula,
+    where a mismatch never excludes.
     """
     from locard.tables import load_frequency_table
 
@@ -191,13 +226,10 @@ def kinship_lr_command(
     b = read_single_profile(profile2, specimen=specimen2)
     tab = load_frequency_table(frequencies)
     if kappa.k0 == 0 and kappa.k1 == 1 and mutation is not None:
-        if theta != 0:
-            raise InvalidParameter("--theta", theta, expected="0 for parent-child with a "
-                                   "mutation model (or --mutation-model none)")
-        result = _parent_child(a, b, tab, mutation)
+        result = _parent_child(a, b, tab, mutation, min_frequency, theta)
         used: MutationChoice | None = choice
     else:
-        result = kinship_lr(a, b, name, tab, theta=theta)
+        result = kinship_lr(a, b, name, tab, theta=theta, min_frequency=min_frequency)
         used = None
     if as_json:
         print_json({"relationship": name,
@@ -205,8 +237,7 @@ def kinship_lr_command(
                     **result.to_dict()})
         return
     _lr_table(result, f"Kinship LR: {name}")
-    console.print(_describe(frequencies, used.label if used else "no mutation",
-                            None if used else theta))
+    console.print(_describe(frequencies, used.label if used else "no mutation", theta))
 
 
 def _read_pedigree(path: str, *, missing: str | None, profiles: str | None) -> Pedigree:
@@ -240,35 +271,99 @@ def _profiles_by_id(path: str) -> dict[str, Profile]:
 def kinship_pedigree_command(
     pedigree_file: str = typer.Argument(
         ..., metavar="PEDIGREE",
-        help='JSON {"individuals": [...], "missing": id} with inline profiles, or a PED file '
-             "(id father mother sex) with --profiles."),
-    candidate: str = typer.Option(..., "--candidate", help="The candidate's profile file."),
+        help='JSON {"individuals": [...], "missing": id} with inline profiles, a PED file '
+             "(id father mother sex) with --profiles, or a Familias .fam file (its pedigree, "
+             "profiles, database and mutation models; the options below override them)."),
+    candidate: str | None = typer.Option(
+        None, "--candidate",
+        help="The candidate's profile file (a .fam file: default the missing person's profile "
+             "in it)."),
     candidate_specimen: str | None = typer.Option(None, "--specimen",
                                                   help="Pick one specimen of the candidate file."),
     profiles: str | None = typer.Option(
         None, "--profiles", help="Relatives' profiles (CSV/JSON...), specimen id = individual id."),
     missing: str | None = typer.Option(None, "--missing", help="The missing person's id."),
-    frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
-    mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+    hypothesis: str | None = typer.Option(
+        None, "--hypothesis",
+        help="A .fam file's pedigree to use (default: the only one where the missing person "
+             "has a parent or a child)."),
+    frequencies: str | None = typer.Option(
+        None, "--frequencies", "-f",
+        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
+    mutation_model: str | None = typer.Option(
+        None, "--mutation-model",
+        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
+    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    theta: float | None = typer.Option(
+        None, "--theta", help=THETA_HELP + " A .fam file's theta by default."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """LR that the candidate is the pedigree's missing person versus unrelated (theta = 0)."""
+    """LR that the candidate is the pedigree's missing person versus unrelated."""
     from locard.tables import load_frequency_table
 
-    pedigree = _read_pedigree(pedigree_file, missing=missing, profiles=profiles)
-    cand = read_single_profile(candidate, specimen=candidate_specimen)
-    choice = mutation_choice(mutation_model, mutation_rates)
-    tab = load_frequency_table(frequencies)
-    result = missing_person_lr(pedigree, cand, tab, mutation=choice.spec)
+    fam = None
+    if pedigree_file.lower().endswith(".fam"):
+        from locard.familias import load_familias_case
+
+        if missing is None:
+            raise PedigreeError(f"{pedigree_file}: a .fam file needs --missing ID (the missing "
+                                "person)")
+        if profiles is not None:
+            raise InvalidParameter("--profiles", profiles,
+                                   expected="no profiles file with a .fam file (its profiles "
+                                            "are inside)")
+        fam = load_familias_case(pedigree_file, missing=missing, hypothesis=hypothesis,
+                                 mutation=mutation_model is None and mutation_rates is None)
+        pedigree = fam.pedigree
+    else:
+        if hypothesis is not None:
+            raise InvalidParameter("--hypothesis", hypothesis,
+                                   expected="a .fam file (other pedigree files hold one)")
+        pedigree = _read_pedigree(pedigree_file, missing=missing, profiles=profiles)
+    if candidate is not None:
+        cand = read_single_profile(candidate, specimen=candidate_specimen)
+    elif fam is not None and fam.candidate is not None:
+        cand = fam.candidate
+    else:
+        raise InputError("no candidate profile", remedy="give one (--candidate FILE)" + (
+            "; the missing person is untyped in the .fam file" if fam is not None else ""))
+    if fam is not None and mutation_model is None and mutation_rates is None:
+        choice = (MutationChoice(fam.mutation, "familias",
+                                 f"mutation models of {Path(pedigree_file).name}",
+                                 {"file": Path(pedigree_file).name, "sha256": fam.file.sha256})
+                  if fam.mutation is not None
+                  else MutationChoice(None, None, f"no mutation ({Path(pedigree_file).name})"))
+    else:
+        choice = mutation_choice(mutation_model or "stepwise", mutation_rates)
+    if frequencies is not None:
+        tab = load_frequency_table(frequencies)
+        table_spec = frequencies
+    elif fam is not None:
+        tab = fam.table
+        table_spec = f"{tab.name} (the database of {Path(pedigree_file).name})"
+    else:
+        tab = load_frequency_table(DEFAULT_TABLE)
+        table_spec = DEFAULT_TABLE
+    if theta is None:
+        theta = fam.theta if fam is not None else 0.0
+    result = missing_person_lr(pedigree, cand, tab, mutation=choice.spec,
+                               min_frequency=min_frequency, theta=theta)
     if as_json:
-        print_json({"missing": pedigree.missing, **choice.to_dict(), **result.to_dict()})
+        extra = ({"familias": {"file": Path(pedigree_file).name, "sha256": fam.file.sha256,
+                               "hypothesis": fam.hypothesis, "version": fam.file.version}}
+                 if fam is not None else {})
+        print_json({"missing": pedigree.missing, **choice.to_dict(), **extra,
+                    **result.to_dict()})
         return
-    _lr_table(result, f"Missing-person LR: {pedigree.missing}")
-    console.print(_describe(frequencies, choice.label, None))
+    title = f"Missing-person LR: {pedigree.missing}"
+    if fam is not None:
+        title += f" (pedigree {fam.hypothesis!r} of {Path(pedigree_file).name})"
+    _lr_table(result, title)
+    console.print(_describe(table_spec, choice.label, theta))
 
 
-def _read_families(path: str) -> dict[str, Pedigree]:
+def _read_families(path: str) -> dict[str, DVIFamily]:
     data = _load_json(path)
     if isinstance(data, dict) and "families" in data:
         data = data["families"]
@@ -280,12 +375,12 @@ def _read_families(path: str) -> dict[str, Pedigree]:
         items = [(str(k), v) for k, v in data.items()]
     else:
         raise InputError(f"{path}: expected a list of pedigrees (or an object name -> pedigree)")
-    out: dict[str, Pedigree] = {}
+    out: dict[str, DVIFamily] = {}
     for name, entry in items:
         if name in out:
             raise InputError(f"{path}: family {name!r} is listed twice")
         try:
-            out[name] = Pedigree.from_dict(entry)
+            out[name] = DVIFamily.from_dict(entry)
         except PedigreeError as exc:
             raise PedigreeError(f"family {name!r}: {exc.message}", remedy=exc.remedy) from exc
     return out
@@ -304,21 +399,23 @@ def _dvi_human(result: DVIResult) -> None:
             table.add_row(u.victim, u.family, u.missing, f"{u.lr:.4g}",
                           " ".join(f"{k}={v:.3g}" for k, v in per.items()))
         console.print(table)
-    table = Table(title="Posterior pairing probabilities (flat prior over admissible "
-                        "joint assignments)")
-    for col in ("victim", "most probable", "posterior", "LR", "alternatives"):
-        table.add_column(col, justify="right" if col in ("posterior", "LR") else "left")
+    table = Table(title=f"Posterior pairing probabilities ({result.parameters['prior']})")
+    for col in ("victim", "most probable", "posterior", "LR", "GLR", "alternatives"):
+        table.add_column(col, justify="right" if col in ("posterior", "LR", "GLR") else "left")
+    labels = m.labels
     for v, victim in enumerate(m.victims):
         best, prob = result.best(victim)
-        lr = "-" if best not in m.families else f"{m.lr[v, m.families.index(best)]:.4g}"
+        lr = "-" if best not in labels else f"{m.lr[v, labels.index(best)]:.4g}"
+        glr = result.glr.get(victim, {}).get(best)
         others = sorted(((k, p) for k, p in result.posteriors[victim].items() if k != best),
                         key=lambda kv: -kv[1])[:3]
-        table.add_row(victim, best, f"{prob:.4f}", lr,
+        table.add_row(victim, best, f"{prob:.4f}", lr, "-" if glr is None else f"{glr:.4g}",
                       ", ".join(f"{k}: {p:.3g}" for k, p in others))
     console.print(table)
     for comp in result.components:
         console.print(f"  component {comp['component']}: {len(comp['victims'])} victims, "
-                      f"{len(comp['families'])} families, {comp['assignments']} assignments")
+                      f"{len(comp['missing'])} missing persons, {comp['assignments']} "
+                      f"assignments")
 
 
 @app.command("dvi")
@@ -326,37 +423,158 @@ def dvi_command(
     victims: str = typer.Option(..., "--victims", help="Victims' profiles (CSV, JSON, CMF...)."),
     families: str = typer.Option(
         ..., "--families",
-        help="JSON list of pedigrees (each with inline profiles, one missing person, an "
-             "optional 'name'), or an object name -> pedigree."),
+        help="JSON list of pedigrees (each with inline profiles, an optional 'name', and "
+             "'missing': one id or a list of the family's missing persons), or an object "
+             "name -> pedigree."),
     frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
+    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
     threshold: float = typer.Option(DEFAULT_UNDISPUTED_THRESHOLD, "--threshold",
                                     help="LR for an undisputed identification."),
-    dominance: float = typer.Option(DEFAULT_DOMINANCE, "--dominance",
-                                    help="Factor by which an undisputed LR must exceed every "
-                                         "other in its row and column."),
+    dominance: float | None = typer.Option(
+        None, "--dominance",
+        help="Factor by which an undisputed LR must exceed every other in its row and column "
+             "(default: the --threshold, as dvir)."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Undisputed only if every other LR in its row and column "
+                                     "is at most 1 (dvir's strict findUndisputed)."),
+    victim_sex: list[str] | None = typer.Option(
+        None, "--victim-sex",
+        help="ID=SEX (male/female), repeatable: a victim's declared sex (default: "
+             "Amelogenin). Pairs of different sex are excluded."),
+    out_dir: str | None = typer.Option(
+        None, "--out-dir",
+        help="Also write lr_matrix.csv, pairings.csv (posteriors, GLRs, conclusions), "
+             "assignments.csv, families.md and provenance.json into this folder."),
     exclusion_threshold: float = typer.Option(
         DEFAULT_EXCLUSION_THRESHOLD, "--exclusion-threshold",
         help="Pairs with an LR below this are excluded."),
     max_assignments: int = typer.Option(DEFAULT_MAX_ASSIGNMENTS, "--max-assignments",
                                         help="Refuse a component with more joint assignments."),
+    theta: float = typer.Option(0.0, "--theta", help=THETA_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """Disaster victim identification: every victim against every reference family, then
-    joint identification (exclusions, undisputed IDs, posterior pairing probabilities).
-    One missing person per family."""
+    """Disaster victim identification: every victim against every missing person, then
+    joint identification (exclusions by LR and sex, undisputed IDs, joint likelihoods for
+    families with several missing persons, posterior pairing probabilities, GLRs)."""
     from locard.tables import load_frequency_table
 
     victim_profiles = _read_all(victims)
     fams = _read_families(families)
     choice = mutation_choice(mutation_model, mutation_rates)
     tab = load_frequency_table(frequencies)
+    declared: dict[str, str] = {}
+    for item in victim_sex or []:
+        vid, sep, sex = item.partition("=")
+        if not sep or not vid.strip():
+            raise InvalidParameter("--victim-sex", item, expected="ID=SEX, e.g. V1=female")
+        declared[vid.strip()] = sex.strip()
     result = dvi(victim_profiles, fams, tab, mutation=choice.spec,
                  exclusion_threshold=exclusion_threshold, undisputed_threshold=threshold,
-                 dominance=dominance, max_assignments=max_assignments)
+                 dominance=dominance, strict=strict, max_assignments=max_assignments,
+                 min_frequency=min_frequency, theta=theta, victim_sex=declared)
+    if out_dir is not None:
+        from locard.stats.kinship.dvi_report import write_dvi_outputs
+        written = write_dvi_outputs(result, out_dir)
+        if not as_json:
+            console.print("wrote " + ", ".join(str(p) for p in written))
     if as_json:
         print_json({**choice.to_dict(), **result.to_dict()})
         return
     _dvi_human(result)
-    console.print(_describe(frequencies, choice.label, None))
+    console.print(_describe(frequencies, choice.label, theta))
+
+
+@kinship_app.command("power")
+def kinship_power_command(
+    pedigree_file: str = typer.Argument(
+        ..., metavar="PEDIGREE",
+        help="A pedigree (JSON with inline profiles, PED with --profiles, or a Familias .fam)."),
+    missing: str = typer.Option(..., "--missing", help="The missing person's id."),
+    candidates: str | None = typer.Option(
+        None, "--candidates",
+        help="Untyped relatives to compare as the next to sample, comma-separated: each is "
+             "typed with genotypes drawn given the family."),
+    simulations: int = typer.Option(1000, "--simulations",
+                                    help="Monte Carlo draws (per candidate too)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed (the results are reproducible)."),
+    profiles: str | None = typer.Option(
+        None, "--profiles", help="Relatives' profiles for a PED file (specimen id = id)."),
+    hypothesis: str | None = typer.Option(None, "--hypothesis",
+                                          help="A .fam file's pedigree to use."),
+    frequencies: str | None = typer.Option(
+        None, "--frequencies", "-f",
+        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
+    mutation_model: str | None = typer.Option(
+        None, "--mutation-model",
+        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
+    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
+    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """How informative is the family before anyone is compared: exclusion power, the expected
+    log10 LR and the simulated LR distribution if a person is the missing one (H1) or
+    unrelated (H2), and what typing each candidate relative would add (theta 0)."""
+    from locard.stats.kinship.power import candidate_power, lr_power
+    from locard.tables import load_frequency_table
+
+    fam = None
+    if pedigree_file.lower().endswith(".fam"):
+        from locard.familias import load_familias_case
+
+        fam = load_familias_case(pedigree_file, missing=missing, hypothesis=hypothesis,
+                                 mutation=mutation_model is None and mutation_rates is None)
+        pedigree = fam.pedigree
+    else:
+        pedigree = _read_pedigree(pedigree_file, missing=missing, profiles=profiles)
+    if fam is not None and mutation_model is None and mutation_rates is None:
+        choice = MutationChoice(fam.mutation, "familias" if fam.mutation else None,
+                                f"mutation models of {Path(pedigree_file).name}")
+    else:
+        choice = mutation_choice(mutation_model or "stepwise", mutation_rates)
+    tab = (load_frequency_table(frequencies) if frequencies is not None
+           else fam.table if fam is not None else load_frequency_table(DEFAULT_TABLE))
+    names = [c.strip() for c in (candidates or "").split(",") if c.strip()]
+    result = lr_power(pedigree, tab, mutation=choice.spec, simulations=simulations, seed=seed,
+                      min_frequency=min_frequency)
+    compared = [candidate_power(pedigree, c, tab, mutation=choice.spec, loci=result.per_locus,
+                                simulations=simulations, seed=seed,
+                                min_frequency=min_frequency) for c in names]
+    compared.sort(key=lambda c: -c.expected_log10_lr_h1)
+    if as_json:
+        print_json({**choice.to_dict(), **result.to_dict(),
+                    "candidates": [c.to_dict() for c in compared]})
+        return
+    table = Table(title=f"How informative is the family of {pedigree.missing!r}")
+    for col in ("locus", "exclusion power", "E(log10 LR | H1)"):
+        table.add_column(col, justify="left" if col == "locus" else "right")
+    for locus, lp in result.per_locus.items():
+        ep = "-" if lp.exclusion_power is None else f"{lp.exclusion_power:.4f}"
+        table.add_row(locus, ep, f"{lp.expected_log10_lr_h1:.3f}")
+    console.print(table)
+    for locus, reason in result.excluded.items():
+        console.print(f"  excluded {locus}: {reason}")
+    s = result.summary
+    console.print(f"exclusion power {result.exclusion_power:.4f}; E(log10 LR | H1) = "
+                  f"{result.expected_log10_lr_h1:.3f}; median log10 LR: H1 "
+                  f"{s['median_log10_lr_h1']:.3f}, H2 {s['median_log10_lr_h2']:.3f} "
+                  f"({result.simulations} draws, seed {result.seed})")
+    for t, p1 in s["p_lr_above_h1"].items():
+        console.print(f"  P(LR > {t}): H1 {p1:.4f}, H2 {s['p_lr_above_h2'][t]:.4f} "
+                      f"(at most {s['p_lr_above_h2_bound'][t]:.4g})")
+    if compared:
+        ranking = Table(title="Relatives to sample next (most informative first)")
+        for col in ("candidate", "exclusion power", "E(log10 LR | H1)", "P(LR > 10^4 | H1)"):
+            ranking.add_column(col, justify="left" if col == "candidate" else "right")
+        for c in compared:
+            p = _summary_p(c.to_dict()["summary"], "10000")
+            ranking.add_row(c.candidate, f"{c.exclusion_power:.4f}",
+                            f"{c.expected_log10_lr_h1:.3f}", p)
+        console.print(ranking)
+    console.print(_describe(tab.name, choice.label, None))
+
+
+def _summary_p(summary: dict[str, Any], threshold: str) -> str:
+    value = summary["p_lr_above_h1"].get(threshold)
+    return "-" if value is None else f"{value:.4f}"
