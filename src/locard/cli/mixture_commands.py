@@ -1,4 +1,5 @@
-"""``locard mixture lr``: the semi-continuous (LRmix) likelihood ratio of a mixture case file."""
+"""``locard mixture lr``: the semi-continuous (LRmix) likelihood ratio of a mixture case file;
+``locard mixture rank``: a database ranked by that LR (:mod:`locard.store.mixture_search`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json
+from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
 from locard.stats.mixture.casefile import parse_case, run_case
@@ -70,3 +72,79 @@ def mixture_lr_command(
                   f"drop-in {spec.dropin.probability}; "
                   f"theta {spec.theta}; table {desc['name']} (sha256 {desc['sha256'][:16]}...)"
                   "[/dim]")
+
+
+@mixture_app.command("rank")
+def mixture_rank_command(
+    case: str = typer.Argument(..., help="Case file (JSON; see docs/mixture.md) whose Hp names "
+                               "the database candidate CANDIDATE, or '-'."),
+    purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
+                                "(written to the audit log)."),
+    index: list[str] | None = typer.Option(
+        None, "--index", help="Index to rank (repeat; default: every index the policy "
+                              "matrix allows for the trace's index)."),
+    top: int = typer.Option(50, "--top", min=1, help="Candidates to list."),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="List only candidates with LR >= this (an LR, e.g. 1000)."),
+    trace: str | None = typer.Option(
+        None, "--trace", help="The stored trace (a specimen ID of your lab) the evidence comes "
+                              "from: hits at or above the threshold (LR > 1 without one) "
+                              "become candidate matches for review."),
+    hd_once: bool = typer.Option(
+        False, "--hd-once", help="Leave the candidate out of Hd (SmartRank's default: Pr(E|Hd) "
+                                 "computed once); default: a typed non-contributor under Hd."),
+    max_combinations: int = typer.Option(
+        DEFAULT_MAX_COMBINATIONS, "--max-combinations", min=1,
+        help="Most genotype combinations of the unknowns one locus may enumerate."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Rank a database by the semi-continuous LR of a mixed trace (SmartRank-class), with the
+    expected number of adventitious hits above the threshold and a suggested threshold."""
+    from locard.store import Store
+    from locard.store.mixture_search import rank_store_by_mixture_lr
+    from locard.tables import load_frequency_table
+
+    if case == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(case).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"{case}: cannot read the case file: {exc.strerror}",
+                             remedy="give the path of a case file, or '-' for stdin") from None
+    source = "<stdin>" if case == "-" else case
+    with naming_file(source):
+        parsed = parse_case(text, source=source)
+    table = load_frequency_table(parsed.table_spec)
+    store = Store.open(db, policy=policy)
+    try:
+        report = rank_store_by_mixture_lr(
+            store, parsed, table=table, actor=_user(user), purpose=purpose, top=top,
+            threshold=threshold, indices=index or None, trace=trace,
+            hd_conditioned=not hd_once, max_combinations=max_combinations)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    view = Table(title=f"Mixture LR ranking ({purpose}): {len(report)} candidate(s) in "
+                       f"{', '.join(report.targets)}")
+    for col in ("rank", "lab", "specimen", "index", "LR", "log10 LR", "match"):
+        view.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
+    for c in report.candidates:
+        view.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr:.4g}",
+                     f"{c.log10_lr:.2f}", "" if c.match_id is None else str(c.match_id))
+    console.print(view)
+    console.print(f"Hp: {report.hypotheses['hp']}")
+    console.print(f"Hd: {report.hypotheses['hd']}")
+    adv = report.adventitious
+    if adv.expected is not None:
+        console.print(f"Expected adventitious hits at LR >= {adv.threshold:g} among "
+                      f"{adv.database_size:,} profiles: {adv.expected:.3g}")
+    console.print(f"Suggested threshold (expected adventitious hits < 1): LR >= "
+                  f"{adv.suggested_threshold:.4g}")
+    for locus, note in report.notes.items():
+        console.print(f"  {locus}: {note}")

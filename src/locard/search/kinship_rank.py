@@ -50,6 +50,7 @@ __all__ = [
     "kinship_lookup",
     "rank_by_kinship",
     "rank_index",
+    "top_rows_by_table_sum",
 ]
 
 U8 = npt.NDArray[np.uint8]
@@ -231,6 +232,22 @@ def _rank_row_major(codes: U8, table: FloatArray, alive: U8, top: int, chunk: in
     return out_s, out_i
 
 
+def top_rows_by_table_sum(codes: U8, log10_table: FloatArray, alive: U8, top: int, *,
+                          locus_major: bool) -> tuple[FloatArray, I64]:
+    """The ``top`` rows of ``codes`` by ``sum_l log10_table[l, a_l, b_l]``, best first (ties:
+    the lower row), and their scores: the compiled, parallel top-N scan shared by the kinship
+    and the mixture (:mod:`locard.search.mixture_rank`) rankings. ``codes`` is uint8
+    ``[n, n_loci, 2]`` (``[n_loci, n, 2]`` with ``locus_major``); ``alive`` is empty or one
+    uint8 flag per row (rows flagged 0 are never returned)."""
+    kernel = _rank_locus_major if locus_major else _rank_row_major
+    scores, rows = kernel(codes, log10_table, alive, top, _CHUNK)
+    flat_s, flat_i = scores.ravel(), rows.ravel()
+    keep = flat_i >= 0
+    flat_s, flat_i = flat_s[keep], flat_i[keep]
+    order = np.lexsort((flat_i, -flat_s))[:top]
+    return flat_s[order], flat_i[order]
+
+
 def rank_by_kinship(
     codes: U8,
     allele_maps: Sequence[Mapping[str, int] | Sequence[Allele | str]],
@@ -276,17 +293,13 @@ def rank_by_kinship(
     want = min(n, top)
     if want == 0:
         return []
-    kernel = _rank_locus_major if locus_major else _rank_row_major
-    scores, rows = kernel(arr, lookup.log10_lr, alive_u8, want, _CHUNK)
-    flat_s, flat_i = scores.ravel(), rows.ravel()
-    keep = flat_i >= 0
-    flat_s, flat_i = flat_s[keep], flat_i[keep]
-    order = np.lexsort((flat_i, -flat_s))[:top]
+    _, best_rows = top_rows_by_table_sum(arr, lookup.log10_lr, alive_u8, want,
+                                         locus_major=locus_major)
     key_arr = None if keys is None else np.asarray(keys, dtype=np.int64)
     if key_arr is not None and key_arr.shape[0] != n:
         raise SearchError(f"{key_arr.shape[0]} keys for {n} profiles")
     hits: list[KinshipHit] = []
-    for row in flat_i[order].tolist():
+    for row in best_rows.tolist():
         profile = arr[:, row, :] if locus_major else arr[row]
         per_locus: dict[str, float] = {}
         for li, locus in enumerate(lookup.loci):

@@ -1,0 +1,73 @@
+"""``locard mixture rank``: a database ranked by a mixed trace's LR, in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.store.conftest import full_profile
+
+from locard.cli import main
+from locard.genetics import CODIS_CORE_20, Profile
+from locard.store import Store
+
+
+def _case(tmp_path: Path, trace: dict[str, list[str]], hp: list[str]) -> str:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({
+        "frequencies": {"table": "NIST1036:ALL", "min_frequency": 0.001},
+        "profiles": {"CANDIDATE": {}}, "poi": "CANDIDATE", "evidence": {"r1": trace},
+        "hypotheses": {"hp": {"contributors": hp, "unknowns": 1},
+                       "hd": {"contributors": [], "unknowns": 2}},
+        "dropout": {"CANDIDATE": 0.05, "unknowns_hp": [0.05], "unknowns_hd": [0.05, 0.05]},
+        "dropin": {"probability": 0.05}, "theta": 0.01}))
+    return str(path)
+
+
+@pytest.fixture
+def trace(db: str) -> dict[str, list[str]]:
+    donor, other = full_profile(7), full_profile(8)
+    store = Store.open(db)
+    try:
+        for seed in (1, 2, 3, 7):
+            store.add_profile(full_profile(seed), specimen_id=f"CO-{seed}",
+                              category="Convicted Offender", legal_basis="conviction",
+                              actor="chief")
+        mix = {k: sorted({str(x) for x in (*donor.alleles(k), *other.alleles(k))})
+               for k in CODIS_CORE_20}
+        store.add_profile(Profile.from_mapping(mix), specimen_id="F-MIX",
+                          category="Forensic, Unknown", actor="chief")
+    finally:
+        store.close()
+    return mix
+
+
+def test_rank_json(db: str, trace: dict[str, list[str]], tmp_path: Path,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["mixture", "rank", _case(tmp_path, trace, ["CANDIDATE"]), "--db", db,
+                 "--index", "offender", "--top", "2", "--threshold", "1000",
+                 "--purpose", "CASE-9", "--trace", "F-MIX", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    first = out["candidates"][0]
+    assert first["specimen_id"] == "CO-7" and first["lr"] >= 1000
+    assert set(first["per_locus"]["D3S1358"]) == {"lr", "log10_lr"}
+    assert first["log10_lr"] == pytest.approx(sum(v["log10_lr"]
+                                                  for v in first["per_locus"].values()))
+    assert first["match_id"] is not None
+    assert out["expected_adventitious_hits"] is not None
+    assert out["suggested_threshold"] >= 1.0
+    assert out["targets"] == ["offender"]
+
+
+def test_rank_text_and_bad_case(db: str, trace: dict[str, list[str]], tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["mixture", "rank", _case(tmp_path, trace, ["CANDIDATE"]), "--db", db,
+                 "--purpose", "CASE-9"]) == 0
+    text = capsys.readouterr().out
+    assert "CO-7" in text and "Suggested threshold" in text
+    assert main(["mixture", "rank", _case(tmp_path, trace, []), "--db", db,
+                 "--purpose", "CASE-9"]) == 1
+    assert "hypotheses.hp.contributors" in capsys.readouterr().err
