@@ -1,5 +1,6 @@
 """The public API and the one-way dependency rule: genetics <- stats <- search <- store <-
-service/cli; formats depend on genetics only."""
+service/cli; formats depend on genetics only; ce (capillary electrophoresis) on genetics and
+stats only."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ FORBIDDEN = {
     "search": {"store", "formats", "service", "cli", "tables"},
     "formats": {"stats", "search", "store", "service", "cli", "tables"},
     "store": {"service", "cli"},
+    "ce": {"search", "store", "formats", "service", "cli", "tables"},
 }
 
 

@@ -1,0 +1,39 @@
+"""Capillary electrophoresis: from the genetic analyser's raw ABIF run (``.fsa``/``.hid``) to
+sized peaks.
+
+``abif``    read the ABIF container: directory, trace channels, dye names, run metadata
+``signal``  baseline, smoothing, peaks with per-dye analytical thresholds, off-scale
+``sizing``  find the internal lane standard in its channel, size by Local Southern
+
+Depends on :mod:`locard.genetics` (kits) and NumPy/SciPy only; the store, the service and the
+command line are thin layers over it.
+"""
+
+from __future__ import annotations
+
+from locard.ce.abif import AbifEntry, AbifRun, read_abif
+from locard.ce.signal import Peak, SignalParameters, detect_peaks, process_trace
+from locard.ce.sizing import (
+    LaneStandard,
+    SizingResult,
+    get_lane_standard,
+    lane_standards_for_kit,
+    list_lane_standards,
+    size_run,
+)
+
+__all__ = [
+    "AbifEntry",
+    "AbifRun",
+    "LaneStandard",
+    "Peak",
+    "SignalParameters",
+    "SizingResult",
+    "detect_peaks",
+    "get_lane_standard",
+    "lane_standards_for_kit",
+    "list_lane_standards",
+    "process_trace",
+    "read_abif",
+    "size_run",
+]

@@ -1,0 +1,87 @@
+"""Trace processing on synthetic traces whose peaks, heights and baseline are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from locard.ce.signal import SignalParameters, detect_peaks, process_trace, remove_baseline
+from locard.errors import InvalidParameter
+
+SCANS = 4000
+
+
+def gaussian(scan: float, height: float, sigma: float = 3.0) -> np.ndarray:
+    x = np.arange(SCANS, dtype=np.float64)
+    return height * np.exp(-0.5 * ((x - scan) / sigma) ** 2)
+
+
+def synthetic(peaks: list[tuple[float, float]], *, drift: bool = True, noise: float = 3.0,
+              seed: int = 7) -> np.ndarray:
+    x = np.arange(SCANS, dtype=np.float64)
+    trace = 40.0 + 30.0 * np.sin(x / 900.0) if drift else np.zeros(SCANS)
+    for scan, height in peaks:
+        trace = trace + gaussian(scan, height)
+    rng = np.random.default_rng(seed)
+    return np.round(trace + rng.normal(0.0, noise, SCANS))
+
+
+KNOWN = [(500.3, 1200.0), (1100.0, 400.0), (1900.7, 85.0), (2600.0, 3000.0), (3400.2, 250.0)]
+
+
+def test_peaks_found_at_their_positions_and_heights() -> None:
+    peaks = detect_peaks(synthetic(KNOWN), dye=1)
+    assert len(peaks) == len(KNOWN)
+    for peak, (scan, height) in zip(peaks, KNOWN, strict=True):
+        assert peak.scan == pytest.approx(scan, abs=0.5)
+        assert peak.height == pytest.approx(height, rel=0.08, abs=8)
+        # area of a Gaussian: height * sigma * sqrt(2 pi)
+        assert peak.area == pytest.approx(height * 3.0 * np.sqrt(2 * np.pi), rel=0.15)
+        assert not peak.saturated
+
+
+def test_baseline_removal_takes_out_offset_and_drift() -> None:
+    trace = synthetic([], noise=0.0)
+    assert float(np.abs(remove_baseline(trace)).max()) < 3.0
+    assert float(trace.mean()) > 30.0
+
+
+def test_per_dye_analytical_threshold() -> None:
+    trace = synthetic(KNOWN)
+    params = SignalParameters(analytical_threshold=50.0, dye_thresholds={2: 100.0})
+    on_dye_1 = {round(p.scan) for p in detect_peaks(trace, dye=1, params=params)}
+    on_dye_2 = {round(p.scan) for p in detect_peaks(trace, dye=2, params=params)}
+    assert 1901 in on_dye_1 or 1900 in on_dye_1
+    assert on_dye_1 - on_dye_2 == {round(p.scan) for p in detect_peaks(trace, dye=1)
+                                   if p.height < 100}
+    assert len(on_dye_2) == 4
+
+
+def test_noise_alone_gives_no_peaks() -> None:
+    assert detect_peaks(synthetic([], noise=5.0), dye=1) == []
+
+
+def test_saturation_from_level_and_from_the_instruments_off_scale_list() -> None:
+    trace = synthetic(KNOWN)
+    params = SignalParameters(saturation_rfu=2500.0)
+    flagged = [p for p in detect_peaks(trace, dye=1, params=params) if p.saturated]
+    assert [round(p.scan) for p in flagged] == [2600]
+    by_list = [p for p in detect_peaks(trace, dye=1, off_scale_scans=[1101]) if p.saturated]
+    assert [round(p.scan) for p in by_list] == [1100]
+
+
+def test_smoothing_keeps_height() -> None:
+    smooth = process_trace(synthetic([(2000.0, 1000.0)], noise=0.0))
+    assert float(smooth.max()) == pytest.approx(1000.0, rel=0.03)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"analytical_threshold": 0}, "analytical_threshold"),
+    ({"dye_thresholds": {3: -1.0}}, "dye_thresholds[3]"),
+    ({"smoothing_window": 4}, "smoothing_window"),
+    ({"baseline_window": 1}, "baseline_window"),
+    ({"saturation_rfu": 0}, "saturation_rfu"),
+])
+def test_invalid_parameters_name_the_value(kwargs: dict[str, object], name: str) -> None:
+    with pytest.raises(InvalidParameter, match=name.replace("[", r"\[").replace("]", r"\]")):
+        SignalParameters(**kwargs)  # type: ignore[arg-type]
