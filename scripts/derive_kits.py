@@ -12,8 +12,9 @@ repository, in ``../shared/data/kits/``; this script reads them in place and wri
     and per locus, in kit order, the canonical Locard locus name, the dye and its colour (from
     ``FsaChannelMap/Channel``), the kit channel (``Locus/Channel``, which is OSIRIS's
     ``KitChannelNumber``) and the matching ABIF/.fsa channel, the size range in base pairs
-    (``MinBP``/``MaxBP``) and the ladder alleles (canonical designations, sorted; at AMEL the
-    ladder names ``1``/``2`` mean ``X``/``Y``).
+    (``MinBP``/``MaxBP``), the ladder alleles (canonical designations, sorted; at AMEL the
+    ladder names ``1``/``2`` mean ``X``/``Y``) and, in the same order, their fragment lengths in
+    base pairs (``Allele/BP``; the continuous mixture model's degradation uses them).
 
 ``src/locard/data/positive_controls.json``
     every ``<PositiveControl>`` of ``StandardPositiveControls.xml`` (9947A, 9948, K562, 2800M,
@@ -102,6 +103,8 @@ KITS_NOTES = {
     "ladder": "allelic ladder designations, canonical, sorted; at AMEL the OSIRIS names 1/2 "
               "are X/Y; at Yindel and the Investigator quality sensors QS1/QS2 they are kept "
               "as 1/2",
+    "ladder_bp": "fragment length in base pairs (Allele/BP) of each ladder allele, in the "
+                 "order of ladder",
     "colour": "dye colour, lower case",
     "source_name": "the locus name in the source file, present only where it differs",
 }
@@ -160,6 +163,9 @@ def _derive_locus(locus: ET.Element, channels: dict[int, dict[str, Any]],
     raw_alleles = [] if ladder_elem is None else [_text(a, "Name")
                                                   for a in ladder_elem.findall("Allele")]
     alleles = [parse_allele(a, locus=name) for a in raw_alleles]
+    raw_bp = [] if ladder_elem is None else [_number(_text(a, "BP"))
+                                             for a in ladder_elem.findall("Allele")]
+    bp_of = dict(zip(alleles, raw_bp, strict=True))
     if len(set(alleles)) != len(alleles):
         raise SystemExit(f"{SCRIPT}: {kit} {raw_name}: duplicate ladder alleles {raw_alleles}")
     record: dict[str, Any] = {"name": name}
@@ -173,6 +179,7 @@ def _derive_locus(locus: ET.Element, channels: dict[int, dict[str, Any]],
         min_bp=_number(_text(locus, "MinBP")),
         max_bp=_number(_text(locus, "MaxBP")),
         ladder=[str(a) for a in sorted(alleles)],
+        ladder_bp=[bp_of[a] for a in sorted(alleles)],
     )
     return record
 

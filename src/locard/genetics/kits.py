@@ -32,9 +32,13 @@ from locard.genetics.profiles import Profile
 __all__ = [
     "Kit",
     "KitLocus",
+    "LadderFlag",
+    "find_kit",
     "get_kit",
+    "ladder_range",
     "list_kits",
     "list_positive_controls",
+    "outside_ladder",
     "positive_control",
 ]
 
@@ -61,9 +65,37 @@ class KitLocus:
     max_bp: float
     ladder: tuple[Allele, ...]
     fsa_channel: int | None = None
+    ladder_bp: tuple[float, ...] = ()
 
     def on_ladder(self, allele: Allele) -> bool:
         return allele in self.ladder
+
+    def fragment_length(self, allele: Allele) -> float:
+        """The allele's fragment length in base pairs: the ladder's (OSIRIS ``Allele/BP``), or
+        for an allele off the ladder, the nearest ladder allele's shifted by the difference in
+        bases (repeat length times the repeat difference, plus the microvariant bases), using the
+        ladder's own bases-per-repeat (4 when the ladder cannot tell)."""
+        sizes = dict(zip(self.ladder, self.ladder_bp, strict=False))
+        if allele in sizes:
+            return sizes[allele]
+        numbered = [(a, b) for a, b in sizes.items() if a.is_repeat]
+        if not numbered or not allele.is_repeat:
+            return self.max_bp
+        (lo, lo_bp), (hi, hi_bp) = numbered[0], numbered[-1]
+        unit = round((hi_bp - lo_bp) / (hi.repeats - lo.repeats)) if hi.repeats > lo.repeats else 4
+        unit = unit if unit > 0 else 4
+
+        def bases(a: Allele) -> int:
+            return a.repeats * unit + a.variant
+
+        near = min(numbered, key=lambda ab: abs(bases(ab[0]) - bases(allele)))
+        return near[1] + bases(allele) - bases(near[0])
+
+    @property
+    def ladder_range(self) -> tuple[float, float] | None:
+        """(lowest, highest) repeat number of the ladder; None for a ladder of X/Y only."""
+        numbers = [a.number for a in self.ladder if a.is_repeat and a.number is not None]
+        return (min(numbers), max(numbers)) if numbers else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +223,7 @@ def _kit_from_record(record: Mapping[str, Any]) -> Kit:
             max_bp=float(raw["max_bp"]),
             ladder=tuple(parse_allele(a, locus=name) for a in raw["ladder"]),
             fsa_channel=int(raw["fsa_channel"]) if raw.get("fsa_channel") is not None else None,
+            ladder_bp=tuple(float(b) for b in raw.get("ladder_bp", ())),
         ))
     return Kit(
         name=str(record["name"]),
@@ -245,6 +278,107 @@ def get_kit(name: str) -> Kit:
     if kit is None:
         raise UnknownKit(name)
     return kit
+
+
+_PANEL_SUFFIX_RE = re.compile(r"[\s_\-.]*(v\d+(\.\d+)*[a-z]?|panels?|bins?|idx|id|hid|"
+                              r"fast|kit)$", re.IGNORECASE)
+
+
+def find_kit(name: str | None) -> Kit | None:
+    """The kit a file's kit or panel name means, or None when Locard does not know it.
+
+    Forgiving like :func:`get_kit`, and it also drops the version and panel words a GeneMapper
+    ``Panel`` column adds (``PowerPlex_ESX_17_IDX_v2.0``, ``GlobalFiler_Panels_v1``)."""
+    if not name or not name.strip():
+        return None
+    text = name.strip()
+    while True:
+        try:
+            return get_kit(text)
+        except UnknownKit:
+            pass
+        shorter = _PANEL_SUFFIX_RE.sub("", text)
+        if shorter == text or not shorter:
+            return None
+        text = shorter
+
+
+@dataclass(frozen=True, slots=True)
+class LadderFlag:
+    """An allele outside the allelic-ladder range of its locus: ``low``-``high`` are the
+    ladder's lowest and highest repeat numbers in ``kit`` (a kit's name), or, with ``kit``
+    None, the widest range of every kit Locard knows."""
+
+    locus: str
+    allele: str
+    low: float
+    high: float
+    kit: str | None
+
+    @property
+    def reason(self) -> str:
+        """The message without the locus: ``allele '39.3' is outside the GlobalFiler ladder
+        (8-19)``."""
+        where = (f"the {self.kit} ladder" if self.kit is not None
+                 else "the ladder of every kit Locard knows")
+        return f"allele '{self.allele}' is outside {where} ({self.low:g}-{self.high:g})"
+
+    def __str__(self) -> str:
+        return f"{self.locus}: {self.reason}"
+
+
+@cache
+def _widest_ranges() -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for kit in list_kits():
+        for locus in kit.loci:
+            found = locus.ladder_range
+            if found is None:
+                continue
+            low, high = out.get(locus.name, found)
+            out[locus.name] = (min(low, found[0]), max(high, found[1]))
+    return out
+
+
+def ladder_range(locus: str, kit: Kit | None = None) -> tuple[float, float] | None:
+    """(lowest, highest) repeat number on the allelic ladder of ``locus``: the kit's, or
+    without a kit the widest over every kit Locard knows; None where no ladder has the locus
+    (or the kit lacks it)."""
+    name = canonical_locus(locus)
+    if kit is None:
+        return _widest_ranges().get(name)
+    for kit_locus in kit.loci:
+        if kit_locus.name == name:
+            return kit_locus.ladder_range
+    return None
+
+
+def outside_ladder(profile: Profile, kit: Kit | None = None) -> list[LadderFlag]:
+    """Every allele of ``profile`` whose repeat number lies outside its locus's ladder range
+    (below the lowest ladder allele or above the highest), in ``kit`` when it is known, else
+    in the widest range of every kit Locard knows (so ``D10S1248: 39.3`` is caught either way).
+
+    A microvariant inside the range (``9.3`` between ladder alleles) is not flagged: virtual
+    bins are real alleles. Explicit designations are not flagged either: an ``OL`` call (kept
+    out of matching), a ladder bin ``<n``/``>n`` and Amelogenin's X/Y. A locus the kit (or every
+    kit) lacks has no range and is not checked here."""
+    flags: list[LadderFlag] = []
+    for name, call in profile.loci.items():
+        if call.inconclusive:
+            continue
+        used = kit
+        bounds = ladder_range(name, kit)
+        if bounds is None and kit is not None:
+            used, bounds = None, ladder_range(name)  # a locus the kit lacks: widest known
+        if bounds is None:
+            continue
+        low, high = bounds
+        for allele in call.alleles:
+            number = allele.number
+            if allele.is_repeat and number is not None and not low <= number <= high:
+                flags.append(LadderFlag(name, str(allele), low, high,
+                                        used.name if used is not None else None))
+    return flags
 
 
 def list_positive_controls() -> list[str]:

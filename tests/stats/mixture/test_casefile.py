@@ -99,7 +99,7 @@ def test_published_schema_is_current_and_accepts_the_example() -> None:
      r"dropout\.unknowns_hd has 1 value\(s\) for hypotheses\.hd\.unknowns = 2"),
     ("dropout.K1", _DELETE, InputError, r"no drop-out probability for 'K1'.*dropout\.K1"),
     ("theta", 1.0, InputError, r"theta: Input should be less than 1"),
-    ("model", "continuous", InputError, r"model: "),
+    ("model", "fully-bayesian", InputError, r"model: "),
     ("evidence.rep1.D99S99", ["10"], UnknownLocus, r"D99S99.*evidence\.rep1"),
     ("frequencies", _DELETE, InputError, r"frequencies: Field required"),
 ])

@@ -24,13 +24,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from locard.errors import InputError
+from locard.genetics.alleles import Allele, parse_allele
+from locard.genetics.kits import get_kit
+from locard.genetics.loci import canonical_locus
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
+
+if TYPE_CHECKING:
+    from locard.stats.mixture.continuous import HeightEvidence
+    from locard.stats.mixture.continuous_fit import ContinuousLR
 from locard.stats.mixture.semicontinuous import (
     DEFAULT_MAX_COMBINATIONS,
     Evidence,
@@ -39,7 +46,8 @@ from locard.stats.mixture.semicontinuous import (
     semicontinuous_lr,
 )
 
-__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "parse_case", "run_case"]
+__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "parse_case", "run_case",
+           "run_continuous_case"]
 
 SCHEMA_ID = "https://locard.invalid/schemas/mixture-case.schema.json"
 DOCS_REMEDY = "see docs/mixture.md (the case file) and docs/mixture-case.schema.json"
@@ -83,7 +91,20 @@ class Hypotheses(_Strict):
 
 
 class DropinSpec(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     probability: Probability = Field(description="Drop-in probability pC per replicate.")
+    lambda_: float | None = Field(
+        None, alias="lambda", gt=0,
+        description="Continuous model: rate of the exponential drop-in peak height above the "
+                    "analytical threshold (default 0.01).")
+
+
+class StutterSpec(_Strict):
+    """Continuous model: which stutters are modelled."""
+
+    backward: bool = True
+    forward: bool = False
 
 
 class CaseFile(_Strict):
@@ -93,7 +114,7 @@ class CaseFile(_Strict):
     model_config = ConfigDict(extra="forbid", title="Locard mixture case file",
                               json_schema_extra={"$id": SCHEMA_ID})
 
-    model: Literal["semi-continuous"] = "semi-continuous"
+    model: Literal["semi-continuous", "continuous"] = "semi-continuous"
     frequencies: FrequenciesSpec
     profiles: dict[str, dict[str, list[AlleleValue]]] = Field(
         description="Typed people: {name: {locus: [allele, allele]}}.")
@@ -103,12 +124,28 @@ class CaseFile(_Strict):
                     "with no alleles showed nothing (everything dropped out), a locus not "
                     "listed was not typed in that replicate.")
     hypotheses: Hypotheses
-    dropout: dict[str, Probability | list[Probability]] = Field(
-        description="Drop-out per typed contributor ({name: d}), and per unknown: "
-                    "unknowns_hp and unknowns_hd, a list (one per unknown) or one number for "
-                    "all.")
+    dropout: dict[str, Probability | list[Probability]] | None = Field(
+        None,
+        description="Semi-continuous model (required there): drop-out per typed contributor "
+                    "({name: d}), and per unknown: unknowns_hp and unknowns_hd, a list (one "
+                    "per unknown) or one number for all.")
     dropin: DropinSpec
     theta: Probability = Field(0.0, description="Balding-Nichols coancestry coefficient.")
+    analytical_threshold: float | dict[str, float] | None = Field(
+        None, description="Continuous model (required there): the analytical threshold in RFU, "
+                          "one number or {locus or dye: RFU} (\"default\" for the rest); "
+                          "lower peaks count as absent.")
+    degradation: bool = Field(True, description="Continuous model: model degradation.")
+    stutter: StutterSpec | None = Field(
+        None, description="Continuous model: {backward, forward} stutter (default backward "
+                          "only).")
+    kit: str | None = Field(None, description="Continuous model: the kit whose fragment "
+                                              "lengths the degradation uses.")
+    fragment_lengths: dict[str, dict[str, float]] | None = Field(
+        None, description="Continuous model: {locus: {allele: bp, \"Q\": bp}} overriding the "
+                          "kit (Q: by default the kit's longest fragment at the locus).")
+    seed: int = Field(1, ge=0, description="Continuous model: seed of the optimiser's random "
+                                           "starts.")
 
 
 def case_json_schema() -> dict[str, Any]:
@@ -127,6 +164,7 @@ class MixtureCase:
     hp: Hypothesis
     hd: Hypothesis
     dropout: Mapping[str, float]
+    heights: HeightEvidence | None = None
 
     @property
     def table_spec(self) -> str:
@@ -204,6 +242,11 @@ def parse_case(data: Mapping[str, Any] | str | bytes, *, source: str = "case fil
         rep: {locus: (v.alleles if isinstance(v, EvidenceLocus) else v)
               for locus, v in loci.items()}
         for rep, loci in spec.evidence.items()})
+    if spec.model == "continuous":
+        return _continuous_case(spec, evidence, profiles, source)
+    if spec.dropout is None:
+        raise InputError(f"{source}: dropout is missing (the semi-continuous model needs it)",
+                         remedy="add dropout, or set model to \"continuous\"")
     dropout: dict[str, float] = {}
     for name, value in spec.dropout.items():
         if name in ("unknowns_hp", "unknowns_hd"):
@@ -246,3 +289,80 @@ def run_case(case: MixtureCase, table: FrequencyTable, *,
         case.evidence, case.profiles, case.hp, case.hd, table, poi=spec.poi,
         dropout=case.dropout, dropin=spec.dropin.probability, theta=spec.theta,
         min_frequency=spec.frequencies.min_frequency, max_combinations=max_combinations)
+
+
+def _continuous_case(spec: CaseFile, evidence: Evidence, profiles: Mapping[str, Profile],
+                     source: str) -> MixtureCase:
+    """The continuous model's inputs: heights per allele, the threshold; no drop-out."""
+    if spec.analytical_threshold is None:
+        raise InputError(f"{source}: analytical_threshold is missing (the continuous model "
+                         "needs it)", remedy="add analytical_threshold, e.g. 50")
+    if spec.dropout is not None:
+        raise InputError(f"{source}: dropout is not a parameter of the continuous model",
+                         remedy="remove dropout, or set model to \"semi-continuous\"")
+    heights: dict[str, dict[str, dict[Allele, float]]] = {}
+    for rep, loci in spec.evidence.items():
+        for raw, v in loci.items():
+            alleles = v.alleles if isinstance(v, EvidenceLocus) else v
+            given = v.heights if isinstance(v, EvidenceLocus) else None
+            if alleles and (given is None or len(given) != len(alleles)
+                            or any(h is None for h in given)):
+                raise InputError(f"{source}: evidence.{rep}.{raw}: the continuous model needs "
+                                 "one height per allele",
+                                 remedy=f"give evidence.{rep}.{raw}.heights, one number per "
+                                        "allele")
+        heights[str(rep)] = {}
+    for rep in evidence.replicates:
+        raw_loci = spec.evidence[rep]
+        for raw, v in raw_loci.items():
+            alleles = v.alleles if isinstance(v, EvidenceLocus) else v
+            given = (v.heights if isinstance(v, EvidenceLocus) else None) or []
+            locus = canonical_locus(raw)
+            heights[rep][locus] = {parse_allele(a, locus=locus): float(h or 0.0)
+                                   for a, h in zip(alleles, given, strict=True)}
+    for hname, h in (("hp", spec.hypotheses.hp), ("hd", spec.hypotheses.hd)):
+        if not 1 <= len(h.contributors) + h.unknowns <= 4:
+            raise InputError(f"{source}: hypotheses.{hname}: "
+                             f"{len(h.contributors) + h.unknowns} contributors",
+                             remedy=f"the continuous model takes 1 to 4 contributors; change "
+                                    f"hypotheses.{hname}.unknowns")
+    hp = Hypothesis(tuple(spec.hypotheses.hp.contributors), (0.0,) * spec.hypotheses.hp.unknowns)
+    hd = Hypothesis(tuple(spec.hypotheses.hd.contributors), (0.0,) * spec.hypotheses.hd.unknowns)
+    return MixtureCase(spec=spec, evidence=evidence, profiles=profiles, hp=hp, hd=hd,
+                       dropout={}, heights=_height_evidence(heights))
+
+
+def _height_evidence(heights: Any) -> HeightEvidence:
+    from locard.stats.mixture.continuous import HeightEvidence
+
+    return HeightEvidence(heights)
+
+
+def run_continuous_case(case: MixtureCase, table: FrequencyTable, *,
+                        max_combinations: int | None = None) -> ContinuousLR:
+    """The continuous-model LR the case file states (``"model": "continuous"``), on the
+    resolved ``table``; the unknowns' drop-out in ``case.hp``/``case.hd`` is unused."""
+    # the continuous model compiles Numba kernels: loaded when a continuous case runs, so
+    # that reading a case file (and the CLI's start-up) stays light
+    from locard.stats.mixture.continuous import DEFAULT_MAX_COMBINATIONS as CONTINUOUS_MAX
+    from locard.stats.mixture.continuous import ContinuousOptions
+    from locard.stats.mixture.continuous_fit import ContinuousHypothesis, continuous_lr
+
+    spec = case.spec
+    if spec.model != "continuous" or case.heights is None or spec.analytical_threshold is None:
+        raise InputError("run_continuous_case: not a continuous case file",
+                         remedy="set model to \"continuous\", or use run_case")
+    stutter = spec.stutter or StutterSpec()
+    lam = spec.dropin.lambda_
+    options = ContinuousOptions(
+        dropin=spec.dropin.probability, dropin_lambda=0.01 if lam is None else lam,
+        degradation=spec.degradation, backward_stutter=stutter.backward,
+        forward_stutter=stutter.forward, theta=spec.theta)
+    return continuous_lr(
+        case.heights, case.profiles,
+        ContinuousHypothesis(case.hp.contributors, case.hp.unknowns),
+        ContinuousHypothesis(case.hd.contributors, case.hd.unknowns), table, poi=spec.poi,
+        threshold=spec.analytical_threshold, options=options,
+        kit=get_kit(spec.kit) if spec.kit else None, fragment_lengths=spec.fragment_lengths,
+        min_frequency=spec.frequencies.min_frequency, seed=spec.seed,
+        max_combinations=max_combinations or CONTINUOUS_MAX)
