@@ -48,3 +48,28 @@ def test_policy_rule_kinds_and_indices_are_documented() -> None:
     for index in Index:
         assert index.value in indices, f"the default policy has no [index.{index.value}]"
         assert f"`{index.value}`" in docs, f"index {index.value} is not listed in docs/policy.md"
+
+
+def test_every_policy_section_is_documented() -> None:
+    """Every top-level section of the shipped policy (e.g. `[category_legal_basis]`) has a
+    row in docs/policy.md."""
+    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    shipped = tomllib.loads(
+        (ROOT / "src" / "locard" / "data" / "policy.toml").read_text(encoding="utf-8"))
+    for section, value in shipped.items():
+        if isinstance(value, dict) and section not in ("index", "search"):
+            assert f"`[{section}]`" in docs, f"[{section}] is not described in docs/policy.md"
+
+
+def test_index_keys_and_rule_parameters_are_documented() -> None:
+    """The acceptance settings beside the rules (`outside_ladder`) and the rule parameters
+    (`tri_allelic_loci`) are described in docs/policy.md and used in the shipped policy."""
+    from locard.store.policy import OUTSIDE_LADDER
+
+    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    shipped = (ROOT / "src" / "locard" / "data" / "policy.toml").read_text(encoding="utf-8")
+    for key in ("outside_ladder", "tri_allelic_loci", "[controls]"):
+        assert f"`{key}`" in docs, f"{key} is not described in docs/policy.md"
+        assert key in shipped, f"{key} is not in the default policy"
+    for value in OUTSIDE_LADDER:
+        assert f"`{value}`" in docs

@@ -103,7 +103,9 @@ def run_demo(db_path: str | os.PathLike[str] = "locard-demo.db", *, population: 
     kit = get_kit(DATABASE_KIT)
     # the kit's STRs that the table has and CMF can carry (D6S1043 has no CODIS name)
     loci = [x for x in kit.str_loci if table.has_locus(x) and cmf_locus_name(x) is not None]
-    model = SimulationModel.from_table(table, loci)
+    # what the kit types: alleles beyond its ladder would be off-ladder calls, which a lab
+    # reviews before they reach the database (the import refuses them)
+    model = SimulationModel.from_table(table, loci, kit=kit)
     rng = np.random.default_rng(seed)
 
     offenders = model.decode(simulate_codes(model, population, seed=rng), prefix="CO-")

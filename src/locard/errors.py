@@ -3,6 +3,13 @@
 Every error carries its context as attributes and a message that names the offending value
 and, where there is one, the remedy. The CLI prints ``locard: error: <message>`` and exits
 non-zero; the HTTP service maps each class to a status code in one place (``http_status``).
+
+A remedy that names an option names one the ``locard`` command has (``--format``,
+``--min-frequency``), and a test (``tests/cli/test_remedies.py``) checks every option named
+in Locard's messages against the command. An error raised by a Python call may name the
+keyword argument too, as ``--format (format= in Python)``; where the command has no such
+option the remedy says what to do instead and marks the keyword as Python's (``from Python,
+format=``).
 """
 
 from __future__ import annotations
@@ -81,6 +88,22 @@ class FileFormatError(InputError):
 
 class UnsafeInput(FileFormatError):
     """Hostile or oversized input refused before parsing (XML entities, huge lines)."""
+
+
+class CEFileError(FileFormatError):
+    """A capillary-electrophoresis run (ABIF ``.fsa``/``.hid``) that cannot be read: truncated,
+    not ABIF, or with a directory entry that points outside the file."""
+
+
+class CEAnalysisError(InputError):
+    """A capillary-electrophoresis run that was read but cannot be analysed as asked (e.g. its
+    internal lane standard cannot be found or fitted); ``sample`` names the run."""
+
+    def __init__(self, message: str, *, sample: str | None = None,
+                 remedy: str | None = None) -> None:
+        self.sample = sample
+        prefix = f"{sample}: " if sample else ""
+        super().__init__(prefix + message, remedy=remedy)
 
 
 class UnknownKit(InputError):
@@ -200,9 +223,13 @@ class AuditChainBroken(StoreError):
 class ImportFailed(InputError):
     """A transactional import that imported nothing because some records were bad."""
 
-    def __init__(self, path: str, problems: list[str]) -> None:
+    def __init__(self, path: str, problems: list[str], *,
+                 records: list[dict[str, object]] | None = None) -> None:
         self.path = path
         self.problems = problems
+        #: the problems as fields (file, record, specimen, locus, value, rule, message), for a
+        #: reject file and ``--json``; None where only the messages are known
+        self.records = records
         shown = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         super().__init__(

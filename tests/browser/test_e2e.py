@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is absent (apt install chromium)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(os.environ.get("LOCARD_SCREENSHOTS", "/tmp"))
+SHOTS = Path(os.environ.get("LOCARD_SCREENSHOTS",
+                            Path(__file__).resolve().parent / "artifacts"))
 
 
 def _free_port() -> int:
@@ -58,6 +59,7 @@ def test_upload_review_confirm_report_audit(server: dict[str, object]) -> None:
     from pypdf import PdfReader
     from tests.service.conftest import forensic_cmf
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
     url = str(server["url"])
     tokens = server["tokens"]
     profiles = server["profiles"]

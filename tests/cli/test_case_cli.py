@@ -84,7 +84,7 @@ def test_case_add_show_list_identify_remove(family: str, tmp_path: Path,
     assert code == 0 and "UHR-CHILD" in text and "case 'MP-2026-7'" in text
 
     # expunging a relative unlinks it; the case still ranks from the other parent
-    assert main(["expunge", "REL-FA", "--db", db, "--reason", "court order"]) == 0
+    assert main(["expunge", "REL-FA", "--db", db, "--reason", "court order", "--yes"]) == 0
     capsys.readouterr()
     code, out, err = _run(capsys, "case", "show", "MP-2026-7", "--db", db, "--json")
     assert code == 0 and out["typed"] == ["MO"]

@@ -56,7 +56,7 @@ def test_expunge_then_db_index_twice(db: Path, tmp_path: Path,
     folder = db.parent
     assert any(row in p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
-    assert main(["expunge", SECRET_ID, "--db", str(db), "--reason", "court order"]) == 0
+    assert main(["expunge", SECRET_ID, "--db", str(db), "--reason", "court order", "--yes"]) == 0
     held = [str(p) for p in folder.rglob("*") if p.is_file()
             and (row in p.read_bytes() or SECRET_ID.encode() in p.read_bytes())]
     assert held == []

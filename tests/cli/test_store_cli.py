@@ -45,7 +45,7 @@ def test_import_show_export_expunge(db: str, tmp_path: Path,
                  "--purpose", "NDIS"]) == 0
     assert "CO0000001" in out.read_text()
     capsys.readouterr()
-    assert main(["expunge", "CO0000001", "--db", db, "--reason", "court order"]) == 0
+    assert main(["expunge", "CO0000001", "--db", db, "--reason", "court order", "--yes"]) == 0
     assert main(["specimen", "show", "CO0000001", "--db", db]) == 1
     assert "no specimen 'CO0000001'" in capsys.readouterr().err
     assert main(["export", "--db", db, "--out", str(out)]) == 0
@@ -54,11 +54,11 @@ def test_import_show_export_expunge(db: str, tmp_path: Path,
 
 def test_import_failure_is_reported(db: str, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    f = _cmf(tmp_path)
+    f = _cmf(tmp_path, 2, "Biological Father", "RL")  # relatives need a consent reference
     capsys.readouterr()
     assert main(["import", str(f), "--db", db]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("locard: error:") and "requires a stated legal basis" in err
+    assert err.startswith("locard: error:") and "requires a consent record" in err
     assert "nothing imported" in err
 
 

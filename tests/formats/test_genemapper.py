@@ -56,9 +56,10 @@ def test_ref3_references(gm: Path) -> None:
 
 def test_set3_dilution_series(gm: Path) -> None:
     result = read_genemapper(gm / "set3.txt")
-    # 40 runs of 17 markers; 31 read, 9 reported: empty negative controls, ladders and dilution
-    # samples with more than 8 alleles at a locus
-    assert (len(result.records), len(result.problems)) == (31, 9)
+    # 40 runs of 17 markers; 30 read, 10 reported: empty negative controls, ladders and dilution
+    # samples with more than 8 alleles at a locus (every OL peak counts: 03-A2.1 has five at
+    # D3S1358)
+    assert (len(result.records), len(result.problems)) == (30, 10)
     p = {(r.specimen_id, r.line): r.profile for r in result.records}
     a211 = p[("13-A2.11", 206)]
     assert alleles(a211, "TH01") == ["8"] and a211["TH01"].heights == (1691.0,)

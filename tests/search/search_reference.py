@@ -37,10 +37,10 @@ def compare(query: Profile, db: Profile, loci: Sequence[str], eq: Equivalence
     out = {}
     for locus in loci:
         qc = query.loci.get(locus)
-        if qc is None or qc.inconclusive or not qc.alleles:
-            continue
+        if qc is None or qc.inconclusive or not qc.alleles or qc.off_ladder:
+            continue  # untyped, or an off-ladder peak: kept out of matching
         dc = db.loci.get(locus)
-        if dc is None or dc.inconclusive or not dc.alleles:
+        if dc is None or dc.inconclusive or not dc.alleles or dc.off_ladder:
             out[locus] = Comparison.NOT_COMPARED
         else:
             out[locus] = compare_locus(qc.alleles, dc.alleles, eq)

@@ -101,3 +101,29 @@ def test_default_threshold_is_all_but_two(model: SimulationModel) -> None:
     assert check.min_matching_loci == 18 and len(check.blocks) == 3
     assert {(p.key_a, p.key_b) for p in check.pairs} == {(0, 50), (1, 51), (2, 52)}
     assert all(p.kind == "duplicate" for p in check.pairs)
+
+
+def test_default_threshold_follows_the_loci_profiles_have(model: SimulationModel) -> None:
+    """An index 24 loci wide whose profiles are typed at 20 (offenders): the default is the
+    median typed count minus 2 (18), not the width minus 2 (22, which finds nothing). Aliases
+    with 1-2 loci differing or missing are all found."""
+    n = 200
+    codes = simulate_codes(model, n, seed=11)  # [n, 20, 2]
+    wide = np.zeros((n + 4, 24, 2), np.uint8)
+    wide[:n, :20] = codes
+    alias = codes[:4].copy()
+    alias[0, 3] = codes[10, 3] if not np.array_equal(codes[10, 3], codes[0, 3]) else codes[11, 3]
+    alias[1, 5] = alias[1, 6] = 0  # two loci missing
+    alias[2, 7] = 0  # one missing, one differing
+    alias[2, 8] = codes[12, 8] if not np.array_equal(codes[12, 8], codes[2, 8]) else codes[13, 8]
+    alias[3, 1] = 0  # one missing
+    wide[n:, :20] = alias
+    loci = [*CODIS_CORE_20, "Penta D", "Penta E", "D6S1043", "SE33"]
+    alleles = [*model.alleles, *([model.alleles[0]] * 4)]
+    index = ProfileIndex.from_codes(wide, np.arange(n + 4), loci=loci, alleles=alleles,
+                                    locus_major=False)
+    check = find_near_matches(index)
+    assert check.min_matching_loci == 18
+    pairs = {(p.key_a, p.key_b) for p in check.pairs}
+    assert {(i, n + i) for i in range(4)} <= pairs
+    assert find_near_matches(index, min_matching_loci=22).pairs == ()

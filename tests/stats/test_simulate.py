@@ -124,3 +124,16 @@ def test_degrade_and_mixtures(model: SimulationModel) -> None:
         mixture_profile(model, codes[:5])
     with pytest.raises(InvalidParameter):
         degrade(codes, locus_dropout=1.5)
+
+
+def test_a_kit_draws_only_alleles_on_its_ladder(table: FrequencyTable) -> None:
+    from locard.genetics.kits import get_kit, outside_ladder
+
+    kit = get_kit("PowerPlex Fusion")
+    loci = [x for x in kit.str_loci if table.has_locus(x)]
+    free = SimulationModel.from_table(table, loci)
+    on_ladder = SimulationModel.from_table(table, loci, kit=kit)
+    # the table has Penta E alleles beyond the Fusion ladder (5-24): drawn without the kit
+    assert any(outside_ladder(p, kit) for p in free.decode(simulate_codes(free, 2000, seed=1)))
+    drawn = on_ladder.decode(simulate_codes(on_ladder, 2000, seed=1))
+    assert not any(outside_ladder(p, kit) for p in drawn)

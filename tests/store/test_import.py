@@ -81,10 +81,10 @@ def test_skip_invalid_imports_the_rest(store: Store, tmp_path: Path) -> None:
     assert _count(store, "genotypes") == 18
 
 
-def test_missing_legal_basis_refuses_file(store: Store, tmp_path: Path) -> None:
+def test_missing_consent_refuses_file(store: Store, tmp_path: Path) -> None:
     f = _offenders(tmp_path / "off.xml", 3)
-    with pytest.raises(ImportFailed, match="requires a stated legal basis"):
-        store.import_file(f, actor="admin")
+    with pytest.raises(ImportFailed, match="requires a consent record"):
+        store.import_file(f, category="Biological Mother", actor="admin")
 
 
 def test_duplicate_and_reimport_of_expunged(store: Store, tmp_path: Path) -> None:

@@ -83,10 +83,23 @@ def test_reference_indices_accept_full_single_source(index: Index) -> None:
 @pytest.mark.parametrize("index", [Index.OFFENDER, Index.ARRESTEE])
 def test_reference_indices_refuse_mixtures(index: Index) -> None:
     loci = {k: [str(a) for a in v.alleles] for k, v in full_profile(3).loci.items()}
-    loci["D8S1179"] = ["10", "11", "12"]
+    loci["D8S1179"] = ["10", "11", "12", "13"]
     acc = default_policy().evaluate(Profile.from_mapping(loci), index)
     assert [f.rule for f in acc.failures] == [f"{index.value}-single-source"]
-    assert "requires a single-source profile; D8S1179 has 3 alleles" in acc.failures[0].message
+    assert "single-source profile" in acc.failures[0].message
+    assert "; D8S1179 has 4 alleles" in acc.failures[0].message
+
+
+def test_a_tri_allelic_pattern_is_accepted_for_offenders_only() -> None:
+    """CODIS 'Multi-allelic Offender': the default policy accepts three alleles at one locus
+    in the offender index (noted), not at two loci, and not in the arrestee index."""
+    loci = {k: [str(a) for a in v.alleles] for k, v in full_profile(3).loci.items()}
+    one = Profile.from_mapping(dict(loci, D8S1179=["10", "11", "12"]))
+    acc = default_policy().evaluate(one, Index.OFFENDER)
+    assert acc.accepted and any("tri-allelic pattern at D8S1179" in n for n in acc.notes)
+    assert not default_policy().evaluate(one, Index.ARRESTEE).accepted
+    two = Profile.from_mapping(dict(loci, D8S1179=["10", "11", "12"], TH01=["6", "7", "8"]))
+    assert not default_policy().evaluate(two, Index.OFFENDER).accepted
 
 
 def test_forensic_needs_8_of_core_13() -> None:
@@ -161,10 +174,19 @@ def test_legal_basis_refused(index: Index, basis: str) -> None:
         default_policy().check_legal_basis(index, basis, None)
 
 
-@pytest.mark.parametrize("index", [Index.OFFENDER, Index.ARRESTEE, Index.MISSING_PERSON])
-def test_reference_index_needs_stated_basis(index: Index) -> None:
+@pytest.mark.parametrize(("index", "basis"), [
+    (Index.OFFENDER, "conviction"), (Index.ARRESTEE, "arrest"),
+    (Index.MISSING_PERSON, "casework")])
+def test_reference_index_defaults_to_its_basis(index: Index, basis: str) -> None:
+    assert default_policy().check_legal_basis(index, None, None) == basis
+
+
+def test_index_without_default_needs_stated_basis() -> None:
+    text = Path(__file__).parents[2].joinpath("src/locard/data/policy.toml").read_text()
+    pol = policy_from_text(text.replace('default_legal_basis = "conviction"\n', ""))
     with pytest.raises(PolicyViolation, match="requires a stated legal basis"):
-        default_policy().check_legal_basis(index, None, None)
+        pol.check_legal_basis(Index.OFFENDER, None, None)
+    assert pol.check_legal_basis(Index.OFFENDER, None, None, category="Legal") == "court-order"
 
 
 def test_forensic_defaults_to_casework() -> None:

@@ -69,9 +69,10 @@ def test_acceptance_rejected_names_rule(store: Store) -> None:
 
 
 def test_legal_basis_enforced(store: Store) -> None:
-    with pytest.raises(PolicyViolation, match="requires a stated legal basis"):
-        store.add_profile(full_profile(3), specimen_id="CO-3", category="Convicted Offender",
-                          actor="admin")
+    # no stated basis: the category's default (conviction for a convicted offender)
+    store.add_profile(full_profile(4), specimen_id="CO-4", category="Convicted Offender",
+                      actor="admin")
+    assert store.get_specimen("CO-4", actor="admin").legal_basis == "conviction"
     with pytest.raises(PolicyViolation, match="not allowed"):
         store.add_profile(full_profile(3), specimen_id="CO-3", category="Arrestee",
                           legal_basis="conviction", actor="admin")

@@ -13,8 +13,14 @@ from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
 from locard.errors import InputError
+from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
-from locard.stats.mixture.casefile import parse_case, run_case
+from locard.stats.mixture.casefile import (
+    MixtureCase,
+    parse_case,
+    run_case,
+    run_continuous_case,
+)
 
 mixture_app = typer.Typer(
     help="Mixed and low-template traces: semi-continuous (LRmix) likelihood ratios.",
@@ -47,6 +53,9 @@ def mixture_lr_command(
     with naming_file(source):
         parsed = parse_case(text, source=source)
     table = load_frequency_table(parsed.table_spec)
+    if parsed.spec.model == "continuous":
+        _continuous_lr(parsed, table, as_json=as_json)
+        return
     result = run_case(parsed, table, max_combinations=max_combinations)
     if as_json:
         print_json(result.to_dict())
@@ -72,6 +81,30 @@ def mixture_lr_command(
                   f"drop-in {spec.dropin.probability}; "
                   f"theta {spec.theta}; table {desc['name']} (sha256 {desc['sha256'][:16]}...)"
                   "[/dim]")
+
+
+def _continuous_lr(parsed: MixtureCase, table: FrequencyTable, *, as_json: bool) -> None:
+    """``locard mixture lr`` on a ``"model": "continuous"`` case file."""
+    result = run_continuous_case(parsed, table)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    view = Table(title="Continuous likelihood ratio (gamma peak-height model)")
+    for col in ("locus", "evidence alleles", "ln L(Hp)", "ln L(Hd)", "log10 LR"):
+        view.add_column(col, justify="left" if col in ("locus", "evidence alleles")
+                        else "right")
+    for locus, lp in result.per_locus.items():
+        view.add_row(locus, ",".join(lp.alleles) or "-", f"{lp.loglik_hp:.3f}",
+                     f"{lp.loglik_hd:.3f}", f"{lp.log10_lr:.3f}")
+    console.print(view)
+    for locus, note in result.notes.items():
+        console.print(f"  {locus}: {note}")
+    for name, fit in (("Hp", result.hp_fit), ("Hd", result.hd_fit)):
+        p = fit.parameters
+        console.print(f"{name}: ln L = {fit.loglik:.4f}; Mx {[round(m, 4) for m in p.mx]}, "
+                      f"mu {p.mu:.1f}, sigma {p.sigma:.4f}, beta {p.beta:.4f}, "
+                      f"xi {p.xi_b:.4f}/{p.xi_f:.4f}; {len(fit.restarts)} optimiser starts")
+    console.print(f"LR = {result.lr:.4g}   log10 LR = {result.log10_lr:.3f}")
 
 
 @mixture_app.command("rank")

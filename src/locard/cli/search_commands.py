@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, format_probability, print_json
+from locard.cli.common import Tick, console, esc, format_probability, print_json, progress
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, PURPOSE_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.genetics.loci import CODIS_CORE_20
@@ -41,12 +41,12 @@ def _db_group() -> typer.Typer:
 db_app = _db_group()
 
 
-def _table(spec: str | None) -> Any:
+def _table(spec: str | None, *, min_frequency: float | None = None) -> Any:
     if spec is None:
         return None
     from locard.tables import load_frequency_table
 
-    return load_frequency_table(spec)
+    return load_frequency_table(spec, min_frequency=min_frequency)
 
 
 def _read_query(path: str, specimen: str | None) -> Profile:
@@ -91,7 +91,8 @@ def _write_synthetic(profiles: list[Profile], categories: list[str], out: Path, 
 
 
 def _import_synthetic(profiles: list[Profile], categories: list[str], *, db: str | None,
-                      user: str | None, lab: str, legal_basis: str) -> dict[str, Any]:
+                      user: str | None, lab: str, legal_basis: str,
+                      tick: Tick | None = None) -> dict[str, Any]:
     """Import through the store's real path (one CMF file per category and legal basis)."""
     import tempfile
 
@@ -105,6 +106,7 @@ def _import_synthetic(profiles: list[Profile], categories: list[str], *, db: str
     imported: dict[str, int] = {}
     with Store.open(db) as store, tempfile.TemporaryDirectory(prefix="locard-synth-") as tmp:
         actor = _user(user)
+        store.on_progress = tick
         enable_search_on_entry(store, actor=actor, purpose="synthetic data")
         for category, members in groups.items():
             basis = legal_basis if category not in _FORENSIC_CATEGORIES else "casework"
@@ -125,6 +127,7 @@ _FORENSIC_CATEGORIES = ("Forensic Partial", "Forensic Mixture")
 
 @app.command("synth")
 def synth_command(
+    ctx: typer.Context,
     n: int = typer.Argument(..., help="Number of unrelated single-source profiles."),
     out_path: str | None = typer.Option(
         None, "--out", "-o",
@@ -153,6 +156,8 @@ def synth_command(
     """Synthetic profiles drawn from a frequency table (for tests, demos and benchmarks)."""
     if (out_path is None) == (db is None):
         raise InputError("give exactly one of --out FILE and --db URL")
+    # progress bars on a terminal, closed with the command (also on an error)
+    tick = ctx.with_resource(progress()) or (lambda *_: None)
     out = Path(out_path) if out_path is not None else Path("synthetic")
     from locard.search import ProfileIndex
     from locard.stats.simulate import (
@@ -172,6 +177,7 @@ def synth_command(
 
         loci = [x for x in get_kit(kit).str_loci if table.has_locus(x)]
     model = SimulationModel.from_table(table, loci)
+    tick("simulating", 0, None)
     rng = np.random.default_rng(seed)
     codes = simulate_codes(model, n, seed=rng)
     ids = [f"SYN{i + 1:08d}" for i in range(n)]
@@ -203,18 +209,20 @@ def synth_command(
         cats = [("Forensic Partial" if name.startswith("TR") else category) for name in names]
         cats += ["Forensic Mixture"] * len(mix_profiles)
         imported = _import_synthetic(profiles, cats, db=db, user=user, lab=lab,
-                                     legal_basis=legal_basis)
+                                     legal_basis=legal_basis, tick=tick)
     elif suffix == INDEX_SUFFIX or out.name.endswith(INDEX_SUFFIX):
         index = ProfileIndex.from_codes(all_codes, np.arange(len(names)), loci=model.loci,
                                         alleles=model.alleles, labels=names,
                                         locus_major=False, name=out.stem)
         for m, prof in enumerate(mix_profiles):
             index.add(len(names) + m, prof)
+        tick("writing", 0, None)
         index.save(out)
     else:
         profiles = model.decode(all_codes, specimen_ids=names) + mix_profiles
         cats = [("Forensic Partial" if name.startswith("TR") else category) for name in names]
         cats += ["Forensic Mixture"] * len(mix_profiles)
+        tick("writing", 0, None)
         _write_synthetic(profiles, cats, out, lab=lab, loci=model.loci)
     summary = {"out": None if db is not None else str(out), "imported": imported,
                "profiles": len(names) + len(mix_profiles), "seed": seed,
@@ -235,10 +243,11 @@ def _is_profile_file(query: str) -> bool:
 
 def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringency: str,
                        min_loci: int, mismatches: int, mixture: bool, limit: int,
-                       frequencies: str | None, as_json: bool, label: str) -> None:
+                       frequencies: str | None, as_json: bool, label: str,
+                       min_frequency: float | None = None) -> None:
     from locard.search import ProfileIndex
 
-    table = _table(frequencies or None)
+    table = _table(frequencies or None, min_frequency=min_frequency)
     index = ProfileIndex.load(index_file, table=table)
     if mixture:
         found = index.search_mixture(query, max_dropout_loci=mismatches, min_loci=min_loci,
@@ -273,8 +282,10 @@ def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringe
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(..., help="A specimen ID of your lab, or a query profile file "
-                                "(JSON, CSV, CMF, ...; '-' for stdin)."),
+    query: str | None = typer.Argument(None, help="A specimen ID of your lab, or a query "
+                                       "profile file (JSON, CSV, CMF, ...; '-' for stdin)."),
+    batch_file: str | None = typer.Option(None, "--file", help="Batch search: every profile "
+                                          "of this file, one report (each search audited)."),
     purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
                                 "(written to the audit log; recorded with the result)."),
     lab: str | None = typer.Option(None, "--lab", help="The query specimen's lab (default: "
@@ -299,14 +310,32 @@ def search_command(
     frequencies: str | None = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                            help="With --index-file: table for match rarity "
                                                 "('' for none)."),
+    min_frequency: float | None = typer.Option(
+        None, "--min-frequency", help="With --index-file: floor for rare alleles (default: "
+        "NRC II 5/2N; a table without sample sizes needs it)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """Search the store for a specimen or a profile, at a CODIS stringency."""
+    """Search the store for a specimen or a profile (or every profile of a file, --file), at a
+    CODIS stringency."""
+    if (query is None) == (batch_file is None):
+        raise InputError("give a QUERY (specimen ID or profile file) or --file PROFILES",
+                         remedy="one of them: `locard search SPECIMEN_ID --purpose CASE` or "
+                                "`locard search --file PROFILES --purpose CASE`")
+    if batch_file is not None:
+        if index_file is not None:
+            raise InputError("--file searches the store, not an --index-file snapshot",
+                             remedy="leave out --index-file")
+        _batch_search(batch_file, purpose=purpose, lab=lab, stringency=stringency,
+                      min_loci=min_loci, mismatches=mismatches, index=index,
+                      query_index=query_index, limit=limit, db=db, user=user, policy=policy,
+                      as_json=as_json)
+        return
+    assert query is not None
     if index_file is not None:
         _index_file_search(_read_query(query, specimen), index_file, purpose=purpose,
                            stringency=stringency, min_loci=min_loci, mismatches=mismatches,
                            mixture=mixture, limit=limit, frequencies=frequencies,
-                           as_json=as_json, label=query)
+                           as_json=as_json, label=query, min_frequency=min_frequency)
         return
     from locard.store import Store
     from locard.store.searching import search_store
@@ -337,6 +366,55 @@ def search_command(
     if any(c.restricted for c in report.candidates):
         console.print("[dim]another lab's candidate shows only its lab and specimen IDs; "
                       "ask that lab for details[/dim]")
+
+
+def _batch_search(path: str, *, purpose: str, lab: str | None, stringency: str,
+                  min_loci: int, mismatches: int, index: list[str] | None,
+                  query_index: str | None, limit: int, db: str | None, user: str | None,
+                  policy: str | None, as_json: bool) -> None:
+    """``locard search --file``: every profile of a file searched as a profile query (each
+    search purposed and audited as a single one), one report."""
+    from locard.cli.common import naming_file
+    from locard.formats import read_profiles
+    from locard.store import Store
+    from locard.store.searching import search_store
+
+    with naming_file(path):
+        result = read_profiles(Path(path))
+    if result.problems:
+        raise InputError("\n".join(str(p) for p in result.problems),
+                         remedy="correct the file, or search the good profiles one by one")
+    profiles = [r.profile.with_specimen_id(r.specimen_id or r.profile.specimen_id)
+                for r in result.records]
+    if not profiles:
+        raise InputError(f"{path}: no profiles in the file")
+    store = Store.open(db, policy=policy)
+    try:
+        reports = [search_store(store, p, actor=_user(user), purpose=purpose, lab=lab,
+                                query_index=query_index, stringency=stringency,
+                                min_loci=min_loci, mismatches=mismatches,
+                                indices=index or None, limit=limit) for p in profiles]
+    finally:
+        store.close()
+    hits = sum(len(r) for r in reports)
+    if as_json:
+        print_json({"file": path, "purpose": purpose, "queries": len(reports),
+                    "candidates": hits, "searches": [r.to_dict() for r in reports]})
+        return
+    out = Table(title=f"{hits} candidate(s) for {len(reports)} profile(s) of "
+                      f"{esc(Path(path).name)} ({esc(purpose)})")
+    for col in ("query", "lab", "specimen", "index", "stringency", "compared", "mism.", "rmp"):
+        out.add_column(col, overflow="fold")
+    for prof, report in zip(profiles, reports, strict=True):
+        who = esc(prof.specimen_id or "?")
+        if not report.candidates:
+            out.add_row(who, "", "(none)", "", "", "", "", "")
+        for c in report.candidates:
+            out.add_row(who, esc(c.lab), esc(c.specimen_id), c.index, c.stringency or "-",
+                        "-" if c.compared_loci is None else str(c.compared_loci),
+                        "-" if c.mismatches is None else str(c.mismatches),
+                        format_probability(c.rmp) if c.rmp is not None else "-")
+    console.print(out)
 
 
 def _print_matrix(matrix: Any, title: str) -> None:
@@ -389,12 +467,13 @@ def _index_file_check(index_file: str, min_loci: int | None, pairs_matrix: bool,
 @db_app.command("check")
 def db_check_command(
     min_loci: int | None = typer.Option(None, "--min-loci", help="Loci that must match on "
-                                        "both alleles (default: all the index's loci but 2)."),
+                                        "both alleles (default: the median number of loci "
+                                        "the index's profiles are typed at, minus 2)."),
     pairs_matrix: bool = typer.Option(False, "--pairs-matrix", help="Also the all-pairs "
                                       "match/partial table (DNAtools dbCompare)."),
     index: list[str] | None = typer.Option(None, "--index", help="Index to check (repeat; "
-                                           "default: every index the policy matrix lets be "
-                                           "compared with itself)."),
+                                           "default: every index but the relatives'; the "
+                                           "self-check is quality control, audited as such)."),
     purpose: str = typer.Option("database self-check", "--purpose", help=PURPOSE_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
@@ -422,7 +501,7 @@ def db_check_command(
     for name, n in check.profiles.items():
         console.print(f"{name}: {n} single-source profile(s)")
     console.print(f"{len(check.pairs)} pair(s) matching at >= "
-                  f"{check.min_matching_loci or 'all but 2'} loci")
+                  f"{check.min_matching_loci or 'the median typed minus 2'} loci")
     for p in check.pairs:
         console.print(f"  {p.index}: {p.a[0]} {p.a[1]}  {p.b[0]} {p.b[1]}  {p.kind}: "
                       f"{p.matching} match, {p.partial} partial of {p.compared}")

@@ -8,7 +8,13 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, format_probability, print_json, read_single_profile
+from locard.cli.common import (
+    console,
+    esc,
+    format_probability,
+    print_json,
+    read_single_profile,
+)
 from locard.stats.match import DEFAULT_THETA, Formula, most_conservative_rmp
 
 frequencies_app = typer.Typer(help="Allele frequency tables (for match statistics only).",
@@ -51,7 +57,7 @@ def rmp_command(
             out["per_population"] = {k: v.value for k, v in result.results.items()}
         print_json(out)
         return
-    title = f"Random match probability{f' of {prof.specimen_id}' if prof.specimen_id else ''}"
+    title = f"Random match probability{f' of {esc(prof.specimen_id)}' if prof.specimen_id else ''}"
     table = Table(title=title)
     table.add_column("locus")
     table.add_column("alleles")
@@ -60,20 +66,20 @@ def rmp_command(
     for locus, lp in chosen.per_locus.items():
         freqs = ", ".join(f"{f.allele}={f.value:.4g}{'*' if f.source != 'observed' else ''}"
                           for f in lp.frequencies)
-        table.add_row(locus, ",".join(str(a) for a in lp.alleles), freqs,
+        table.add_row(locus, esc(",".join(str(a) for a in lp.alleles)), esc(freqs),
                       f"{lp.probability:.4g}")
     console.print(table)
     for locus, reason in chosen.excluded.items():
-        console.print(f"  excluded {locus}: {reason}")
+        console.print(f"  excluded {locus}: {esc(reason)}")
     if len(tables) > 1:
         for name, res in result.results.items():
-            console.print(f"  {name}: RMP {format_probability(res.value)}")
-        console.print(f"Most conservative: {chosen.table.name}")
+            console.print(f"  {esc(name)}: RMP {format_probability(res.value)}")
+        console.print(f"Most conservative: {esc(chosen.table.name)}")
     console.print(f"RMP = {format_probability(chosen.value)}   LR = {chosen.likelihood_ratio:.4g}")
     desc = chosen.table.describe()
-    console.print(f"[dim]{formula.value}, theta = {theta}; table {desc['name']} "
-                  f"(N = {desc['n_individuals']}, sha256 {desc['sha256'][:16]}...); "
-                  f"* = minimum allele frequency[/dim]")
+    console.print(f"[dim]{formula.value}, theta = {theta}; * = minimum allele frequency[/dim]")
+    console.print(f"[dim]table {esc(desc['name'])} (N = {desc['n_individuals']}, "
+                  f"sha256 {desc['sha256'][:16]}...)[/dim]")
 
 
 @frequencies_app.command("list")
@@ -85,12 +91,12 @@ def frequencies_list(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Bundled frequency tables (used only for match statistics)")
+    table = Table(title="Bundled frequency tables (match statistics only)")
     for col in ("name", "population", "N", "loci", "sha256"):
         table.add_column(col)
     for row in rows:
-        table.add_row(str(row["name"]), str(row["population"]), str(row["n_individuals"]),
-                      str(row["loci"]), str(row["sha256"])[:16] + "...")
+        table.add_row(esc(row["name"]), esc(row["population"]), str(row["n_individuals"]),
+                      str(row["n_loci"]), str(row["sha256"])[:12])
     console.print(table)
 
 
@@ -113,10 +119,10 @@ def frequencies_show(
             data["loci"] = {k: v for k, v in data["loci"].items() if k in loci}
         print_json(data)
         return
-    console.print(f"{tab.name}  population {tab.population}  N = {tab.n_individuals}  "
+    console.print(f"{esc(tab.name)}  population {esc(tab.population)}  N = {tab.n_individuals}  "
                   f"sha256 {tab.sha256}")
     if tab.source:
-        console.print(f"[dim]source: {tab.source}[/dim]")
+        console.print(f"[dim]source: {esc(tab.source)}[/dim]")
     table = Table()
     table.add_column("locus")
     table.add_column("2N", justify="right")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,15 +20,25 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json
+from locard.cli.common import (
+    console,
+    err_console,
+    esc,
+    print_json,
+    print_wrapped,
+    progress,
+    write_rejects,
+)
 
 if TYPE_CHECKING:
-    from locard.store import Store
+    from locard.store import ImportReport, Store
 
 DB_HELP = "Database: a file path or postgresql://... URL (default $LOCARD_DB or ./locard.db)."
 USER_HELP = "Act as this Locard user (default $LOCARD_USER or the OS user)."
 PURPOSE_HELP = "Stated purpose: a case number (written to the audit log)."
 POLICY_HELP = "Policy file (default $LOCARD_POLICY or the shipped default)."
+#: the lab code of `locard init` when none is given and there is no terminal to ask on
+DEFAULT_LAB = "LOCAL"
 
 specimen_app = typer.Typer(help="Specimens in the database.", no_args_is_help=True)
 consent_app = typer.Typer(help="Consent records.", no_args_is_help=True)
@@ -70,24 +81,33 @@ def init_command(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help="First administrator (default: "
                                     "$LOCARD_USER or the OS user)."),
-    lab: str = typer.Option("LOCAL", "--lab", help="The administrator's lab (ORI-like code)."),
+    lab: str | None = typer.Option(None, "--lab", help="The administrator's lab (ORI-like "
+                                   "code, e.g. NY0030000): asked for on a terminal, else "
+                                   f"{DEFAULT_LAB}."),
     policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Create a Locard database (or bring an old one up to date) and its first administrator."""
+    """Create a Locard database (or bring an old one up to date) and its first administrator
+    in its lab (the lab code every import, search and export acts for)."""
     from locard.store import Store
 
+    if lab is None:
+        lab = (typer.prompt("Lab code (ORI-like, e.g. NY0030000)", default=DEFAULT_LAB)
+               if not as_json and sys.stdin.isatty() else DEFAULT_LAB)
     store = Store.init(db, admin=_user(user), lab=lab, policy=policy)
     try:
+        admin = store.user(_user(user))
         info = {"database": store.db.display_url, "schema_version": store.schema_version(),
-                "policy": store.policy.name}
+                "policy": store.policy.name, "administrator": admin.name, "lab": admin.lab}
     finally:
         store.close()
     if as_json:
         print_json(info)
         return
     console.print(f"Locard database ready: {info['database']} (schema {info['schema_version']}, "
-                  f"policy {info['policy']})")
+                  f"policy {info['policy']})", markup=False)
+    console.print(f"Lab: {info['lab']} (administrator {info['administrator']}); imports, "
+                  "searches and exports act for this lab", markup=False)
 
 
 @app.command("import")
@@ -102,9 +122,26 @@ def import_command(
     consent: str | None = typer.Option(None, "--consent", help="Consent record reference."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good records "
                                       "and report the bad ones (default: all or nothing)."),
+    rejects: str | None = typer.Option(None, "--rejects", help="Write every rejected record "
+                                       "to this CSV file (file, record, specimen, locus, "
+                                       "value, rule, message), also when nothing is imported."),
     allow_expunged: bool = typer.Option(False, "--allow-expunged", help="Re-import expunged "
                                         "specimen IDs on an explicit new --legal-basis."),
-    lab: str | None = typer.Option(None, "--lab", help="Importing lab (default: the user's)."),
+    consent_file: str | None = typer.Option(None, "--consent-file", help="CSV of specimen ID "
+                                            "and consent reference, for records that need "
+                                            "consent (a CSV profile file may carry a "
+                                            "'consent' column instead)."),
+    received_from: str | None = typer.Option(None, "--received-from", help="Records received "
+                                             "from this lab (their source lab): filed under "
+                                             "your lab, the source lab kept as provenance; "
+                                             "audited."),
+    kit: str | None = typer.Option(None, "--kit", help="The kit that typed the records, "
+                                   "where the file names none (see `locard kits`): recorded, "
+                                   "and alleles are checked against its ladder."),
+    allow_off_ladder: bool = typer.Option(False, "--allow-off-ladder", help="Store records "
+                                          "with alleles outside the kit's ladder range (each "
+                                          "one is flagged in the report) instead of refusing "
+                                          "them."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
@@ -113,39 +150,126 @@ def import_command(
         True, "--search-on-entry/--no-search-on-entry",
         help="Search new profiles against the indices the policy allows and record hits as "
              "candidate matches for review (default on; the policy file can turn it off)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything but store "
+                                 "nothing: report what would be imported and rejected."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Import a profile file, all or nothing unless --skip-invalid."""
-    with _open(db, policy) as store:
+    """Import a profile file, all or nothing unless --skip-invalid. Without --legal-basis each
+    record gets its category's default legal basis (see `locard policy show`). Lists the
+    candidate matches that search on entry created; exits non-zero when nothing was
+    imported."""
+    from locard.formats.consents import read_consent_file
+
+    consents = read_consent_file(consent_file) if consent_file is not None else None
+    with _open(db, policy) as store, progress() as tick, _rejects_on_failure(rejects):
+        store.on_progress = tick
         from locard.store.searching import enable_search_on_entry
 
         enable_search_on_entry(store, actor=_user(user), purpose=purpose,
                                enabled=None if search_on_entry else False)
         report = store.import_file(file, format=format, category=category,
-                                   legal_basis=legal_basis, consent=consent, lab=lab,
+                                   legal_basis=legal_basis, consent=consent,
                                    skip_invalid=skip_invalid, allow_expunged=allow_expunged,
-                                   actor=_user(user), purpose=purpose)
-    if as_json:
-        print_json(report.to_dict())
+                                   actor=_user(user), purpose=purpose, dry_run=dry_run,
+                                   received_from=received_from, consents=consents,
+                                   kit=kit, allow_off_ladder=allow_off_ladder)
+    if dry_run:
+        _show_dry_run(report, file, rejects=rejects, as_json=as_json)
         return
-    table = Table(title=f"Imported {report.imported} profile(s) from {Path(file).name}")
-    table.add_column("index")
-    table.add_column("accepted", justify="right")
-    table.add_column("rejected", justify="right")
-    for idx in sorted(set(report.accepted) | set(report.rejected)):
-        table.add_row(idx, str(report.accepted.get(idx, 0)), str(report.rejected.get(idx, 0)))
-    console.print(table)
-    if report.local_only:
-        console.print(f"{report.local_only} profile(s) kept local (not searched nationally)")
-    for prob in report.problems:
-        console.print(f"  skipped: {prob}")
+    _show_import(report, file, rejects=rejects, as_json=as_json)
+
+
+#: rejected records shown on the terminal; the rest go to the --rejects file
+SHOWN_PROBLEMS = 5
+#: candidate matches listed after an import; the rest: `locard matches list`
+SHOWN_MATCHES = 50
+
+
+@contextmanager
+def _rejects_on_failure(rejects: str | None) -> Iterator[None]:
+    """An all-or-nothing import that failed still writes its reject file."""
+    from locard.errors import ImportFailed
+
+    try:
+        yield
+    except ImportFailed as exc:
+        if rejects is not None:
+            records = exc.records if exc.records is not None else [
+                {"file": exc.path, "message": m} for m in exc.problems]
+            write_rejects(rejects, records)
+            err_console.print(f"{len(records)} rejected record(s) written to {rejects}",
+                              markup=False, soft_wrap=True)
+        raise
+
+
+def _show_import(report: ImportReport, file: str, *, rejects: str | None,
+                 as_json: bool) -> None:
+    """The import's summary: counts per index, the first rejected records (all of them in the
+    --rejects file), the candidate matches created; exit 1 when nothing was imported."""
+    if rejects is not None:
+        write_rejects(rejects, [p.to_dict() for p in report.problems])
+    if as_json:
+        print_json({**report.to_dict(), "rejects_file": rejects})
+    else:
+        table = Table(title=f"Imported {report.imported} profile(s) from {esc(Path(file).name)}")
+        table.add_column("index")
+        table.add_column("accepted", justify="right")
+        table.add_column("rejected", justify="right")
+        for idx in sorted(set(report.accepted) | set(report.rejected)):
+            table.add_row(idx, str(report.accepted.get(idx, 0)),
+                          str(report.rejected.get(idx, 0)))
+        console.print(table)
+        if report.local_only:
+            console.print(f"{report.local_only} profile(s) kept local (not searched nationally)")
+        if report.controls:
+            console.print(f"{len(report.controls)} control(s) and ladder(s) skipped, not stored: "
+                          + ", ".join(report.controls[:SHOWN_PROBLEMS])
+                          + (" ..." if len(report.controls) > SHOWN_PROBLEMS else ""),
+                          markup=False, soft_wrap=True)
+        for flag in report.flagged[:SHOWN_PROBLEMS]:
+            console.print(f"  flagged: {flag}", markup=False, soft_wrap=True)
+        if len(report.flagged) > SHOWN_PROBLEMS:
+            console.print(f"  ... and {len(report.flagged) - SHOWN_PROBLEMS} more flagged "
+                          "allele(s) (--json lists them all)")
+        for prob in report.problems[:SHOWN_PROBLEMS]:
+            console.print(f"  rejected: {prob}", markup=False, soft_wrap=True)
+        more = len(report.problems) - SHOWN_PROBLEMS
+        if report.problems and rejects is not None:
+            console.print(f"  all {len(report.problems)} rejected record(s) are in {rejects}",
+                          markup=False, soft_wrap=True)
+        elif more > 0:
+            console.print(f"  ... and {more} more (write them all with --rejects FILE)",
+                          soft_wrap=True)
+        console.print(f"Candidate matches created by search on entry: {len(report.matches)}")
+        for m in report.matches[:SHOWN_MATCHES]:
+            console.print(f"  match {m.id}: {m.query_lab} {m.query_specimen} -> "
+                          f"{m.candidate_lab} {m.candidate_specimen} ({m.stringency}, "
+                          f"{m.compared_loci} loci)", markup=False, soft_wrap=True)
+        if len(report.matches) > SHOWN_MATCHES:
+            console.print(f"  ... and {len(report.matches) - SHOWN_MATCHES} more: "
+                          "locard matches list --status pending")
+        elif report.matches:
+            console.print("  review them with: locard matches show ID")
+        console.print(f"{report.imported} imported, {len(report.problems)} rejected, "
+                      f"{len(report.matches)} candidate match(es) created in "
+                      f"{report.seconds:.1f} s")
+    if report.imported == 0:
+        if not as_json:
+            err_console.print(f"locard: error: nothing imported from {file} "
+                              f"({len(report.problems)} rejected record(s))", markup=False,
+                              soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command("export")
 def export_command(
     out: str = typer.Option(..., "--out", help="Output file."),
-    format: str = typer.Option("cmf", "--format", help="cmf or csv."),
+    format: str = typer.Option("cmf", "--format", help="cmf, csv, json or jsonl."),
     index: str | None = typer.Option(None, "--index", help="Only this index."),
+    exclude_local_only: bool = typer.Option(
+        False, "--exclude-local-only", help="Leave out the profiles kept local (never searched "
+        "nationally), e.g. for a national submission; otherwise CSV and JSON mark them "
+        "(localOnly column, \"local_only\": true)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
@@ -153,13 +277,19 @@ def export_command(
 ) -> None:
     """Export the user's lab's specimens. What the format cannot carry (in CMF: a locus without
     a CODIS name) is left out and listed, never silently."""
-    with _open(db) as store:
+    with _open(db) as store, progress() as tick:
+        store.on_progress = tick
         report = store.export(out, format=format, index=index, actor=_user(user),
-                              purpose=purpose)
+                              purpose=purpose, exclude_local_only=exclude_local_only)
     if as_json:
         print_json({**report.to_dict(), "path": str(out)})
     else:
         console.print(f"Exported {report.count} specimen(s) to {out}", markup=False)
+        if report.local_only:
+            console.print(f"  {report.local_only} of them kept local (marked)", markup=False)
+        if report.excluded_local_only:
+            console.print(f"  {report.excluded_local_only} local-only profile(s) left out "
+                          "(--exclude-local-only)", markup=False)
         for item in report.skipped:
             console.print(f"  {item}", markup=False)
         for item in report.left_out:
@@ -189,16 +319,63 @@ def specimen_show(
         console.print(f"{'profile':>16}: {view.profile}")
 
 
+def _show_dry_run(report: ImportReport, file: str, *, rejects: str | None,
+                  as_json: bool) -> None:
+    """What an import would do (``import --dry-run``); exit 1 when it would store nothing."""
+    if rejects is not None:
+        write_rejects(rejects, [p.to_dict() for p in report.problems])
+    if as_json:
+        print_json({**report.to_dict(), "rejects_file": rejects})
+    else:
+        console.print(f"Dry run of {Path(file).name}: nothing was stored", markup=False)
+        for idx in sorted(set(report.accepted) | set(report.rejected)):
+            console.print(f"  {idx}: {report.accepted.get(idx, 0)} accepted, "
+                          f"{report.rejected.get(idx, 0)} rejected", markup=False)
+        for prob in report.problems[:SHOWN_PROBLEMS]:
+            console.print(f"  would reject: {prob}", markup=False)
+        if len(report.problems) > SHOWN_PROBLEMS:
+            console.print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more "
+                          "(write them all with --rejects FILE)", markup=False)
+        would = report.would_import or 0
+        if report.problems and would == 0 and report.imported:
+            console.print(f"Would import 0: the import is all or nothing; --skip-invalid "
+                          f"would import the {report.imported} good record(s)", markup=False)
+        else:
+            console.print(f"Would import {would}, reject {len(report.problems)}", markup=False)
+    if not report.would_import:
+        raise typer.Exit(1)
+
+
+def _confirm_expunge(specimen_id: str, lab: str | None) -> None:
+    """Ask on the terminal before an expungement; without one (a script, a pipe) refuse, since
+    nothing could be undone."""
+    import sys
+
+    from locard.errors import InputError
+
+    what = f"specimen {specimen_id!r}" + (f" of lab {lab!r}" if lab else "")
+    if not sys.stdin.isatty():
+        raise InputError(f"expunging {what} deletes its genotype for good, and there is no "
+                         "terminal to confirm it on", remedy="add --yes to confirm")
+    if not typer.confirm(f"Expunge {what}? Its genotype is deleted for good", default=False):
+        raise typer.Abort()
+
+
 @app.command("expunge")
 def expunge_command(
     specimen_id: str = typer.Argument(..., help="Specimen ID."),
     reason: str = typer.Option(..., "--reason", help="Why (e.g. the court order)."),
     lab: str | None = typer.Option(None, "--lab", help="The specimen's lab (default: yours)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed "
+                             "when no terminal can ask, as in scripts)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Expunge a specimen for real: genotype deleted, only a tombstone remains."""
+    """Expunge a specimen for real: genotype deleted, only a tombstone remains. Asks for
+    confirmation unless --yes."""
+    if not yes:
+        _confirm_expunge(specimen_id, lab)
     with _open(db) as store:
         ref = store.expunge(specimen_id, reason=reason, lab=lab, actor=_user(user))
     if as_json:
@@ -303,23 +480,29 @@ def policy_show(
     if as_json:
         print_json(data)
         return
-    console.print(f"Policy: {pol.name}  ({pol.source}, sha256 {pol.sha256[:16]}...)")
-    console.print(f"RMP (match statistic): most conservative of {', '.join(pol.rarity_tables)}, "
-                  f"theta {pol.theta}")
+    # laid out for an 80-column terminal: short tables, long text as indented lines
+    console.print(f"Policy: {esc(pol.name)}", markup=False)
+    console.print(f"  file: {pol.source}", markup=False)
+    console.print(f"  sha256: {pol.sha256}", markup=False)
+    print_wrapped(f"RMP (match statistic): theta {pol.theta}, most conservative of "
+                  f"{', '.join(pol.rarity_tables)}")
     table = Table(title="Indices")
-    for col in ("index", "legal bases", "consent", "local", "retention", "rules"):
-        table.add_column(col)
+    for col in ("index", "legal bases", "consent", "local", "retention"):
+        table.add_column(col, overflow="fold")
     for name, ip in data["indices"].items():
         table.add_row(name, ", ".join(ip["legal_bases"]),
                       "required" if ip["consent_required"] else "",
                       "yes" if ip["local_only"] else "",
-                      f"{ip['retention_years']} y" if ip["retention_years"] else "until expunged",
-                      "\n".join(f"{r['name']}: {r['rule']}" for r in ip["rules"]))
+                      f"{ip['retention_years']} y" if ip["retention_years"] else "until expunged")
     console.print(table)
+    console.print("Acceptance rules", style="italic")
+    for name, ip in data["indices"].items():
+        console.print(f"{name}:", markup=False)
+        for r in ip["rules"]:
+            print_wrapped(f"{r['name']}: {r['rule']}", indent="  ")
     matrix = Table(title="Search policy matrix (query -> targets)")
-    matrix.add_column("query index")
-    matrix.add_column("direct")
-    matrix.add_column("kinship")
+    for col in ("query index", "direct", "kinship"):
+        matrix.add_column(col, overflow="fold")
     queries = list(dict.fromkeys([*data["search"]["direct"], *data["search"]["kinship"]]))
     for q in queries:
         matrix.add_row(q, ", ".join(data["search"]["direct"].get(q, [])),

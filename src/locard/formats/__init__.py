@@ -136,7 +136,8 @@ def detect_format(source: Source) -> str:
     if found is None:
         raise FileFormatError(
             "cannot tell the profile format from the extension or the header",
-            path=label, remedy=f"name one with format= ({', '.join(PROFILE_FORMATS)})")
+            path=label,
+            remedy=f"name one with --format (format= in Python): {', '.join(PROFILE_FORMATS)}")
     return found
 
 

@@ -811,7 +811,8 @@ def cmf_limits(record: ProfileRecord | Profile) -> list[CmfLimit]:
     kit = rec.kit if rec.kit is not None else profile.kit
     if kit is not None and kit not in CMF_KITS:
         out.append(CmfLimit("kit", kit, f"kit {kit!r} is not a CODIS kit", blocking=False,
-                            remedy="pass skip_unsupported_loci=True to write it without KIT"))
+                            remedy="export as CSV or JSON (--format csv) to keep the kit; from "
+                                   "Python, skip_unsupported_loci=True writes CMF without KIT"))
     written = 0
     for locus, call in profile.loci.items():
         if call.inconclusive or not call.alleles:
@@ -819,7 +820,8 @@ def cmf_limits(record: ProfileRecord | Profile) -> list[CmfLimit]:
         if locus not in _EXPORT_NAMES:
             out.append(CmfLimit("locus", locus, f"locus {locus} has no CODIS name",
                                 locus=locus, blocking=False,
-                                remedy="pass skip_unsupported_loci=True to leave it out"))
+                                remedy="export as CSV or JSON (--format csv) to keep it; from "
+                                       "Python, skip_unsupported_loci=True leaves it out"))
             continue
         written += 1
     if not written:

@@ -58,6 +58,7 @@ _META_COLUMNS = {
     "specimencategory": "specimen_category", "category": "specimen_category",
     "sourcelab": "source_lab", "lab": "source_lab", "sourceori": "source_lab",
     "kit": "kit", "caseid": "raw_case", "case": "raw_case", "casenumber": "raw_case",
+    "consent": "consent", "consentid": "consent", "consentref": "consent",
 }
 _LOCUS_COLUMN = re.compile(r"^(.+?)[_.](\d+)$")
 _SPLIT = re.compile(r"[/,;\s]+")
@@ -147,7 +148,8 @@ def _wide(header: list[str], rows: Rows, asm: ProfileAssembler,
         yield asm.record_or_problem(loci, specimen_id=spec, kit=meta.get("kit"),
                                     specimen_category=meta.get("specimen_category"),
                                     source_lab=meta.get("source_lab"),
-                                    raw_case=meta.get("raw_case"), line=line, index=count)
+                                    raw_case=meta.get("raw_case"), line=line, index=count,
+                                    consent=meta.get("consent"))
     if count == 0:
         yield asm.problem("the file holds no profiles (no data rows)")
 
@@ -196,7 +198,8 @@ def _long(header: list[str], rows: Rows, asm: ProfileAssembler,
         yield asm.record_or_problem(loci, specimen_id=spec, kit=meta.get("kit"),
                                     specimen_category=meta.get("specimen_category"),
                                     source_lab=meta.get("source_lab"),
-                                    raw_case=meta.get("raw_case"), line=line, index=index)
+                                    raw_case=meta.get("raw_case"), line=line, index=index,
+                                    consent=meta.get("consent"))
     if not specimens and not problems:
         yield asm.problem("the file holds no profiles (no data rows)")
 
@@ -245,7 +248,8 @@ def write_csv(records: Iterable[ProfileRecord | Profile],
     """Write profiles as CSV; returns the number written.
 
     Wide (default): ``specimenId``, then ``specimenCategory``/``sourceLab``/``kit``/``caseId``
-    where any record has them, then ``<LOCUS>_1 .. _k`` for each locus in ``loci`` (default:
+    (and ``localOnly``, ``consent``) where any record has them, then ``<LOCUS>_1 .. _k`` for
+    each locus in ``loci`` (default:
     every locus of any profile, in Locard's display order), ``k = alleles_per_locus`` (default:
     the most alleles at any locus, at least 2), ``null`` in empty cells, ``INC`` for an
     inconclusive locus. Peak heights are not written. Long: ``specimen_id,locus,alleles,
@@ -274,7 +278,15 @@ def _spec(rec: ProfileRecord) -> str:
 
 
 _META_OUT = (("specimen_category", "specimenCategory"), ("source_lab", "sourceLab"),
-             ("kit", "kit"), ("raw_case", "caseId"))
+             ("kit", "kit"), ("raw_case", "caseId"), ("local_only", "localOnly"),
+             ("consent", "consent"))
+
+
+def _meta_cell(value: object) -> str:
+    """A metadata cell: text as it is; the ``localOnly`` marker as ``yes`` or empty."""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value) if value is not None else ""
 
 
 def _wide_rows(recs: list[ProfileRecord], *, null: str, alleles_per_locus: int | None,
@@ -291,7 +303,7 @@ def _wide_rows(recs: list[ProfileRecord], *, null: str, alleles_per_locus: int |
               *(f"{name}_{k}" for name in names for k in range(1, width + 1))]
     rows = [header]
     for rec in recs:
-        row = [_spec(rec), *(getattr(rec, field) or "" for field, _ in meta)]
+        row = [_spec(rec), *(_meta_cell(getattr(rec, field)) for field, _ in meta)]
         for name in names:
             call = rec.profile.loci.get(name)
             if call is None:

@@ -76,6 +76,7 @@ __all__ = [
     "read_familias",
     "read_fbi2015_csv",
     "read_frequency_file",
+    "read_genotypes_csv",
     "read_long_csv",
     "read_nist1036_csv",
     "read_strider_xml",
@@ -103,7 +104,7 @@ UKDNA17_CITATION: Final = (
 )
 
 FORMATS: Final[tuple[str, ...]] = (
-    "nist1036", "ukdna17", "fbi2015", "wide", "familias", "strider-xml", "long",
+    "nist1036", "ukdna17", "fbi2015", "wide", "familias", "strider-xml", "long", "genotypes",
 )
 _FORMAT_ALIASES: Final[dict[str, str]] = {
     "nist": "nist1036",
@@ -117,6 +118,7 @@ _FORMAT_ALIASES: Final[dict[str, str]] = {
     "strider": "strider-xml",
     "xml": "strider-xml",
     "csv": "long",
+    "genotype": "genotypes",
 }
 
 #: Frequency tables are small (the largest reference file is 270 KB); anything bigger is refused.
@@ -763,6 +765,120 @@ def read_strider_xml(path: str | Path, *, source_name: str | None = None,
                     source=source if source is not None else default_source)
 
 
+# --- genotype tables: allele counting --------------------------------------------------------
+
+_GENOTYPE_NO_CALL: Final = frozenset({"", "na", "n/a", "null", "-", "?"})
+_WIDE_GENOTYPE_COLUMN: Final = re.compile(r"^(.+?)[_.]([12])$")
+
+
+def _genotype_layout(header: list[str]) -> str | None:
+    """'long' (sample, locus, allele1, allele2), 'wide' (sample, then LOCUS_1, LOCUS_2 ...)
+    or None: what a genotype table's header looks like."""
+    names = [_norm_header(c) for c in header]
+    if {"locus", "allele1", "allele2"} <= {_LONG_SYNONYMS.get(n, n) for n in names}:
+        return "long"
+    if names and names[0] in ("sample", "sample_id", "specimen", "specimen_id", "id"):
+        pairs = [m for c in header[1:] if (m := _WIDE_GENOTYPE_COLUMN.match(c.strip()))]
+        if len(pairs) >= 2:
+            return "wide"
+    return None
+
+
+def read_genotypes_csv(path: str | Path, *, population: str | None = None,
+                       source_name: str | None = None,
+                       source: str | None = None) -> list[PopulationFrequencies]:
+    """Allele frequencies counted from a table of genotypes, one sample per row (wide:
+    ``Sample,Pop,CSF1PO_1,CSF1PO_2,...``) or per sample and locus (long:
+    ``sample,population,locus,allele1,allele2``), as the NIST 1036 genotype files are.
+
+    Per population and locus, N is the number of samples with a call at the locus (both
+    alleles given; an empty or ``NA`` pair is no call) and an allele's frequency is its count
+    over 2N (a homozygote counts twice): the counting the NIST 1036 allele-frequency tables
+    were made by. A population column (``population``, ``pop``) splits the samples; without
+    one they are the population ``population`` (default the file's stem). The table is named
+    after the file's stem (``nist1036_genotypes_wide:AfAm``)."""
+    p = Path(path)
+    text = _read_text(p)
+    b = _Builder(str(path), with_counts=True)
+    rows = _csv_rows(text, _wide_delimiter(text.splitlines()[0] if text else ","))
+    if not rows:
+        raise b.error("empty file", None)
+    header_line, header = rows[0]
+    layout = _genotype_layout(header)
+    if layout is None:
+        raise b.error("not a genotype table: expected sample, locus, allele1, allele2 "
+                      "columns, or a sample column and LOCUS_1, LOCUS_2 columns", header_line)
+    names = [_norm_header(c) for c in header]
+    pop_col = next((i for i, n in enumerate(names) if n in ("population", "pop")), None)
+    default_pop = population or _stem(p)
+    # calls[population][locus] -> [(allele text, allele text, line)]
+    calls: dict[str, dict[str, list[tuple[str, str, int]]]] = {}
+    raw_loci: dict[str, str] = {}
+
+    def cell(row: list[str], i: int) -> str:
+        return row[i].strip() if i < len(row) else ""
+
+    def add(pop: str, raw_locus: str, a1: str, a2: str, line: int, sample: str) -> None:
+        empty = (a1.lower() in _GENOTYPE_NO_CALL, a2.lower() in _GENOTYPE_NO_CALL)
+        if all(empty):
+            return
+        if any(empty):
+            raise b.error(f"{raw_locus}: one allele of the pair is missing", line,
+                          record=sample or None)
+        calls.setdefault(pop, {}).setdefault(raw_locus, []).append((a1, a2, line))
+
+    if layout == "long":
+        col = {_LONG_SYNONYMS.get(n, n): i for i, n in enumerate(names)}
+        sample_col = next((i for i, n in enumerate(names)
+                           if n in ("sample", "sample_id", "specimen", "specimen_id", "id")), 0)
+        for line, row in rows[1:]:
+            pop = cell(row, pop_col) if pop_col is not None else default_pop
+            add(pop, cell(row, col["locus"]), cell(row, col["allele1"]),
+                cell(row, col["allele2"]), line, cell(row, sample_col))
+    else:
+        pairs: dict[str, dict[str, int]] = {}
+        for i, c in enumerate(header):
+            m = _WIDE_GENOTYPE_COLUMN.match(c.strip())
+            if m and i != pop_col and i != 0:
+                pairs.setdefault(m.group(1), {})[m.group(2)] = i
+        for raw, members in pairs.items():
+            if set(members) != {"1", "2"}:
+                raise b.error(f"locus {raw!r} needs both {raw}_1 and {raw}_2 columns",
+                              header_line)
+        for line, row in rows[1:]:
+            pop = cell(row, pop_col) if pop_col is not None else default_pop
+            for raw, members in pairs.items():
+                add(pop, raw, cell(row, members["1"]), cell(row, members["2"]), line,
+                    cell(row, 0))
+    for pop, per_locus in calls.items():
+        for raw, pairs_of in per_locus.items():
+            locus = b.locus(raw, pairs_of[0][2])
+            if locus is None:
+                continue
+            raw_loci.setdefault(locus, raw)
+            counts: dict[Allele, int] = {}
+            first: dict[Allele, int] = {}
+            for a1, a2, line in pairs_of:
+                for text_allele in (a1, a2):
+                    allele = b.allele(text_allele, locus, line)
+                    if allele is None:
+                        break
+                    counts[allele] = counts.get(allele, 0) + 1
+                    first.setdefault(allele, line)
+            if locus in b.skipped:
+                b.drop_locus(pop, locus)
+                continue
+            two_n = 2 * len(pairs_of)
+            b.sample_size(pop, locus, two_n, pairs_of[0][2])
+            for allele, n in sorted(counts.items()):
+                b.add(pop, locus, allele, n / two_n, first[allele], count=n)
+    nist = p.name.lower().startswith("nist1036")
+    default_source = (f"allele counts from the genotypes in {p.name} (count / 2N, N = samples "
+                      "typed at the locus)" + (f"; {NIST1036_CITATION}" if nist else ""))
+    return b.finish(source_name=source_name if source_name is not None else _stem(p),
+                    source=source if source is not None else default_source)
+
+
 # --- dispatch -------------------------------------------------------------------------------
 
 
@@ -790,6 +906,8 @@ def detect_frequency_format(path: str | Path) -> str:
     first = lines[0]
     cells = next(csv.reader([first], delimiter=_wide_delimiter(first)))
     names = {_norm_header(c) for c in cells}
+    if _genotype_layout(cells) is not None:
+        return "genotypes"
     if cells and _norm_header(cells[0]) == "allele" and len(cells) > 1:
         return "wide"
     if {"locus", "allele"} <= {_LONG_SYNONYMS.get(n, n) for n in names}:
@@ -806,7 +924,8 @@ def detect_frequency_format(path: str | Path) -> str:
         if len(second) == 2 and all(_is_number(f) for f in second):
             return "familias"
     raise FileFormatError("cannot tell which frequency file format this is", path=str(path),
-                          line=1, remedy=f"name the format (one of: {', '.join(FORMATS)})")
+                          line=1, remedy=f"use a layout Locard reads ({', '.join(FORMATS)}); "
+                                         "from Python, name one with format=")
 
 
 def read_frequency_file(path: str | Path, *, format: str | None = None,
@@ -829,4 +948,6 @@ def read_frequency_file(path: str | Path, *, format: str | None = None,
         return read_familias(path, population=population)
     if fmt == "strider-xml":
         return read_strider_xml(path)
+    if fmt == "genotypes":
+        return read_genotypes_csv(path, population=population)
     return read_long_csv(path, population=population)

@@ -11,14 +11,16 @@ Wide layout (one row per sample): ``Sample File``, ``Sample Name``, then one col
 holding its alleles separated by commas (``11, 12, , ,``), each optionally followed by a
 ``Height`` column with the peak heights in the same order.
 
-Both: tab, comma or semicolon separated (detected from the header row); ``OL`` off-ladder
-alleles are kept as ``OL``; empty cells and ``NA`` are missing (an all-missing marker is left
-out; a sample with no allele at all is reported as an empty record); marker names go through
-:func:`~locard.genetics.loci.canonical_locus`, so non-genetic markers Locard knows (the
-Investigator quality sensors ``QS1``, ``QS2``) keep their canonical names; a marker Locard does
-not know makes its sample a :class:`~locard.formats.records.RecordProblem` naming the file,
-sample and marker. Columns that are neither markers nor GeneMapper's own (dye, size, data
-point, comments, and any name or birth-date column) are not read.
+Both: tab, comma or semicolon separated (detected from the header row); a ``Panel`` column
+gives the record's kit (the panel name as written, e.g. ``PowerPlex_ESX_17_IDX_v2``); ``OL``
+off-ladder peaks are kept as ``OL``, each one; empty cells and ``NA`` are missing (an
+all-missing marker is left out; a sample with no allele at all is reported as an empty
+record); marker names go through :func:`~locard.genetics.loci.canonical_locus`, so
+non-genetic markers Locard knows (the Investigator quality sensors ``QS1``, ``QS2``) keep
+their canonical names; a marker Locard does not know makes its sample a
+:class:`~locard.formats.records.RecordProblem` naming the file, sample and marker. Columns
+that are neither markers nor GeneMapper's own (dye, size, data point, comments, and any name or
+birth-date column) are not read.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def _long(header: list[str], rows: Rows, asm: ProfileAssembler,
         raise FileFormatError("not a GeneMapper long export: no 'Sample Name' and 'Marker' "
                               "columns in the header", path=label)
     file_col = norms.index("samplefile") if "samplefile" in norms else None
+    panel_col = norms.index("panel") if "panel" in norms else None
     alleles: dict[int, int] = {}
     heights: dict[int, int] = {}
     for j, n in enumerate(norms):
@@ -113,12 +116,14 @@ def _long(header: list[str], rows: Rows, asm: ProfileAssembler,
     loci: list[RawLocus] = []
     first_line = 0
     count = 0
+    panel: str | None = None
 
     def flush() -> ProfileRecord | RecordProblem:
         nonlocal count
         count += 1
         assert key is not None
-        return asm.record_or_problem(loci, specimen_id=key[1], line=first_line, index=count)
+        return asm.record_or_problem(loci, specimen_id=key[1], kit=panel, line=first_line,
+                                     index=count)
 
     for line, cells in rows:
         width = len(cells)
@@ -133,6 +138,9 @@ def _long(header: list[str], rows: Rows, asm: ProfileAssembler,
             if key is not None:
                 yield flush()
             key, loci, first_line = row_key, [], line
+            cell = (cells[panel_col].strip()
+                    if panel_col is not None and panel_col < width else "")
+            panel = None if _missing(cell) else cell
         marker = cells[marker_col].strip() if marker_col < width else ""
         values: list[str] = []
         peak: list[str | None] = []
@@ -162,6 +170,7 @@ def _wide(header: list[str], rows: Rows, asm: ProfileAssembler,
         raise FileFormatError("not a GeneMapper wide export: no 'Sample Name' column",
                               path=label)
     sample_col = norms.index("samplename")
+    panel_col = norms.index("panel") if "panel" in norms else None
     markers: list[tuple[int, int | None]] = []  # (allele column, height column)
     for j, (name, n) in enumerate(zip(header, norms, strict=True)):
         if not n or n in _WIDE_META or n in PERSONAL_COLUMNS:
@@ -203,7 +212,9 @@ def _wide(header: list[str], rows: Rows, asm: ProfileAssembler,
                 peak.append(None if _missing(hv) else hv)
             if values:
                 loci.append(RawLocus(header[a], values, peak if h is not None else None))
-        yield asm.record_or_problem(loci, specimen_id=sample, line=line, index=count)
+        cell = cells[panel_col].strip() if panel_col is not None and panel_col < width else ""
+        yield asm.record_or_problem(loci, specimen_id=sample, kit=None if _missing(cell) else cell,
+                                    line=line, index=count)
     if count == 0:
         yield asm.problem("the file holds no profiles (no data rows)")
 

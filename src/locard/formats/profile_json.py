@@ -48,6 +48,8 @@ def record_to_dict(record: ProfileRecord | Profile) -> dict[str, Any]:
         value = getattr(rec, field)
         if value is not None:
             out[field] = value
+    if rec.local_only:
+        out["local_only"] = True  # a marker for people; readers ignore it
     return out
 
 

@@ -56,7 +56,9 @@ class ProfileRecord:
     (CMF ``SOURCELAB``, else ``DESTINATIONORI``); ``kit`` the kit name if the file gives one.
     ``line`` is the first line of the record in a text file; ``index`` its 1-based position
     among the file's records. ``raw_case`` is a case reference as written in the file, never a
-    person's name.
+    person's name. ``local_only`` marks, in an export, a profile its lab keeps local (never
+    searched nationally); readers leave it None. ``consent`` is the reference of the consent
+    record the file gives for this specimen (a CSV ``consent`` column), never the consent.
     """
 
     profile: Profile
@@ -67,6 +69,8 @@ class ProfileRecord:
     line: int | None = None
     index: int | None = None
     raw_case: str | None = None
+    local_only: bool | None = None
+    consent: str | None = None
 
     @classmethod
     def of(cls, profile: Profile, **metadata: str | None) -> ProfileRecord:
@@ -305,8 +309,8 @@ class ProfileAssembler:
     def record_or_problem(self, loci: Iterable[RawLocus], *, specimen_id: str | None,
                           kit: str | None = None, specimen_category: str | None = None,
                           source_lab: str | None = None, raw_case: str | None = None,
-                          line: int | None = None,
-                          index: int | None = None) -> ProfileRecord | RecordProblem:
+                          line: int | None = None, index: int | None = None,
+                          consent: str | None = None) -> ProfileRecord | RecordProblem:
         """A :class:`ProfileRecord`, or the :class:`RecordProblem` saying why there is none."""
         try:
             profile = self.build(loci, specimen_id=specimen_id, kit=kit)
@@ -315,4 +319,4 @@ class ProfileAssembler:
                                 value=bad.value, line=line, index=index)
         return ProfileRecord(profile, specimen_id=specimen_id, specimen_category=specimen_category,
                              source_lab=source_lab, kit=kit, line=line, index=index,
-                             raw_case=raw_case)
+                             raw_case=raw_case, consent=consent)

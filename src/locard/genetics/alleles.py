@@ -4,7 +4,8 @@ An allele is named by its repeat number (``13``), a microvariant (``9.3``: nine 
 three extra bases; ``Penta D 2.2``), a bin of the allelic ladder (``<5``, ``>27``), an
 off-ladder call (``OL``) or, at Amelogenin, ``X`` or ``Y``. Alleles order by repeat number, then
 microvariant; a ``<n`` bin sorts before ``n`` and a ``>n`` bin after every ``n.x``; ``OL`` sorts
-last.
+last. Several ``OL`` peaks at one locus are several alleles: a profile numbers them (the ordinal
+sits in ``repeats``, 0 for the first) and every one prints as ``OL``.
 
 ``Allele`` is a frozen value that does no work; :func:`parse_allele` is the forgiving constructor
 for people and files, and raises :class:`~locard.errors.InvalidAllele` naming locus and value.

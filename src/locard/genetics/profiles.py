@@ -54,6 +54,12 @@ class LocusCall:
     def is_mixed(self) -> bool:
         return len(self.alleles) > 2
 
+    @property
+    def off_ladder(self) -> int:
+        """The number of off-ladder (``OL``) peaks at this locus; a locus with one is kept out of
+        matching (an OL call has no designation to compare and no frequency)."""
+        return sum(1 for a in self.alleles if a.kind is AlleleKind.OFF_LADDER)
+
     def __str__(self) -> str:
         if self.inconclusive:
             return "INC"
@@ -83,6 +89,11 @@ def _make_call(locus: str, alleles: Iterable[Any], heights: Iterable[Any] | None
             if h < 0 or h != h:
                 raise InvalidProfile(f"{locus}: peak height {raw_heights[i]!r} is negative or NaN",
                                      specimen=specimen, locus=locus)
+        if allele.kind is AlleleKind.OFF_LADDER:
+            # every OL peak is its own allele: two off-ladder peaks at a locus stay two (the
+            # n-th gets ordinal n - 1; all print as "OL")
+            allele = Allele(AlleleKind.OFF_LADDER, sum(
+                1 for a in by_allele if a.kind is AlleleKind.OFF_LADDER))
         if allele in by_allele:
             # a repeated allele ("13,13") is how labs write a homozygote: keep one, sum nothing
             prev = by_allele[allele]

@@ -9,9 +9,11 @@ mixture (up to :data:`MIXTURE_SLOTS` alleles per locus) is encoded as ``[n_loci,
 
 A query is turned into a per-locus lookup table ``T[l, code]`` (uint8 bitset): bit ``j`` is
 set when database allele ``code`` is *equivalent* to the query's ``j``-th allele at locus
-``l``. Equivalence is identity, widened by :class:`Equivalence`: an off-ladder call (``OL``)
-may match any allele at its locus, a ladder bin ``>27`` any allele above 27 (``<5`` any below
-5). With ``full[l]`` the mask of all the query's alleles, one database locus with codes
+``l``. Equivalence is identity, widened by :class:`Equivalence`: a ladder bin ``>27`` matches
+any allele above 27 (``<5`` any below 5). Off-ladder peaks (``OL``) are kept out of matching: a
+locus that carries one, in the query or in the database profile, is not encoded, so it is "not
+compared" (an OL call has no designation to compare and no frequency for the statistic).
+With ``full[l]`` the mask of all the query's alleles, one database locus with codes
 ``c_1..c_k`` compares as (``b_i = T[l, c_i]``, ``u = OR b_i``):
 
 - query alleles all found in the database profile: ``u == full[l]``
@@ -66,25 +68,24 @@ class Comparison(StrEnum):
 class Equivalence:
     """Which different designations count as the same allele when comparing.
 
-    ``off_ladder``: an ``OL`` call matches any allele at its locus (it is a real allele whose
-    length was not on the ladder; it may be any of them). ``bins``: a ladder bin ``>n`` matches
-    any allele above n (``<n`` any below n), and two bins that overlap match each other.
-    With both off, only identical designations match.
+    ``bins``: a ladder bin ``>n`` matches any allele above n (``<n`` any below n), and two bins
+    that overlap match each other. Off, only identical designations match. Off-ladder (``OL``)
+    peaks never match anything: their loci are not compared (see the module docstring); an
+    index saved with the former ``off_ladder`` setting reads back without it.
     """
 
-    off_ladder: bool = True
     bins: bool = True
 
     def to_dict(self) -> dict[str, bool]:
-        return {"off_ladder": self.off_ladder, "bins": self.bins}
+        return {"bins": self.bins}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Equivalence:
-        return cls(bool(data.get("off_ladder", True)), bool(data.get("bins", True)))
+        return cls(bins=bool(data.get("bins", True)))
 
 
 def _is_special(a: Allele) -> bool:
-    return a.kind in (AlleleKind.OFF_LADDER, AlleleKind.ABOVE, AlleleKind.BELOW)
+    return a.kind in (AlleleKind.ABOVE, AlleleKind.BELOW)
 
 
 def _in_bin(bin_: Allele, a: Allele) -> bool:
@@ -98,10 +99,10 @@ def _in_bin(bin_: Allele, a: Allele) -> bool:
 
 def equivalent(a: Allele, b: Allele, eq: Equivalence) -> bool:
     """True when ``a`` and ``b`` count as the same allele under ``eq`` (symmetric)."""
+    if a.kind is AlleleKind.OFF_LADDER or b.kind is AlleleKind.OFF_LADDER:
+        return False  # an OL peak has no designation: it is never matched
     if a == b:
         return True
-    if eq.off_ladder and (a.kind is AlleleKind.OFF_LADDER or b.kind is AlleleKind.OFF_LADDER):
-        return not (a.is_sex or b.is_sex)
     if not eq.bins:
         return False
     bins = (AlleleKind.ABOVE, AlleleKind.BELOW)
@@ -213,8 +214,8 @@ class Encoder:
     def _calls(self, profile: Profile) -> Iterable[tuple[int, LocusCall]]:
         for name, call in profile.loci.items():
             li = self.position.get(name)
-            if li is None or call.inconclusive or not call.alleles:
-                continue
+            if li is None or call.inconclusive or not call.alleles or call.off_ladder:
+                continue  # untyped, or an off-ladder peak: kept out of matching
             yield li, call
 
     def encode(self, profile: Profile, *, grow: bool = True) -> npt.NDArray[np.uint8]:
@@ -268,7 +269,7 @@ class Encoder:
             special = [(c + 1, a) for c, a in enumerate(d.alleles) if _is_special(a)]
             for j, q in enumerate(call.alleles):
                 bit = 1 << j
-                if _is_special(q) and (eq.off_ladder or eq.bins):
+                if _is_special(q) and eq.bins:
                     for c, a in enumerate(d.alleles, start=1):
                         if equivalent(q, a, eq):
                             table[li, c] |= bit

@@ -25,7 +25,8 @@ from locard.errors import SearchError
 from locard.search import kernels
 from locard.search.index import ProfileIndex
 
-__all__ = ["NearMatch", "SelfCheck", "find_near_matches", "pair_count_matrix"]
+__all__ = ["NearMatch", "SelfCheck", "default_min_matching_loci", "find_near_matches",
+           "pair_count_matrix"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +112,30 @@ def near_match_rows(codes: npt.NDArray[np.uint8], *, min_matching_loci: int
     return out[np.lexsort((out[:, 1], out[:, 0]))]
 
 
+def default_min_matching_loci(codes: npt.NDArray[np.uint8]) -> int:
+    """The self-check's default threshold for ``codes [n_loci, n, 2]``: the median number of
+    loci the profiles are typed at, minus 2 (at least 1). An offender index 24 loci wide
+    whose profiles carry the 20 CODIS core loci gets 18, so an alias differing or untyped at
+    up to 2 of those 20 loci is found; the index's width minus 2 (22) would find nothing.
+    The median, not the minimum, so a few partial profiles do not lower it for all."""
+    n_loci = int(codes.shape[0])
+    if codes.shape[1] == 0:
+        return max(1, n_loci - 2)
+    typed = np.count_nonzero(codes[:, :, 0], axis=0)
+    median = int(np.median(typed))
+    return min(n_loci, max(1, median - 2))
+
+
 def find_near_matches(index: ProfileIndex, *, min_matching_loci: int | None = None
                       ) -> SelfCheck:
     """Duplicates and near matches among the index's live single-source profiles: every pair
-    matching on both alleles at ``min_matching_loci`` or more loci (default: all the index's
-    loci but two, e.g. 18 of 20). That includes exact duplicates and profiles differing by one
-    allele at one locus, when they are typed at enough loci."""
+    matching on both alleles at ``min_matching_loci`` or more loci (default: the median number
+    of loci the profiles are typed at, minus 2, :func:`default_min_matching_loci`; 18 for
+    offenders typed at the 20 CODIS core loci). That includes exact duplicates and profiles
+    differing (or untyped) at up to two loci, when they are typed at enough loci."""
     codes, keys = index.single_codes()
     n_loci = codes.shape[0]
-    m = n_loci - 2 if min_matching_loci is None else min_matching_loci
+    m = default_min_matching_loci(codes) if min_matching_loci is None else min_matching_loci
     m = max(1, m)
     rows = near_match_rows(codes, min_matching_loci=m)
     blocks = tuple(tuple(index.loci[i] for i in b.tolist())

@@ -14,7 +14,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from locard.errors import InputError, PermissionDenied
+from locard.errors import InputError
 from locard.jsonsafe import json_safe
 from locard.service import models as M
 from locard.service import ops
@@ -227,14 +227,9 @@ def decide(caller: Caller, request: Request, match_id: int,
 
 def report_response(store: Store, match_id: int, caller: Principal) -> Response:
     from locard.service.reports import match_report_pdf
+    from locard.store.matches import report_detail
 
-    detail = ops.match_detail(store, match_id, actor=caller.name)
-    if detail.match.status != "confirmed":
-        raise InputError(f"candidate match {match_id} is {detail.match.status}; a report is "
-                         "made for confirmed matches only")
-    if detail.query.restricted or detail.candidate.restricted:
-        raise PermissionDenied("the report shows both genotypes; one specimen belongs to "
-                               "another lab", remedy="ask that lab for its report")
+    detail = report_detail(store, match_id, actor=caller.name)
     pdf = match_report_pdf(detail, reviewer=caller.name)
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": f'attachment; filename="locard-match-{match_id}.pdf"'})

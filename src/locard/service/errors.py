@@ -68,9 +68,11 @@ def _respond(request: Request, code: str, detail: str, status: int,
                 from fastapi.responses import RedirectResponse
 
                 return RedirectResponse("/login", status_code=303)
+            from locard.service.web import error_page_context
+
             return templates.TemplateResponse(  # type: ignore[no-any-return]
-                request, "error.html", {"code": code, "detail": detail, "status": status,
-                                        "user": None, "csrf": ""},
+                request, "error.html", {**error_page_context(request), "code": code,
+                                        "detail": detail, "status": status},
                 status_code=status, headers=headers)
         return HTMLResponse(f"<h1>{status} {code}</h1><p>{detail}</p>", status_code=status,
                             headers=headers)

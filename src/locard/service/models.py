@@ -145,6 +145,19 @@ class ImportResponse(Out):
     summary: str
     candidate_matches: list[int] | None = Field(
         None, description="the candidate matches recorded by search on entry")
+    specimens: list[str] | None = Field(
+        None, description="the specimen IDs stored (committed imports)")
+    matches_created: int | None = Field(
+        None, description="how many candidate matches search on entry recorded")
+    matches: list[dict[str, Any]] | None = Field(
+        None, description="those candidate matches (as in GET /matches)")
+    dry_run: bool | None = Field(None, description="true when nothing was stored (a dry run)")
+    would_import: int | None = Field(
+        None, description="a dry run: how many records an import would store")
+    controls: list[str] | None = Field(
+        None, description="control and ladder samples recognised by name and not stored")
+    flagged: list[ImportProblemOut] | None = Field(
+        None, description="alleles stored but flagged (outside the kit's ladder range)")
 
 
 class LocusCallOut(Out):
@@ -168,6 +181,8 @@ class SpecimenResponse(Out):
     kit: str | None = None
     retention_until: str | None = None
     created_at: str | None = None
+    source_lab: str | None = Field(None, description="the lab a received record came from "
+                                   "(imported with --received-from); None: the lab's own")
     rmp: Real = Field(None, description="the profile's RMP over all its loci (CPI for a "
                                         "mixture), when the policy computed it")
     profile: dict[str, LocusCallOut] | None = None

@@ -5,7 +5,6 @@ record, so that the figure can be reproduced from the report alone."""
 from __future__ import annotations
 
 import io
-import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -15,10 +14,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from locard._version import __version__
-from locard.service.ops import MatchDetail
+from locard.service.explain import explanation
+from locard.store.matches import MatchDetail
 
 __all__ = ["match_report_pdf"]
 
@@ -43,6 +44,102 @@ def _statistic_line(st: dict[str, Any]) -> str:
     return (f"Random match probability (RMP) over the {n} compared loci: "
             f"<b>{_sci(st['rmp'])}</b> (1 in {_sci(st['one_in'])}); likelihood ratio "
             f"LR = 1/RMP = <b>{_sci(st['lr'])}</b>.")
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no types
+    """A canvas that holds each page until the document ends, then stamps "Page N of M" and
+    the match number in the footer of every page (the total is known only at the end)."""
+
+    def __init__(self, *args: Any, footer: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+        self._footer = footer
+
+    def showPage(self) -> None:  # reportlab's name
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 8)
+            self.setFillColor(colors.grey)
+            width = float(self._pagesize[0])
+            self.drawString(18 * mm, 9 * mm, self._footer)
+            self.drawRightString(width - 18 * mm, 9 * mm, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
+
+
+def _scalar(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return _sci(v) if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6) else repr(v)
+    return str(v)
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A provenance record as ``(key, value)`` rows: nested objects become dotted keys
+    (``table.sha256``), a list of scalars one comma-separated value, a list of objects
+    indexed keys (``pedigree.individuals.0.id``)."""
+    if isinstance(value, dict):
+        if not value:
+            return [(prefix, "-")] if prefix else []
+        rows: list[tuple[str, str]] = []
+        for k in sorted(value, key=str):
+            rows += _flatten(value[k], f"{prefix}.{k}" if prefix else str(k))
+        return rows
+    if isinstance(value, list | tuple):
+        if all(not isinstance(v, dict | list | tuple) for v in value):
+            return [(prefix, ", ".join(_scalar(v) for v in value) or "-")]
+        rows = []
+        for i, v in enumerate(value):
+            rows += _flatten(v, f"{prefix}.{i}")
+        return rows
+    return [(prefix, _scalar(value))]
+
+
+def _provenance_table(prov: dict[str, Any], small: ParagraphStyle,
+                      mono: ParagraphStyle) -> Table:
+    """The provenance record as a two-column key: value table (no raw JSON)."""
+    rows = [[Paragraph(escape(k), small), Paragraph(escape(v), mono)]
+            for k, v in _flatten(prov)]
+    t = Table(rows or [["-", "-"]], colWidths=[55 * mm, 119 * mm])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                           ("TOPPADDING", (0, 0), (-1, -1), 1),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    return t
+
+
+def _explanation(detail: MatchDetail, heading: ParagraphStyle, normal: ParagraphStyle,
+                 small: ParagraphStyle) -> list[Any]:
+    """What the statistic means: the same text as the match page (``service.explain``)."""
+    st = detail.stats
+    if st is None:
+        return []
+    x = explanation(st, query=detail.query.specimen_id, candidate=detail.candidate.specimen_id,
+                    mismatches=detail.match.mismatches)
+    out: list[Any] = [Paragraph("What the statistic means", heading),
+                      Paragraph(escape(x["what"]), small)]
+    if x["hypotheses"]:
+        out.append(Paragraph(escape(x["hypotheses"]), small))
+    if x["scale"]:
+        out.append(Paragraph(escape(x["scale"]), normal))
+    if x["hypotheses"]:
+        rows = [["LR", "Support for Hp over Hd"], *[[r, w] for r, w in x["rows"]]]
+        t = Table(rows, colWidths=[45 * mm, 70 * mm], hAlign="LEFT")
+        style: list[Any] = [("FONTSIZE", (0, 0), (-1, -1), 8),
+                            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+        for i, (_r, w) in enumerate(x["rows"], start=1):
+            if w == x["verbal"]:
+                style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#dcefdc")))
+        t.setStyle(TableStyle(style))
+        out += [Spacer(1, 2 * mm), t, Paragraph(f"Source: {escape(x['citation'])}.", small)]
+    return [*out, Spacer(1, 3 * mm)]
 
 
 def _decision_history(detail: MatchDetail, heading: ParagraphStyle,
@@ -77,10 +174,14 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
     small = ParagraphStyle("small", parent=ss["Normal"], fontSize=8, leading=10)
     mono = ParagraphStyle("mono", parent=small, fontName="Courier", fontSize=7, leading=8.5)
     m, q, c, st = detail.match, detail.query, detail.candidate, detail.stats
+    latest = detail.decisions[-1] if detail.decisions else None
+    decided = (f". Decided {escape(latest.decided_at[:19].replace('T', ' '))} UTC"
+               if latest is not None else "")
     story: list[Any] = [
         Paragraph(f"Locard match report - candidate match {m.id}", ss["Title"]),
-        Paragraph(f"Status: <b>{escape(m.status)}</b> by {escape(m.reviewer or reviewer)}; "
-                  f"note: {escape(m.note or '-')}", ss["Normal"]),
+        Paragraph(f"Status: <b>{escape(m.status)}</b> by {escape(m.reviewer or reviewer)}"
+                  f"{decided}.", ss["Normal"]),
+        Paragraph(f"Note: {escape(m.note or '-')}", ss["Normal"]),
         Spacer(1, 4 * mm),
     ]
     head = [["", "Query", "Candidate"],
@@ -112,7 +213,9 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
         if st["excluded"]:
             story.append(Paragraph("Loci without a genotype probability: " + "; ".join(
                 f"{escape(k)} ({escape(v)})" for k, v in st["excluded"].items()), small))
-    story += [Spacer(1, 3 * mm), Paragraph("Per-locus comparison", ss["Heading2"])]
+    story += [Spacer(1, 3 * mm),
+              *_explanation(detail, ss["Heading2"], ss["Normal"], small),
+              Paragraph("Per-locus comparison", ss["Heading2"])]
     rows: list[list[str]] = [["Locus", "Query", "Candidate", "Comparison", "Probability"]]
     styles: list[Any] = [("FONTSIZE", (0, 0), (-1, -1), 8),
                          ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
@@ -135,8 +238,7 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
                         f"{datetime.now(UTC).isoformat(timespec='seconds')} for "
                         f"{escape(reviewer)}.", small)]
     if st:
-        text = json.dumps(st["provenance"], sort_keys=True, indent=1, default=str)
-        for line in text.splitlines():
-            story.append(Paragraph(escape(line).replace(" ", "&nbsp;"), mono))
-    doc.build(story)
+        story += [Spacer(1, 2 * mm), _provenance_table(st["provenance"], small, mono)]
+    footer = f"Locard match report - candidate match {m.id}"
+    doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer=footer, **k))
     return buf.getvalue()

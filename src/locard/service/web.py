@@ -27,6 +27,7 @@ from locard.service.auth import (
 )
 from locard.service.engine import Engine, identify_available
 from locard.service.errors import ServiceError, error_code
+from locard.service.explain import explanation
 from locard.service.svg import bar_chart, growth_chart, pedigree_svg
 from locard.store import PERMISSIONS, Store
 from locard.store.statistics import one_in
@@ -58,12 +59,27 @@ def _can(p: Principal, action: str) -> bool:
     return p.user.role in PERMISSIONS[action]
 
 
+def page_context(request: Request, p: Principal | None) -> dict[str, Any]:
+    """What base.html needs (the user, the CSRF token, the navigation's role checks)."""
+    return {"user": p.user if p else None, "csrf": p.csrf if p else "",
+            "can": (lambda a: _can(p, a)) if p else (lambda a: False),
+            "identify": identify_available(), "path": request.url.path}
+
+
+def error_page_context(request: Request) -> dict[str, Any]:
+    """base.html's context for an error page: the session's user when there is a valid one,
+    so that the page keeps the navigation; none (and no error of its own) otherwise."""
+    try:
+        p = session_principal(request)
+    except Exception:  # an error page must render whatever broke the session
+        p = None
+    return page_context(request, p)
+
+
 def _render(request: Request, template: str, p: Principal | None, status: int = 200,
             **ctx: Any) -> HTMLResponse:
     templates = request.app.state.templates
-    base = {"user": p.user if p else None, "csrf": p.csrf if p else "",
-            "can": (lambda a: _can(p, a)) if p else (lambda a: False),
-            "identify": identify_available(), "path": request.url.path}
+    base = page_context(request, p)
     resp: HTMLResponse = templates.TemplateResponse(request, template, {**base, **ctx},
                                                     status_code=status)
     return resp
@@ -146,6 +162,8 @@ def dashboard(request: Request) -> HTMLResponse:
     pending: list[Any] = []
     if _can(p, "view"):
         pending = store.list_matches(actor=p.name, status="pending")
+    # the backlog as a count every role may see (an auditor reviews no match, yet oversees it)
+    match_counts = store.match_counts(actor=p.name)
     activity: list[Any] = []
     if _can(p, "audit"):
         activity = list(store.audit_page(actor=p.name, limit=12).entries)  # one bounded read
@@ -153,7 +171,8 @@ def dashboard(request: Request) -> HTMLResponse:
     complete = bar_chart([(str(k), float(n)) for k, n in stats["loci_typed"]],
                          title="Profiles by number of typed loci")
     return _render(request, "dashboard.html", p, stats=stats, pending=pending,
-                   activity=activity, growth_svg=growth, loci_svg=complete)
+                   match_counts=match_counts, activity=activity, growth_svg=growth,
+                   loci_svg=complete)
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -267,21 +286,60 @@ def search(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
 # --- match manager ----------------------------------------------------------------------------
 
 
+#: the matches list's sort keys: date is creation order (the match id)
+_MATCH_SORTS: dict[str, Any] = {
+    "date": lambda m: m.id,
+    "rmp": lambda m: (m.rmp is None, m.rmp if m.rmp is not None else 0.0, m.id),
+    "status": lambda m: (m.status, m.id),
+}
+MATCHES_PAGE = 50
+
+
 @router.get("/matches", response_class=HTMLResponse)
 def matches_page(request: Request,
-                 status: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
+                 status: Annotated[str | None, Query(max_length=20)] = None,
+                 q: Annotated[str, Query(max_length=200)] = "",
+                 sort: Annotated[str, Query(max_length=20)] = "date",
+                 order: Annotated[str, Query(max_length=20)] = "",
+                 limit: Annotated[int, Query(ge=1, le=500)] = MATCHES_PAGE,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+    """The lab's candidate matches, a page at a time (``limit``, ``offset``), filtered by
+    status and by a specimen ID (either side, case-insensitive substring), sorted by date
+    (newest first by default), RMP (smallest first) or status."""
     p = _principal(request)
     chosen = status if status in ("pending", "confirmed", "rejected") else None
+    sort = sort if sort in _MATCH_SORTS else "date"
+    if order not in ("asc", "desc"):
+        order = "desc" if sort == "date" else "asc"
     found = _store(request).list_matches(actor=p.name, status=chosen)
-    return _render(request, "matches.html", p, matches=list(reversed(found)), chosen=chosen,
-                   one_in=_one_in)
+    needle = q.strip().casefold()
+    if needle:
+        found = [m for m in found if needle in m.query_specimen.casefold()
+                 or needle in m.candidate_specimen.casefold()]
+    found.sort(key=_MATCH_SORTS[sort], reverse=order == "desc")
+    total = len(found)
+    shown = found[offset:offset + limit]
+    kept = {k: v for k, v in (("status", chosen or ""), ("q", q.strip()), ("sort", sort),
+                              ("order", order)) if v}
+
+    def link(**change: Any) -> str:
+        return "/matches?" + urlencode({**kept, "limit": limit, **change})
+
+    return _render(request, "matches.html", p, matches=shown, chosen=chosen, one_in=_one_in,
+                   q=q.strip(), sort=sort, order=order, total=total, offset=offset,
+                   limit=limit, link=link,
+                   prev=link(offset=max(0, offset - limit)) if offset > 0 else None,
+                   next=link(offset=offset + limit) if offset + limit < total else None)
 
 
 @router.get("/matches/{match_id}", response_class=HTMLResponse)
 def match_page(request: Request, match_id: int) -> HTMLResponse:
     p = _principal(request)
     detail = ops.match_detail(_store(request), match_id, actor=p.name)
-    return _render(request, "match.html", p, d=detail, one_in=_one_in,
+    x = (explanation(detail.stats, query=detail.query.specimen_id,
+                     candidate=detail.candidate.specimen_id,
+                     mismatches=detail.match.mismatches) if detail.stats else None)
+    return _render(request, "match.html", p, d=detail, one_in=_one_in, x=x,
                    can_decide=_can(p, "decide_match"),
                    both=not detail.query.restricted and not detail.candidate.restricted)
 
@@ -333,7 +391,61 @@ def identify_page(request: Request) -> HTMLResponse:
     p = _principal(request)
     return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
                    case_ref="", purpose="", svg=None, one_in=_one_in,
-                   cases=_lab_cases(request, p))
+                   cases=_lab_cases(request, p), registered=None, reg=_NO_REG)
+
+
+_NO_REG: dict[str, str] = {"case_ref": "", "pedigree": "", "purpose": "", "error": ""}
+
+
+@router.post("/identify/cases", response_class=HTMLResponse)
+async def register_case(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+                        case_ref: Annotated[str, Form(max_length=128)] = "",
+                        pedigree: Annotated[str, Form(max_length=200_000)] = "",
+                        purpose: Annotated[str, Form(max_length=200)] = "",
+                        pedigree_file: UploadFile | None = None) -> HTMLResponse:
+    """Register a missing-person case of the user's lab: the case file's pedigree JSON (as
+    text or as a file), whose typed members name stored relatives' references by
+    ``"specimen"`` (``locard.store.cases.add_case``, the same call as ``POST /api/v1/cases``)."""
+    import json
+
+    from locard.store.cases import add_case, parse_case_pedigree
+
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    text = pedigree
+    if pedigree_file is not None and pedigree_file.filename:
+        raw = await pedigree_file.read(200_001)
+        if len(raw) > 200_000:
+            raise ServiceError("pedigree file over the limit of 200000 bytes", status=413)
+        text = raw.decode("utf-8", errors="replace")
+    store = _store(request)
+    registered = None
+    error = ""
+    try:
+        if not text.strip():
+            raise InputError("give the case's pedigree (JSON text or a file)",
+                             remedy="paste the case file into the Pedigree field or choose "
+                                    "it as the Pedigree file")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"the pedigree is not valid JSON: {exc}",
+                             remedy="check the case file (an object with 'individuals' "
+                                    "and 'missing')") from None
+        tree, members = parse_case_pedigree(data)
+        registered = await run_in_threadpool(add_case, store, case_ref, tree, members,
+                                             actor=p.name, purpose=purpose or None)
+    except LocardError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        error = str(exc)
+    reg = {"case_ref": case_ref, "pedigree": pedigree, "purpose": purpose, "error": error}
+    return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
+                   case_ref=registered.case_ref if registered else "", purpose="",
+                   svg=_pedigree_svg(registered.to_dict()) if registered else None,
+                   one_in=_one_in, cases=_lab_cases(request, p),
+                   registered=registered, reg=_NO_REG if registered else reg,
+                   status=201 if registered else 400)
 
 
 def _pedigree_svg(data: Any) -> str | None:
@@ -378,7 +490,8 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
         error = str(exc)
     return _render(request, "identify.html", p, result=result, error=error,
                    pedigree_text=pedigree, case_ref=case_ref, purpose=purpose, svg=svg,
-                   one_in=_one_in, cases=[])
+                   one_in=_one_in, cases=_lab_cases(request, p), registered=None,
+                   reg=_NO_REG)
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -153,7 +153,8 @@ class FrequencyTable:
         if not two_n:
             raise InputError(
                 f"{self.name}: no sample size at {locus}, so no 5/2N minimum frequency",
-                remedy="configure a minimum frequency (--min-frequency) for this table")
+                remedy="give a floor for rare alleles with --min-frequency F (min_frequency= "
+                       "in Python), or use a table with sample sizes")
         return 5.0 / two_n
 
     def frequency(self, locus: str, allele: Allele | str) -> AlleleFrequency:

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from locard.errors import InvalidParameter, StatisticsError
 from locard.genetics.alleles import Allele, AlleleKind
+from locard.genetics.kits import Kit, ladder_range
 from locard.genetics.loci import CODIS_CORE_20, canonical_locus
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
@@ -82,9 +83,11 @@ class SimulationModel:
     step_down: npt.NDArray[np.uint8]
 
     @classmethod
-    def from_table(cls, table: FrequencyTable, loci: Sequence[str] | None = None
-                   ) -> SimulationModel:
-        """Model over ``loci`` (default: the CODIS 20 core loci the table has)."""
+    def from_table(cls, table: FrequencyTable, loci: Sequence[str] | None = None, *,
+                   kit: Kit | None = None) -> SimulationModel:
+        """Model over ``loci`` (default: the CODIS 20 core loci the table has). With ``kit``,
+        only the alleles inside the kit's ladder range at each locus are drawn (their
+        frequencies renormalised): the profiles that kit types without off-ladder calls."""
         wanted = ([canonical_locus(x) for x in loci] if loci is not None
                   else [x for x in CODIS_CORE_20 if table.has_locus(x)])
         if not wanted:
@@ -100,8 +103,11 @@ class SimulationModel:
             if not per:
                 raise StatisticsError(f"{table.name} has no frequencies for {locus}",
                                       remedy="choose loci the table covers")
+            span = ladder_range(locus, kit) if kit is not None else None
             items = sorted((a, f) for a, f in per.items()
-                           if f > 0 and a.kind is AlleleKind.REPEAT)
+                           if f > 0 and a.kind is AlleleKind.REPEAT
+                           and (span is None or (a.number is not None
+                                                 and span[0] <= a.number <= span[1])))
             if not items:
                 raise StatisticsError(f"{table.name}: {locus}: no repeat alleles to draw")
             if len(items) > 255:

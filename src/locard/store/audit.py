@@ -22,7 +22,8 @@ __all__ = ["GENESIS_HASH", "AuditEntry", "canonical_json", "entry_hash", "verify
 GENESIS_HASH = "0" * 64
 
 #: actions written to the log (one entry per access)
-ACTIONS = ("init", "import", "view", "search", "search_refused", "export", "match_decision",
+ACTIONS = ("init", "import", "view", "search", "search_refused", "self_check", "export",
+           "match_decision",
            "match_decision_correction",
            "match_recorded", "expunge", "consent_withdraw", "retention_apply", "policy_change",
            "user_change", "token_issue", "migrate", "audit_view", "access_refused")

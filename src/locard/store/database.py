@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from locard.errors import StoreError
+
 __all__ = ["DEFAULT_DB", "Database", "normalize_url"]
 
 DEFAULT_DB = "locard.db"
@@ -73,11 +75,20 @@ class Database:
     writer: sa.Engine
 
     @classmethod
-    def connect(cls, url_or_path: str | os.PathLike[str] | None = None) -> Database:
+    def connect(cls, url_or_path: str | os.PathLike[str] | None = None, *,
+                create: bool = False) -> Database:
+        """Engines on the database at ``url_or_path``. A SQLite file that does not exist is
+        created only with ``create`` (``locard init``); otherwise :class:`StoreError` names
+        the path, and nothing is written (SQLite would leave an empty file behind)."""
         url = normalize_url(url_or_path)
         if url.startswith("sqlite"):
             if url in ("sqlite://", "sqlite:///:memory:"):
                 raise ValueError("Locard needs a database file, not an in-memory SQLite database")
+            database = sa.make_url(url).database
+            if not create and database and not Path(database).exists():
+                raise StoreError(f"{database} is not a Locard database: there is no such file",
+                                 remedy=f"create one with `locard init --db {database}`, or "
+                                        "give the right path with --db (or $LOCARD_DB)")
             return cls(url, _sqlite_engine(url, immediate=False),
                        _sqlite_engine(url, immediate=True))
         engine = sa.create_engine(url, pool_pre_ping=True)

@@ -64,9 +64,11 @@ def random_profiles(n: int, *, seed: int = 1, prefix: str = "SIM",
 
 def write_cmf(path: str | os.PathLike[str],
               specimens: Iterable[tuple[str, str, Alleles]], *, source_lab: str,
-              kit: str = "GlobalFiler") -> int:
+              kit: str | None = None) -> int:
     """Write a minimal CODIS CMF 3.2 import file of ``(specimen_id, category, {locus:
-    alleles})``; streams, so it suits a million profiles. Returns the count written.
+    alleles})``; streams, so it suits a million profiles. Returns the count written. ``KIT``
+    is written only when ``kit`` is given (an import then checks every allele against that
+    kit's ladder range, which the synthetic profiles of many tests would not pass).
 
     Unlike :func:`locard.formats.cmf.write_cmf` it writes values as given, unchecked: tests use
     it to make files with deliberately bad records, and the benchmark to write a million
@@ -80,7 +82,7 @@ def write_cmf(path: str | os.PathLike[str],
                  f"  <SOURCELAB>{escape(source_lab)}</SOURCELAB>\n"
                  "  <SUBMITBYUSERID>locard</SUBMITBYUSERID>\n"
                  "  <SUBMITDATETIME>2024-01-01T00:00:00</SUBMITDATETIME>\n"
-                 f"  <KIT>{escape(kit)}</KIT>\n")
+                 + (f"  <KIT>{escape(kit)}</KIT>\n" if kit is not None else ""))
         for sid, category, loci in specimens:
             parts = [f'  <SPECIMEN SOURCEID="No">\n    <SPECIMENID>{escape(sid)}</SPECIMENID>\n'
                      f"    <SPECIMENCATEGORY>{escape(category)}</SPECIMENCATEGORY>\n"]
@@ -144,7 +146,7 @@ def build_demo_database(url_or_path: str | os.PathLike[str], *, seed: int = 7,
         with tempfile.TemporaryDirectory(prefix="locard-demo-") as tmp:
             for name, basis, consent, entries in batches:
                 path = Path(tmp) / name
-                write_cmf(path, entries, source_lab=lab)
+                write_cmf(path, entries, source_lab=lab, kit="GlobalFiler")
                 rep = store.import_file(path, format="cmf", legal_basis=basis, consent=consent,
                                         actor=admin, purpose="DEMO-SETUP")
                 reports.append(rep.to_dict())

@@ -29,7 +29,7 @@ from typing import Any
 from locard.errors import InputError, PolicyViolation, StoreError
 from locard.genetics.loci import LOCI, LOCUS_SETS, LocusKind, canonical_locus
 from locard.genetics.profiles import Profile
-from locard.store.categories import Index, parse_index
+from locard.store.categories import Index, canonical_category, index_for_category, parse_index
 
 __all__ = [
     "LEGAL_BASES",
@@ -45,7 +45,12 @@ __all__ = [
 
 LEGAL_BASES = ("conviction", "arrest", "court-order", "casework", "consent")
 SEARCH_MODES = ("direct", "kinship")
+#: search modes governed by another mode's matrix: a mixture trace ranked by LR
+#: (``locard mixture rank``) may be compared with what a direct search may
+MATRIX_OF_MODE = {"mixture-lr": "direct"}
 RULE_KINDS = ("required_loci", "single_source", "max_contributors", "match_rarity")
+#: what an allele outside the kit's ladder range does to a record (``outside_ladder``)
+OUTSIDE_LADDER = ("reject", "flag")
 
 #: indices that may never be stored without a consent record
 CONSENT_INDICES = frozenset({Index.RELATIVE, Index.ELIMINATION, Index.STAFF})
@@ -117,7 +122,9 @@ class Rule:
                 return f"{idx} index requires at least {p['min_count']} of the {len(loci)} {words}"
             return f"{idx} index requires all {len(loci)} {words}"
         if self.kind == "single_source":
-            return f"{idx} index requires a single-source profile"
+            tri = int(p.get("tri_allelic_loci", 0))
+            return f"{idx} index requires a single-source profile" + (
+                f" (a tri-allelic pattern at up to {tri} loci accepted)" if tri else "")
         if self.kind == "max_contributors":
             what = "kept local" if p.get("action", "local") == "local" else "refused"
             return f"{idx} index: mixtures of more than {p['max']} contributors are {what}"
@@ -135,6 +142,10 @@ class IndexPolicy:
     retention_years: int
     default_legal_basis: str | None
     rules: tuple[Rule, ...]
+    #: what an allele outside its kit's ladder range does to a record: ``reject`` (the record
+    #: is refused unless the import allows off-ladder alleles) or ``flag`` (stored, and listed
+    #: in the import report)
+    outside_ladder: str = "reject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,17 @@ class Policy:
     theta: float
     legal_basis_words: Mapping[str, str]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    #: canonical specimen category -> its default legal basis, where it differs from its
+    #: index's ``default_legal_basis`` (``[category_legal_basis]``)
+    category_legal_basis: Mapping[str, str] = field(default_factory=dict)
+    #: sample-name patterns of controls and ladders (``[controls] patterns``): such records
+    #: are never stored; an import reports them as skipped controls
+    control_patterns: tuple[re.Pattern[str], ...] = ()
+
+    def is_control(self, sample_name: str) -> bool:
+        """True when ``sample_name`` matches one of the ``[controls]`` patterns (searched,
+        case-insensitive): a positive or negative control, a blank or an allelic ladder."""
+        return any(p.search(sample_name) for p in self.control_patterns)
 
     # --- search --------------------------------------------------------------------------
 
@@ -158,10 +180,11 @@ class Policy:
                              mode: str = "direct") -> None:
         """Raise :class:`PolicyViolation` unless the matrix allows this comparison."""
         q, t = parse_index(query_index), parse_index(target_index)
-        if mode not in SEARCH_MODES:
+        matrix = MATRIX_OF_MODE.get(mode, mode)
+        if matrix not in SEARCH_MODES:
             raise PolicyViolation(f"unknown search mode {mode!r}",
                                   remedy="use 'direct' or 'kinship'")
-        table = self.direct if mode == "direct" else self.kinship
+        table = self.direct if matrix == "direct" else self.kinship
         allowed = table.get(q, frozenset())
         if t not in allowed:
             others = ", ".join(sorted(i.value for i in allowed)) or "nothing"
@@ -170,19 +193,49 @@ class Policy:
                 f"index", remedy=f"in {mode} mode the {q.value} index may be compared with: "
                                  f"{others}")
 
+    def check_self_check_allowed(self, index: Index | str) -> None:
+        """The self-check (duplicates and near matches within one index, ``locard db check``)
+        is quality control, not a casework search, so the search matrix does not govern it:
+        every index may be checked, except the relatives' references, which are compared only
+        by kinship with missing persons and unidentified remains (a line no policy crosses).
+        Raise :class:`PolicyViolation` for that one."""
+        idx = parse_index(index)
+        if idx is Index.RELATIVE:
+            others = ", ".join(i.value for i in self.self_check_indices())
+            raise PolicyViolation(
+                "the self-check never compares relatives' references with each other "
+                "(relatives are compared only by kinship with missing persons and "
+                "unidentified remains)", remedy=f"check another index (--index): {others}")
+
+    def self_check_indices(self) -> list[Index]:
+        """The indices a self-check may cover: all but the relatives' references."""
+        return [i for i in Index if i is not Index.RELATIVE]
+
     def allowed_targets(self, query_index: Index | str, mode: str = "direct") -> list[Index]:
         q = parse_index(query_index)
-        table = self.direct if mode == "direct" else self.kinship
+        table = self.direct if MATRIX_OF_MODE.get(mode, mode) == "direct" else self.kinship
         return sorted(table.get(q, frozenset()), key=lambda i: list(Index).index(i))
 
     # --- legal basis -----------------------------------------------------------------------
 
+    def default_legal_basis(self, category: str) -> str | None:
+        """The legal basis a record of specimen ``category`` gets when the import states
+        none: the category's (``[category_legal_basis]``), else its index's
+        ``default_legal_basis``, else None (the import must state one)."""
+        found = self.category_legal_basis.get(canonical_category(category))
+        if found is not None:
+            return found
+        return self.indices[index_for_category(category)].default_legal_basis
+
     def check_legal_basis(self, index: Index, legal_basis: str | None,
-                          consent: str | None) -> str:
-        """The legal basis to record (the index's default when none given); raise
-        :class:`PolicyViolation` naming the rule when it is missing or not allowed."""
+                          consent: str | None, *, category: str | None = None) -> str:
+        """The legal basis to record (when none is given, the default of ``category``, else
+        of the index); raise :class:`PolicyViolation` naming the rule when it is missing or
+        not allowed."""
         ip = self.indices[index]
-        basis = legal_basis or ip.default_legal_basis
+        default = (self.default_legal_basis(category) if category is not None
+                   else ip.default_legal_basis)
+        basis = legal_basis or default
         if basis is None:
             raise PolicyViolation(
                 f"{index.label} index requires a stated legal basis",
@@ -190,11 +243,15 @@ class Policy:
         if basis not in ip.legal_bases:
             raise PolicyViolation(
                 f"legal basis {basis!r} is not allowed for the {index.label} index",
-                remedy="allowed: " + ", ".join(ip.legal_bases))
+                remedy="allowed: " + ", ".join(ip.legal_bases)
+                + ("; without --legal-basis each record gets its category's default"
+                   + (f" ({default})" if default else "") if legal_basis else ""))
         if (ip.consent_required or basis == "consent") and not consent:
             raise PolicyViolation(
                 f"{index.label} index requires a consent record (legal basis {basis!r})",
-                remedy="give the consent reference with --consent ID")
+                remedy="give the consent reference: --consent ID (every record), a "
+                       "'consent' column in a CSV file, or --consent-file FILE (specimen ID, "
+                       "consent reference)")
         return basis
 
     # --- acceptance --------------------------------------------------------------------------
@@ -223,6 +280,11 @@ class Policy:
             elif rule.kind == "single_source":
                 mixed = [k for k, c in profile.loci.items()
                          if len(c.alleles) > 2 and LOCI[k].kind is LocusKind.AUTOSOMAL_STR]
+                tri = [k for k in mixed if len(profile.loci[k].alleles) == 3]
+                if mixed and len(tri) == len(mixed) <= int(p.get("tri_allelic_loci", 0)):
+                    notes.append(f"tri-allelic pattern at {', '.join(tri)} (accepted by rule "
+                                 f"{rule.name}: a multi-allelic reference)")
+                    mixed = []
                 if mixed:
                     first = mixed[0]
                     failures.append(RuleFailure(
@@ -266,9 +328,13 @@ class Policy:
                     "label": i.label,
                     "legal_bases": list(ip.legal_bases),
                     "default_legal_basis": ip.default_legal_basis,
+                    "category_legal_basis": {
+                        c: b for c, b in self.category_legal_basis.items()
+                        if index_for_category(c) is i},
                     "consent_required": ip.consent_required,
                     "local_only": ip.local_only,
                     "retention_years": ip.retention_years,
+                    "outside_ladder": ip.outside_ladder,
                     "rules": [{"name": r.name, "kind": r.kind, "rule": r.describe(),
                                **dict(r.params)} for r in ip.rules],
                 } for i, ip in self.indices.items()
@@ -279,6 +345,7 @@ class Policy:
                 "kinship": {q.value: [t.value for t in self.allowed_targets(q, "kinship")]
                             for q in self.kinship},
             },
+            "controls": {"patterns": [p.pattern for p in self.control_patterns]},
         }
 
 
@@ -324,6 +391,12 @@ def _parse_rule(raw: Any, index: Index, source: str) -> Rule:
             or params.get("action", "local") not in ("local", "reject")):
         raise _fail(source, f"rule {raw['name']!r}: needs an integer 'max' and action "
                             "'local' or 'reject'")
+    if kind == "single_source" and (
+            not isinstance(params.get("tri_allelic_loci", 0), int)
+            or isinstance(params.get("tri_allelic_loci", 0), bool)
+            or params.get("tri_allelic_loci", 0) < 0):
+        raise _fail(source, f"rule {raw['name']!r}: 'tri_allelic_loci' must be a whole "
+                            "number >= 0")
     if kind == "match_rarity" and not isinstance(params.get("one_in"), (int, float)):
         raise _fail(source, f"rule {raw['name']!r}: needs a number 'one_in'")
     return Rule(str(raw["name"]), kind, index, params)
@@ -338,6 +411,39 @@ def _parse_matrix(raw: Any, mode: str, source: str) -> dict[Index, frozenset[Ind
             raise _fail(source, f"[search.{mode}] {q}: expected a list of indices")
         out[parse_index(q)] = frozenset(parse_index(t) for t in targets)
     return out
+
+
+def _parse_category_bases(raw: Any, indices: Mapping[Index, IndexPolicy],
+                          source: str) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise _fail(source, "[category_legal_basis] must be a table of category = basis")
+    out: dict[str, str] = {}
+    for category, basis in raw.items():
+        try:
+            idx = index_for_category(category)
+            name = canonical_category(category)
+        except InputError as exc:
+            raise _fail(source, f"[category_legal_basis]: {exc}") from None
+        ip = indices[idx]
+        if basis not in ip.legal_bases:
+            raise _fail(source, f"[category_legal_basis] {category!r}: legal basis {basis!r} "
+                                f"is not among the {idx.value} index's legal bases "
+                                f"({', '.join(ip.legal_bases)})")
+        out[name] = str(basis)
+    return out
+
+
+def _parse_controls(raw: Any, source: str) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("patterns", []), list):
+        raise _fail(source, "[controls] must hold 'patterns', a list of regular expressions")
+    out = []
+    for pattern in raw.get("patterns", []):
+        try:
+            out.append(re.compile(str(pattern), re.IGNORECASE))
+        except re.error as exc:
+            raise _fail(source, f"[controls] pattern {pattern!r} is not a regular expression: "
+                                f"{exc}") from None
+    return tuple(out)
 
 
 def _check_lines(policy: Policy) -> None:
@@ -377,14 +483,19 @@ def _parse_policy(data: Mapping[str, Any], source: str, digest: str) -> Policy:
         if default is not None and default not in bases:
             raise _fail(source, f"index {idx.value}: default legal basis {default!r} "
                                 "is not among its legal bases")
+        outside = raw.get("outside_ladder", "reject")
+        if outside not in OUTSIDE_LADDER:
+            raise _fail(source, f"index {idx.value}: outside_ladder {outside!r} "
+                                f"(known: {', '.join(OUTSIDE_LADDER)})")
         indices[idx] = IndexPolicy(
             idx, bases, bool(raw.get("consent_required", False)),
             bool(raw.get("local_only", False)), int(raw.get("retention_years", 0)), default,
-            tuple(_parse_rule(r, idx, source) for r in raw.get("rules", [])))
+            tuple(_parse_rule(r, idx, source) for r in raw.get("rules", [])), outside)
     for key in indices_raw:
         parse_index(key)
     search = data.get("search", {})
     rarity = data.get("rarity", {})
+    by_category = _parse_category_bases(data.get("category_legal_basis", {}), indices, source)
     policy = Policy(
         name=str(data.get("policy", {}).get("name", source)),
         source=source,
@@ -396,6 +507,8 @@ def _parse_policy(data: Mapping[str, Any], source: str, digest: str) -> Policy:
         theta=float(rarity.get("theta", 0.01)),
         legal_basis_words=words,
         raw=dict(data),
+        category_legal_basis=by_category,
+        control_patterns=_parse_controls(data.get("controls", {}), source),
     )
     _check_lines(policy)
     return policy

@@ -125,6 +125,9 @@ specimens = sa.Table(
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("source_digest", sa.String(64), nullable=True),
+    #: the lab a received record came from (``import --received-from``), kept as provenance;
+    #: the importing lab (``lab_id``) owns the specimen. NULL: the lab's own record.
+    sa.Column("source_lab", sa.String(64), nullable=True),
     sa.UniqueConstraint("lab_id", "specimen_id", name="uq_specimens_lab_specimen"),
 )
 
@@ -333,6 +336,13 @@ def _m0008_audit_reads(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON audit_log ({columns})"))
 
 
+def _m0009_specimen_source_lab(conn: sa.Connection) -> None:
+    """``specimens.source_lab``: the lab a record received from another lab came from
+    (provenance; the importing lab owns it). NULL for every existing specimen."""
+    if not has_column(conn, "specimens", "source_lab"):
+        conn.execute(sa.text("ALTER TABLE specimens ADD COLUMN source_lab VARCHAR(64)"))
+
+
 #: (name, function) applied in order; the schema version is the number applied.
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0001_core_tables", _m0001_core_tables),
@@ -343,6 +353,7 @@ MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0006_session_revocation", _m0006_session_revocation),
     ("0007_search_outbox", _m0007_search_outbox),
     ("0008_audit_reads", _m0008_audit_reads),
+    ("0009_specimen_source_lab", _m0009_specimen_source_lab),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -458,14 +458,18 @@ class EntrySearch:
                 "stringency": self.stringency.value, "min_loci": self.min_loci,
                 "mismatches": self.mismatches, "strategy": self.strategy}
 
-    def __call__(self, lab: str, keys: list[int]) -> None:
+    def __call__(self, lab: str, keys: list[int]) -> list[int]:
+        """Search the new specimens ``keys``; returns the IDs of the candidate matches recorded
+        for them (the import's report lists them)."""
         self.strategies = {}
+        before = len(self.recorded)
         pairs = self.find(keys, audit=True)
         self._record(pairs)
         if keys:  # recorded: the pending row of this import goes
             _outbox_done(self.store, S.search_outbox.c.first_pk == min(keys),
                          S.search_outbox.c.last_pk == max(keys),
                          S.search_outbox.c.params == canonical_json(self.outbox))
+        return self.recorded[before:]
 
     # --- finding -----------------------------------------------------------------------------
 
@@ -729,22 +733,20 @@ class StoreCheck:
 def self_check(store: Store, *, actor: str, purpose: str | None, min_loci: int | None = None,
                pairs_matrix: bool = False, indices: Iterable[Index | str] | None = None,
                store_indices: StoreIndices | None = None) -> StoreCheck:
-    """Duplicates and near matches within each index the matrix lets be compared with itself
-    (default: all such; naming another is refused and audited). Only pairs with at least one
+    """Duplicates and near matches within each index (default: every index but the
+    relatives' references, which are never compared directly; naming that one is refused and
+    audited). The self-check is quality control, its own purpose, not a casework search: the
+    search matrix does not govern it (an offender index is checked for aliases although
+    offenders are never searched against offenders) and it is audited as one ``self_check``
+    entry (:meth:`Store.authorize_self_check`). ``min_loci`` defaults per index to the median
+    number of loci its profiles are typed at, minus 2
+    (:func:`locard.search.selfcheck.default_min_matching_loci`). Only pairs with at least one
     of the user's lab's specimens are listed; ``pairs_matrix`` counts all pairs (no
     identities)."""
-    with store.db.read() as conn:
-        user = store._user(conn, actor)
     policy = store.policy
-    wanted = ([i for i in Index if i in policy.allowed_targets(i, "direct")]
-              if indices is None else list(dict.fromkeys(parse_index(i) for i in indices)))
-    for idx in wanted:  # refusals first, so a refused request searches nothing
-        try:
-            policy.check_search_allowed(idx, idx, "direct")
-        except PolicyViolation:
-            store.authorize_search(idx, idx, "direct", actor=actor, purpose=purpose)
-    for idx in wanted:
-        store.authorize_search(idx, idx, "direct", actor=actor, purpose=purpose)
+    wanted = (policy.self_check_indices() if indices is None
+              else list(dict.fromkeys(parse_index(i) for i in indices)))
+    user = store.authorize_self_check(wanted, actor=actor, purpose=purpose)
     own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
     pairs: list[CheckPair] = []
     counts: dict[str, int] = {}

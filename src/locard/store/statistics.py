@@ -137,12 +137,13 @@ def _excluded(excluded: dict[str, str], loci: Iterable[str] | None) -> dict[str,
 def compared_loci(a: Profile, b: Profile, *,
                   loci: Iterable[str] = DEFAULT_LOCI) -> tuple[str, ...]:
     """The loci a search compares for ``a`` and ``b``: the index's ``loci`` that both typed
-    (a conclusive call with alleles on each side), autosomal STRs only."""
+    (a conclusive call with alleles on each side, no off-ladder peak on either), autosomal
+    STRs only."""
     out = []
     for locus in loci:
         ca, cb = a.loci.get(locus), b.loci.get(locus)
         if (ca is None or cb is None or ca.inconclusive or cb.inconclusive
-                or not ca.alleles or not cb.alleles):
+                or not ca.alleles or not cb.alleles or ca.off_ladder or cb.off_ladder):
             continue
         if LOCI[locus].kind is LocusKind.AUTOSOMAL_STR:
             out.append(locus)

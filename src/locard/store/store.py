@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,9 +41,11 @@ from locard.errors import (
     SchemaTooNew,
     SchemaTooOld,
     StoreError,
+    UnknownKit,
 )
 from locard.formats import ProfileRecord, read_profiles, write_profiles
 from locard.formats.cmf import CmfLimit, cmf_limits
+from locard.genetics.kits import Kit, find_kit, outside_ladder
 from locard.genetics.profiles import Profile, genotype_digest
 from locard.store import schema as S
 from locard.store.audit import GENESIS_HASH, AuditEntry, canonical_json, entry_hash, verify_chain
@@ -88,6 +91,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 BATCH = 10_000
 #: the most audit entries one page may hold (:meth:`Store.audit_page`)
 AUDIT_PAGE_MAX = 10_000
+#: the states of a candidate match (decisions: confirmed or rejected)
+MATCH_STATUSES = ("pending", "confirmed", "rejected")
 TOKEN_PREFIX = "lcd"
 
 
@@ -208,18 +213,24 @@ class ExportOmission:
 class ExportReport:
     """What an export wrote: ``count`` specimens to ``path``; ``left_out`` the parts of written
     records that the format cannot carry; ``skipped`` the records it could not write at all
-    (only records stored before the import applied the format's rule). Never silent."""
+    (only records stored before the import applied the format's rule). Never silent.
+    ``local_only`` counts the written profiles kept local (marked in CSV and JSON);
+    ``excluded_local_only`` those not written because the export excluded them."""
 
     path: str
     format: str
     count: int
     left_out: list[ExportOmission] = field(default_factory=list)
     skipped: list[ExportOmission] = field(default_factory=list)
+    local_only: int = 0
+    excluded_local_only: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"exported": self.count, "path": self.path, "format": self.format,
                 "left_out": [x.to_dict() for x in self.left_out],
-                "skipped": [x.to_dict() for x in self.skipped]}
+                "skipped": [x.to_dict() for x in self.skipped],
+                "local_only": self.local_only,
+                "excluded_local_only": self.excluded_local_only}
 
 
 @dataclass
@@ -237,6 +248,20 @@ class ImportReport:
     seconds: float = 0.0
     first_pk: int | None = None
     last_pk: int | None = None
+    #: the specimen IDs stored, in file order
+    specimens: list[str] = field(default_factory=list)
+    #: the candidate matches that search on entry recorded for this import
+    matches: list[CandidateMatch] = field(default_factory=list)
+    #: a dry run (``import_file(dry_run=True)``): nothing was written; ``accepted`` is what
+    #: would be, ``would_import`` what an import with the same options would store
+    dry_run: bool = False
+    would_import: int | None = None
+    #: records skipped as controls or ladders (the policy's ``[controls]`` patterns): their
+    #: sample names, in file order; never stored, not errors
+    controls: list[str] = field(default_factory=list)
+    #: alleles outside the kit's ladder range in records that were stored all the same (the
+    #: index's ``outside_ladder = "flag"``, or ``allow_off_ladder``)
+    flagged: list[ImportProblem] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -247,7 +272,13 @@ class ImportReport:
                 "lab": self.lab, "imported": self.imported,
                 "accepted": dict(self.accepted), "rejected": dict(self.rejected),
                 "local_only": self.local_only, "seconds": round(self.seconds, 3),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems],
+                "specimens": list(self.specimens),
+                "matches_created": len(self.matches),
+                "matches": [m.to_dict() for m in self.matches],
+                "dry_run": self.dry_run, "would_import": self.would_import,
+                "controls": list(self.controls),
+                "flagged": [p.to_dict() for p in self.flagged]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +314,9 @@ class SpecimenView:
     #: the profile's RMP over all its loci (CPI for a mixture), when the policy computed it
     rmp: float | None = None
     profile: Profile | None = None
+    #: the lab a received record came from (imported with ``--received-from``); the
+    #: specimen's ``lab`` owns it. None: the lab's own record.
+    source_lab: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"lab": self.lab, "specimen_id": self.specimen_id,
@@ -292,6 +326,7 @@ class SpecimenView:
                         "consent": self.consent, "local_only": self.local_only,
                         "kit": self.kit, "retention_until": self.retention_until,
                         "created_at": self.created_at, "rmp": self.rmp,
+                        "source_lab": self.source_lab,
                         "profile": self.profile.to_dict()["loci"] if self.profile else None})
         return out
 
@@ -349,9 +384,17 @@ class _Staged:
     local_only: bool
     kit: str | None
     rmp: float | None
+    #: the record's own consent reference (CSV column, side file), else the import's
+    consent: str | None = None
+    #: the lab a received record came from (``received_from``); None: the lab's own
+    source_lab: str | None = None
 
 
-ImportHook = Callable[[str, list[int]], None]
+#: run after an import commits, with ``(lab, [specimen keys])``; a hook that records candidate
+#: matches (search on entry) returns their IDs, which the import's report lists
+ImportHook = Callable[[str, list[int]], Sequence[int] | None]
+#: progress of a long operation: ``(phase, done, total)``, total None while unknown
+ProgressHook = Callable[[str, int, int | None], None]
 ExpungeHook = Callable[[str, list[int]], None]
 
 
@@ -365,6 +408,8 @@ class Store:
         #: callbacks ``(lab, [specimen keys])`` run after an import / expungement commits
         self.on_import: list[ImportHook] = []
         self.on_expunge: list[ExpungeHook] = []
+        #: told the progress of imports and exports (the CLI's progress bars); None: silent
+        self.on_progress: ProgressHook | None = None
         self._salt: str | None = None
 
     # --- opening, creating, migrating ----------------------------------------------------------
@@ -394,7 +439,7 @@ class Store:
              policy: Policy | str | os.PathLike[str] | None = None) -> Store:
         """Create (or migrate) a database and its first administrator (``admin``, default the
         OS user) in ``lab``. On an existing, current database this is a no-op that returns it."""
-        store = cls(Database.connect(url_or_path), _policy(policy))
+        store = cls(Database.connect(url_or_path, create=True), _policy(policy))
         found = store.schema_version()
         if found is not None and found > S.SCHEMA_VERSION:
             store.close()
@@ -857,7 +902,10 @@ class Store:
                     category: str | None = None, legal_basis: str | None = None,
                     consent: str | None = None, lab: str | None = None,
                     skip_invalid: bool = False, allow_expunged: bool = False,
-                    actor: str, purpose: str | None = None) -> ImportReport:
+                    actor: str, purpose: str | None = None,
+                    dry_run: bool = False, received_from: str | None = None,
+                    consents: Mapping[str, str] | None = None, kit: str | None = None,
+                    allow_off_ladder: bool = False) -> ImportReport:
         """Import a profile file (CMF, GeneMapper, CSV, JSON: see ``locard.formats``).
 
         Transactional: with a bad record (parse problem, unknown category, missing legal basis
@@ -868,45 +916,128 @@ class Store:
         A specimen ID that was expunged is refused unless ``allow_expunged`` is set *and* a
         legal basis is given explicitly: the old record is never resurrected; a new one is
         created on the new basis.
+
+        ``dry_run`` does everything but the commit (reading, every check, duplicates against
+        the database) and returns the report with ``dry_run`` set: nothing is stored, no search
+        on entry runs, and :class:`ImportFailed` is not raised; ``would_import`` says how many
+        profiles the same import would store (0 when it would fail as all or nothing).
+
+        Without ``legal_basis`` every record gets its category's default legal basis
+        (:meth:`Policy.default_legal_basis`), so a file mixing offenders and traces imports in
+        one pass. A record that needs consent takes its consent reference from the file (a CSV
+        ``consent`` column), else from ``consents`` (specimen ID -> reference, ``--consent-file``),
+        else ``consent``.
+
+        A record whose source lab is another lab's is refused unless ``received_from`` names
+        that lab: an explicit, audited choice to take in data received from it. The importing
+        lab owns such specimens (views, searches, exports them); the source lab is kept as
+        provenance (``specimens.source_lab``).
+
+        Data quality at the door: a record whose sample name matches the policy's ``[controls]``
+        patterns (positive and negative controls, blanks, allelic ladders) is skipped and listed
+        in ``report.controls``, never stored. Every record's kit is recorded: the file's (CMF
+        ``KIT``, a GeneMapper ``Panel`` or CSV ``kit`` column), else ``kit``. An allele outside
+        that kit's ladder range refuses the record where the index's ``outside_ladder`` is
+        ``reject`` (rule ``ladder-range``) unless ``allow_off_ladder`` is set. Where the kit is
+        not known, the widest range of every kit Locard knows is used and an allele outside it
+        is flagged only. Every flagged allele of a stored record is listed in
+        ``report.flagged``.
         """
+        found_kit = self._import_kit(kit)
         started = time.perf_counter()
         p = Path(path)
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "import")
         lab_code = self._own_lab(user, "import", lab, purpose=purpose)
+        if received_from is not None and received_from.strip() in ("", lab_code):
+            raise PolicyViolation(
+                f"--received-from {received_from!r} names your own lab; it is for records "
+                "received from another lab", remedy="leave out --received-from")
         if allow_expunged and legal_basis is None:
             raise PolicyViolation("re-importing an expunged specimen needs an explicit legal "
                                   "basis", remedy="give --legal-basis")
         digest = _file_digest(p)
+        self._progress("reading", 0, None)
         result = read_profiles(p, format=format)
         report = ImportReport(str(p), format, digest, lab_code)
         for prob in result.problems:
+            if prob.record is not None and self.policy.is_control(prob.record):
+                report.controls.append(prob.record)  # an empty control, a ladder: not errors
+                continue
             report.problems.append(ImportProblem(
                 str(prob.path or p), prob.record, prob.message, "parse", prob.locus,
                 None if prob.value is None else str(prob.value), prob.line or prob.index))
             report.rejected["(unparsed)"] += 1
         staged = self._stage(result.records, report, category=category,
                              legal_basis=legal_basis, consent=consent, lab=lab_code,
-                             allow_expunged=allow_expunged)
+                             allow_expunged=allow_expunged, received_from=received_from,
+                             consents=consents, kit=kit, found_kit=found_kit,
+                             allow_off_ladder=allow_off_ladder)
+        if dry_run:
+            self._dry_run_import(staged, report, user=user, p=p, skip_invalid=skip_invalid,
+                                 purpose=purpose, started=started)
+            return report
         if report.problems and not skip_invalid:
             self._fail_import(user, report, purpose)
         try:
             self._commit_import(staged, report, user=user, p=p, digest=digest, consent=consent,
                                 legal_basis=legal_basis, category=category, format=format,
-                                skip_invalid=skip_invalid, purpose=purpose, started=started)
+                                skip_invalid=skip_invalid, purpose=purpose, started=started,
+                                received_from=received_from)
         except _Rollback:
             self._fail_import(user, report, purpose)
         if report.first_pk is not None and report.last_pk is not None:
             keys = list(range(report.first_pk, report.last_pk + 1))
+            self._progress("searching on entry", 0, None)
+            made: list[int] = []
             for hook in self.on_import:
-                hook(lab_code, keys)
+                made.extend(hook(lab_code, keys) or ())
+            report.matches = self._matches_by_id(made)
         return report
+
+    def _dry_run_import(self, staged: list[_Staged], report: ImportReport, *, user: User,
+                        p: Path, skip_invalid: bool, purpose: str | None,
+                        started: float) -> None:
+        """The end of a dry run: the duplicate check the commit would make, then the report
+        (audited, as every read of the database is)."""
+        with self.db.read() as conn:
+            lab_id = conn.execute(sa.select(S.labs.c.id).where(S.labs.c.code == report.lab)
+                                  ).scalar_one_or_none()
+            existing: set[str] = set() if lab_id is None else set(conn.execute(
+                sa.select(S.specimens.c.specimen_id).where(S.specimens.c.lab_id == lab_id)
+            ).scalars())
+        for s in staged:
+            if s.specimen_id in existing:
+                report.problems.append(ImportProblem(
+                    str(p), s.specimen_id, f"specimen is already in the database for lab "
+                    f"{report.lab}", "duplicate", record=s.record_no))
+                report.rejected[s.index.value] += 1
+                report.accepted[s.index.value] -= 1
+        report.accepted = +report.accepted
+        kept = [s for s in staged if s.specimen_id not in existing]
+        report.dry_run = True
+        report.specimens = [s.specimen_id for s in kept]
+        report.local_only = sum(1 for s in kept if s.local_only)
+        report.would_import = len(kept) if skip_invalid or not report.problems else 0
+        report.seconds = time.perf_counter() - started
+        with self.db.write() as conn:
+            self._audit(conn, user, "import", {
+                "file_ref": self.file_ref(p.name), "sha256": report.source_digest,
+                "lab": report.lab, "dry_run": True, "imported": 0,
+                "would_import": report.would_import, "accepted": dict(report.accepted),
+                "rejected": dict(report.rejected), "problems": len(report.problems)},
+                purpose=purpose)
+
+    def _progress(self, phase: str, done: int, total: int | None) -> None:
+        if self.on_progress is not None:
+            self.on_progress(phase, done, total)
 
     def _commit_import(self, staged: list[_Staged], report: ImportReport, *, user: User,
                        p: Path, digest: str, consent: str | None, legal_basis: str | None,
                        category: str | None, format: str | None, skip_invalid: bool,
-                       purpose: str | None, started: float) -> None:
+                       purpose: str | None, started: float,
+                       received_from: str | None = None) -> None:
         lab_code = report.lab
         with self.db.write() as conn:
             lab_id = self._ensure_lab(conn, lab_code)
@@ -926,8 +1057,12 @@ class Store:
                 staged = [s for s in staged if s.specimen_id not in existing]
             consent_id = (self._ensure_consent(conn, lab_id, consent, user)
                           if consent else None)
+            consent_ids = {ref: self._ensure_consent(conn, lab_id, ref, user)
+                           for ref in sorted({s.consent for s in staged if s.consent})
+                           if ref != consent}
             self._write_specimens(conn, staged, lab_id=lab_id, consent_id=consent_id,
-                                  user=user, digest=digest, report=report)
+                                  user=user, digest=digest, report=report,
+                                  consent_ids=consent_ids)
             report.seconds = time.perf_counter() - started
             self._audit(conn, user, "import", {
                 "file_ref": self.file_ref(p.name), "sha256": digest, "format": format,
@@ -936,6 +1071,7 @@ class Store:
                 "rejected": dict(report.rejected), "skip_invalid": skip_invalid,
                 "legal_basis": legal_basis, "category": category,
                 "consent": consent, "problems": len(report.problems),
+                "consents_per_record": len(consent_ids), "received_from": received_from,
                 "first_key": report.first_pk, "last_key": report.last_pk},
                 purpose=purpose)
 
@@ -947,18 +1083,24 @@ class Store:
                 "lab": report.lab, "imported": 0, "failed": True,
                 "problems": len(report.problems), "rejected": dict(report.rejected)},
                 purpose=purpose)
-        raise ImportFailed(report.path, [str(x) for x in report.problems])
+        raise ImportFailed(report.path, [str(x) for x in report.problems],
+                           records=[x.to_dict() for x in report.problems])
 
     def _stage(self, records: Sequence[ProfileRecord], report: ImportReport, *,
                category: str | None,
                legal_basis: str | None, consent: str | None, lab: str,
-               allow_expunged: bool) -> list[_Staged]:
+               allow_expunged: bool, received_from: str | None = None,
+               consents: Mapping[str, str] | None = None, kit: str | None = None,
+               found_kit: Kit | None = None,
+               allow_off_ladder: bool = False) -> list[_Staged]:
         staged: list[_Staged] = []
         seen: set[str] = set()
         path = report.path
         tomb = self._tombstone_hashes()
-        consent_withdrawn = consent is not None and self._consent_withdrawn(lab, consent)
-        for rec in records:
+        withdrawn = self._withdrawn_consents(lab)
+        for n_rec, rec in enumerate(records):
+            if n_rec % 1000 == 0:
+                self._progress("checking", n_rec, len(records))
             profile: Profile = rec.profile
             sid = rec.specimen_id or profile.specimen_id
             rec_no = rec.line or rec.index
@@ -972,13 +1114,24 @@ class Store:
             if not sid:
                 bad("record has no specimen ID", "specimen-id")
                 continue
+            if self.policy.is_control(sid):
+                report.controls.append(sid)  # a control or ladder: never stored
+                continue
             if sid in seen:
                 bad("specimen ID appears twice in the file", "duplicate")
                 continue
             seen.add(sid)
             src_lab = rec.source_lab
-            if src_lab and src_lab != lab:
-                bad(f"record's source lab {src_lab!r} is not the importing lab {lab!r}",
+            if received_from is None and src_lab and src_lab != lab:
+                bad(f"record's source lab {src_lab!r} is not the importing lab {lab!r}; to "
+                    f"import records received from lab {src_lab} (filed under {lab}, with "
+                    f"{src_lab} kept as their source), run: locard import "
+                    f"{shlex.quote(path)} --received-from {shlex.quote(src_lab)}",
+                    "source-lab")
+                continue
+            if received_from is not None and src_lab and src_lab != received_from:
+                bad(f"record's source lab {src_lab!r} is not {received_from!r} "
+                    f"(--received-from); give --received-from {src_lab} for this file",
                     "source-lab")
                 continue
             if not cat_raw:
@@ -1002,17 +1155,30 @@ class Store:
                         "cmf-export", limit.locus, limit.value, record=rec_no))
                 report.rejected[idx.value] += 1
                 continue
+            rec_consent = rec.consent or (consents or {}).get(sid) or consent
             try:
-                basis = self.policy.check_legal_basis(idx, legal_basis, consent)
+                basis = self.policy.check_legal_basis(idx, legal_basis, rec_consent,
+                                                      category=cat)
             except PolicyViolation as exc:
                 bad(str(exc), "legal-basis", idx.value)
                 continue
-            if consent_withdrawn:
-                bad(f"consent {consent!r} has been withdrawn", "consent", idx.value)
+            if rec_consent is not None and rec_consent in withdrawn:
+                bad(f"consent {rec_consent!r} has been withdrawn", "consent", idx.value)
                 continue
             if self._ref_with_salt(lab, sid) in tomb and not allow_expunged:
                 bad("this specimen ID was expunged; re-importing it needs an explicit new legal "
                     "basis (--legal-basis) and --allow-expunged", "expunged", idx.value)
+                continue
+            rec_kit = rec.kit or profile.kit or kit
+            kit_obj = found_kit if rec_kit == kit else find_kit(rec_kit)
+            flags = [ImportProblem(path, sid, f"{flag.reason} (use --allow-off-ladder)"
+                                   if kit_obj is not None else flag.reason, "ladder-range",
+                                   flag.locus, flag.allele, record=rec_no)
+                     for flag in outside_ladder(profile, kit_obj)]
+            if (flags and kit_obj is not None and not allow_off_ladder
+                    and self.policy.indices[idx].outside_ladder == "reject"):
+                report.problems.extend(flags)
+                report.rejected[idx.value] += 1
                 continue
             acc = self.policy.evaluate(profile, idx)
             if not acc.accepted:
@@ -1021,11 +1187,23 @@ class Store:
                                                          failure.rule, record=rec_no))
                 report.rejected[idx.value] += 1
                 continue
-            kit = rec.kit or profile.kit
+            report.flagged.extend(flags)
             staged.append(_Staged(rec_no, sid, profile, cat, idx, basis, acc.local_only,
-                                  kit, acc.rmp))
+                                  rec_kit, acc.rmp, rec_consent if rec_consent != consent else None,
+                                  received_from))
             report.accepted[idx.value] += 1
         return staged
+
+    @staticmethod
+    def _import_kit(kit: str | None) -> Kit | None:
+        """The kit named by an import's ``kit`` option (None without one); :class:`UnknownKit`
+        naming the value when Locard does not know it."""
+        if kit is None:
+            return None
+        found = find_kit(kit)
+        if found is None:
+            raise UnknownKit(kit)
+        return found
 
     def _ref_with_salt(self, lab: str, specimen_id: str) -> str:
         return self.specimen_ref(lab, specimen_id)
@@ -1034,13 +1212,13 @@ class Store:
         with self.db.read() as conn:
             return set(conn.execute(sa.select(S.tombstones.c.specimen_hash)).scalars())
 
-    def _consent_withdrawn(self, lab: str, consent_ref: str) -> bool:
+    def _withdrawn_consents(self, lab: str) -> set[str]:
+        """The references of the lab's withdrawn consents."""
         with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(S.consents.c.withdrawn_at)
+            return set(conn.execute(
+                sa.select(S.consents.c.consent_ref)
                 .join(S.labs, S.labs.c.id == S.consents.c.lab_id)
-                .where(S.labs.c.code == lab, S.consents.c.consent_ref == consent_ref)).first()
-        return row is not None and row.withdrawn_at is not None
+                .where(S.labs.c.code == lab, S.consents.c.withdrawn_at.is_not(None))).scalars())
 
     def _ensure_consent(self, conn: sa.Connection, lab_id: int, ref: str, user: User) -> int:
         row = conn.execute(sa.select(S.consents.c.id, S.consents.c.withdrawn_at).where(
@@ -1055,7 +1233,8 @@ class Store:
 
     def _write_specimens(self, conn: sa.Connection, staged: list[_Staged], *, lab_id: int,
                          consent_id: int | None, user: User, digest: str,
-                         report: ImportReport) -> None:
+                         report: ImportReport,
+                         consent_ids: Mapping[str, int] | None = None) -> None:
         if not staged:
             return
         first = int(self._get_meta(conn, "next_specimen_pk") or "1")
@@ -1078,7 +1257,9 @@ class Store:
                 spec_rows.append({
                     "id": i, "lab_id": lab_id, "specimen_id": s.specimen_id,
                     "category": s.category, "idx": s.index.value,
-                    "legal_basis": s.legal_basis, "consent_id": consent_id,
+                    "legal_basis": s.legal_basis,
+                    "consent_id": (consent_ids or {}).get(s.consent, consent_id)
+                    if s.consent else consent_id, "source_lab": s.source_lab,
                     "local_only": s.local_only, "kit": s.kit, "rmp": s.rmp,
                     "retention_until": retention[s.index], "created_at": now,
                     "created_by": user.id, "source_digest": digest})
@@ -1089,7 +1270,9 @@ class Store:
                     "is_mixture": s.profile.max_alleles > 2 and s.profile.is_mixture})
             conn.execute(spec_ins, spec_rows)
             conn.execute(geno_ins, geno_rows)
+            self._progress("writing", start + len(chunk), len(staged))
         report.local_only = sum(1 for s in staged if s.local_only)
+        report.specimens = [s.specimen_id for s in staged]
         report.first_pk, report.last_pk = first, first + len(staged) - 1
         conn.execute(S.events.insert().values(at=now, kind="import", first_pk=first,
                                               last_pk=first + len(staged) - 1))
@@ -1180,7 +1363,8 @@ class Store:
         profile = Profile.from_canonical_json(row.profile_json).with_specimen_id(specimen_id)
         return SpecimenView(lab_code, specimen_id, row.idx, False, row.category,
                             row.legal_basis, row.consent_ref, bool(row.local_only), row.kit,
-                            row.retention_until, row.created_at, row.rmp, profile)
+                            row.retention_until, row.created_at, row.rmp, profile,
+                            source_lab=row.source_lab)
 
     def counts(self) -> dict[str, int]:
         """Specimens per index (no identities; unaudited)."""
@@ -1188,6 +1372,26 @@ class Store:
             rows = conn.execute(sa.select(S.specimens.c.idx, sa.func.count())
                                 .group_by(S.specimens.c.idx)).all()
         return {str(r[0]): int(r[1]) for r in rows}
+
+    def match_counts(self, *, actor: str) -> dict[str, int]:
+        """Candidate matches involving the actor's lab, counted by status (``pending``,
+        ``confirmed``, ``rejected``; every status present, 0 when none). An aggregate that
+        names no specimen, so every role may read it: an auditor's dashboard shows the lab's
+        review backlog without the matches themselves (unaudited, like :meth:`counts`)."""
+        m = S.candidate_matches
+        qs, cs = S.specimens.alias("qs"), S.specimens.alias("cs")
+        with self.db.read() as conn:
+            user = self._user(conn, actor)
+            lab_id = (sa.select(S.labs.c.id).where(S.labs.c.code == user.lab)
+                      .scalar_subquery())
+            rows = conn.execute(
+                sa.select(m.c.status, sa.func.count())
+                .join(qs, qs.c.id == m.c.query_pk).join(cs, cs.c.id == m.c.candidate_pk)
+                .where(sa.or_(qs.c.lab_id == lab_id, cs.c.lab_id == lab_id))
+                .group_by(m.c.status)).all()
+        out = dict.fromkeys(("pending", "confirmed", "rejected"), 0)
+        out.update({str(r[0]): int(r[1]) for r in rows})
+        return out
 
     def iter_genotypes(self, *, actor: str, purpose: str, index: str | None = None,
                        batch: int = 10_000) -> Iterator[tuple[int, str, str, str, bool, str]]:
@@ -1270,6 +1474,30 @@ class Store:
                 self._audit(conn, user, "search", details, purpose=purpose)
         return user
 
+    def authorize_self_check(self, indices: Sequence[Index | str], *, actor: str,
+                             purpose: str | None) -> User:
+        """Check role, stated purpose and :meth:`Policy.check_self_check_allowed` for a
+        self-check of ``indices`` (quality control, its own purpose: not governed by the
+        search matrix); audit it as one ``self_check`` entry, or the refusal (a
+        ``search_refused`` entry with mode ``self-check``). Returns the user."""
+        with self.db.read() as conn:
+            user = self._user(conn, actor)
+        self._require(user, "search")
+        wanted = [parse_index(i) for i in indices]
+        details: dict[str, Any] = {"indices": [i.value for i in wanted], "mode": "self-check"}
+        if not purpose or not purpose.strip():
+            self._refuse(user, "search_refused", PolicyViolation(
+                "a self-check requires a stated purpose", remedy="give --purpose"), details)
+        for idx in wanted:
+            try:
+                self.policy.check_self_check_allowed(idx)
+            except PolicyViolation as exc:
+                self._refuse(user, "search_refused", exc,
+                             {**details, "query_index": idx.value}, purpose=purpose)
+        with self.db.write() as conn:
+            self._audit(conn, user, "self_check", details, purpose=purpose)
+        return user
+
     def audit_search(self, user: User, query_index: Index | str,
                      targets: Sequence[Index | str], mode: str = "direct", *, purpose: str,
                      hits: int, query_ref: str | None = None,
@@ -1342,21 +1570,52 @@ class Store:
                               r.rmp, r.likelihood_ratio, r.status, r.reviewer, r.note,
                               decision_id=None if r.decision_id is None else int(r.decision_id))
 
-    def list_matches(self, *, actor: str, status: str | None = None) -> list[CandidateMatch]:
+    def list_matches(self, *, actor: str, status: str | None = None, index: str | None = None,
+                     since: str | None = None, until: str | None = None
+                     ) -> list[CandidateMatch]:
         """Candidate matches involving the actor's lab (the other side shows only lab and
-        specimen IDs, as everywhere)."""
+        specimen IDs, as everywhere), oldest first; ``status`` (pending, confirmed, rejected),
+        ``index`` (either side's), and ``since`` / ``until`` (an ISO date or time, UTC unless
+        an offset is given; a date ``until`` includes the whole day) on when it was recorded."""
+        if status and status not in MATCH_STATUSES:
+            raise InputError(f"unknown match status {status!r}",
+                             remedy="give --status " + ", ".join(MATCH_STATUSES))
+        idx = parse_index(index).value if index else None
+        lo = _audit_time(since, "since", end=False, what="match filter")
+        hi = _audit_time(until, "until", end=True, what="match filter")
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "view")
+        m = S.candidate_matches
         q = self._match_query()
         if status:
-            q = q.where(S.candidate_matches.c.status == status)
+            q = q.where(m.c.status == status)
+        if idx:
+            q = q.where(sa.or_(sa.literal_column("qs.idx") == idx,
+                               sa.literal_column("cs.idx") == idx))
+        if lo is not None:
+            q = q.where(m.c.created_at >= lo[0]) if lo[1] else q.where(m.c.created_at > lo[0])
+        if hi is not None:
+            q = q.where(m.c.created_at <= hi[0]) if hi[1] else q.where(m.c.created_at < hi[0])
         with self.db.read() as conn:
-            rows = conn.execute(q.order_by(S.candidate_matches.c.id)).all()
+            rows = conn.execute(q.order_by(m.c.id)).all()
         out = [self._match_from_row(r) for r in rows if user.lab in (r.q_lab, r.c_lab)]
+        filters = {k: v for k, v in (("index", idx), ("since", since), ("until", until))
+                   if v is not None}
         with self.db.write() as conn:
-            self._audit(conn, user, "view", {"matches": len(out), "status": status})
+            self._audit(conn, user, "view", {"matches": len(out), "status": status, **filters})
         return out
+
+    def _matches_by_id(self, ids: Sequence[int]) -> list[CandidateMatch]:
+        """The candidate matches ``ids`` as recorded (for the report of the import that
+        recorded them: their recording is audited, each as ``match_recorded``)."""
+        if not ids:
+            return []
+        with self.db.read() as conn:
+            rows = conn.execute(self._match_query().where(
+                S.candidate_matches.c.id.in_(list(ids))).order_by(S.candidate_matches.c.id)
+            ).all()
+        return [self._match_from_row(r) for r in rows]
 
     def decide_match(self, match_id: int, status: str, *, actor: str, note: str,
                      purpose: str | None = None) -> CandidateMatch:
@@ -1458,7 +1717,7 @@ class Store:
 
     def export(self, path: str | os.PathLike[str], *, format: str = "cmf",
                index: str | None = None, actor: str,
-               purpose: str | None = None) -> ExportReport:
+               purpose: str | None = None, exclude_local_only: bool = False) -> ExportReport:
         """Write the actor's lab's specimens (optionally one index) to a file; returns what was
         written and, never silently, what was not. Expunged specimens no longer exist, so they
         cannot be exported.
@@ -1467,25 +1726,35 @@ class Store:
         every stored record is written; a locus without a CODIS name (or a kit CODIS does not
         list) is left out and listed in ``left_out``. A record that an older Locard stored
         although CMF cannot carry it (a specimen ID over 24 characters) is not written and is
-        listed in ``skipped``; it no longer blocks the others."""
+        listed in ``skipped``; it no longer blocks the others.
+
+        ``exclude_local_only`` leaves out the profiles the lab keeps local (never searched
+        nationally), as a submission to a national database must; otherwise CSV and JSON mark
+        each of them (``localOnly`` column, ``"local_only": true``)."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "export")
         q = (sa.select(S.specimens.c.specimen_id, S.specimens.c.category, S.specimens.c.kit,
-                       S.genotypes.c.profile_json)
+                       S.specimens.c.local_only, S.genotypes.c.profile_json)
              .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
              .where(S.specimens.c.lab_id == user.lab_id).order_by(S.specimens.c.id))
         if index:
             q = q.where(S.specimens.c.idx == parse_index(index).value)
+        self._progress("reading", 0, None)
         with self.db.read() as conn:
             rows = conn.execute(q).all()
+        is_cmf = format.strip().lower() in ("cmf", "xml", "codis")
+        excluded = sum(1 for r in rows if r.local_only) if exclude_local_only else 0
+        if exclude_local_only:
+            rows = [r for r in rows if not r.local_only]
+        self._progress("preparing", 0, len(rows))
         records = [ProfileRecord(
             profile=Profile.from_canonical_json(r.profile_json).with_specimen_id(r.specimen_id),
             specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
-            kit=r.kit) for r in rows]
+            kit=r.kit, local_only=None if is_cmf else bool(r.local_only)) for r in rows]
         options: dict[str, Any] = {}
-        report = ExportReport(str(path), format, 0)
-        if format.strip().lower() in ("cmf", "xml", "codis"):
+        report = ExportReport(str(path), format, 0, excluded_local_only=excluded)
+        if is_cmf:
             left_out: list[tuple[str, CmfLimit]] = []
             options = {"source_lab": user.lab, "submit_by_user": user.name[:20],
                        "skip_unsupported_loci": True, "left_out": left_out}
@@ -1497,7 +1766,10 @@ class Store:
                 if not blocking:
                     writable.append(rec)
             records = writable
+        self._progress("writing", 0, None)
         report.count = write_profiles(records, Path(path), format=format, **options)
+        report.local_only = sum(1 for r in records if r.local_only)
+        self._progress("writing", report.count, report.count)
         if options:
             report.left_out = [ExportOmission(sid, x.what, x.value, f"left out: {x}")
                                for sid, x in left_out]
@@ -1506,7 +1778,9 @@ class Store:
                                                "format": format,
                                                "index": index, "count": report.count,
                                                "left_out": len(report.left_out),
-                                               "skipped": len(report.skipped)},
+                                               "skipped": len(report.skipped),
+                                               "exclude_local_only": exclude_local_only,
+                                               "excluded_local_only": excluded},
                         purpose=purpose)
         return report
 
@@ -1671,7 +1945,8 @@ def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
     return load_policy(policy)
 
 
-def _audit_time(text: str | None, name: str, *, end: bool) -> tuple[str, bool] | None:
+def _audit_time(text: str | None, name: str, *, end: bool,
+                what: str = "audit filter") -> tuple[str, bool] | None:
     """An audit filter bound as the UTC ISO text ``at`` is compared with, and whether the
     bound is inclusive: a date ``until`` ends before the next day."""
     if text is None or not text.strip():
@@ -1684,7 +1959,7 @@ def _audit_time(text: str | None, name: str, *, end: bool) -> tuple[str, bool] |
                 else (day.isoformat(), True)
         when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"audit filter {name} {text!r} is not an ISO date or time",
+        raise InputError(f"{what} {name} {text!r} is not an ISO date or time",
                          remedy=f"give {name} as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[+00:00]"
                          ) from None
     if when.tzinfo is None:
