@@ -4,6 +4,7 @@ sized peaks.
 ``abif``    read the ABIF container: directory, trace channels, dye names, run metadata
 ``signal``  baseline, smoothing, peaks with per-dye analytical thresholds, off-scale
 ``sizing``  find the internal lane standard in its channel, size by Local Southern
+``calling`` locate the allelic ladder's alleles, bin and call sample peaks, filter artefacts
 
 Depends on :mod:`locard.genetics` (kits) and NumPy/SciPy only; the store, the service and the
 command line are thin layers over it.
@@ -12,6 +13,15 @@ command line are thin layers over it.
 from __future__ import annotations
 
 from locard.ce.abif import AbifEntry, AbifRun, read_abif
+from locard.ce.calling import (
+    CalledPeak,
+    LadderLocus,
+    LadderResult,
+    LocusCall,
+    SampleCalls,
+    call_sample,
+    locate_ladder,
+)
 from locard.ce.signal import Peak, SignalParameters, detect_peaks, process_trace
 from locard.ce.sizing import (
     LaneStandard,
@@ -25,14 +35,21 @@ from locard.ce.sizing import (
 __all__ = [
     "AbifEntry",
     "AbifRun",
+    "CalledPeak",
+    "LadderLocus",
+    "LadderResult",
     "LaneStandard",
+    "LocusCall",
     "Peak",
+    "SampleCalls",
     "SignalParameters",
     "SizingResult",
+    "call_sample",
     "detect_peaks",
     "get_lane_standard",
     "lane_standards_for_kit",
     "list_lane_standards",
+    "locate_ladder",
     "process_trace",
     "read_abif",
     "size_run",
