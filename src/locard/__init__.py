@@ -63,6 +63,15 @@ _LAZY = {
     "Policy": "locard.store",
     "load_policy": "locard.store",
     "Index": "locard.store",
+    "MixtureCase": "locard.stats.mixture.casefile",
+    "MixtureLR": "locard.stats.mixture",
+    "semicontinuous_lr": "locard.stats.mixture",
+    "parse_case": "locard.stats.mixture.casefile",
+    "run_case": "locard.stats.mixture.casefile",
+    "estimate_dropout": "locard.stats.mixture.dropout",
+    "sensitivity_analysis": "locard.stats.mixture.dropout",
+    "non_contributor_test": "locard.stats.mixture.tippet",
+    "rank_store_by_mixture_lr": "locard.store.mixture_search",
 }
 
 if TYPE_CHECKING:
@@ -83,7 +92,12 @@ if TYPE_CHECKING:
         kinship_lr,
         missing_person_lr,
     )
+    from locard.stats.mixture import MixtureLR, semicontinuous_lr
+    from locard.stats.mixture.casefile import MixtureCase, parse_case, run_case
+    from locard.stats.mixture.dropout import estimate_dropout, sensitivity_analysis
+    from locard.stats.mixture.tippet import non_contributor_test
     from locard.store import Index, Policy, Store, load_policy
+    from locard.store.mixture_search import rank_store_by_mixture_lr
 
 
 def __getattr__(name: str) -> Any:
@@ -121,6 +135,8 @@ __all__ = [
     "LocusKind",
     "LocusProbability",
     "MatchProbability",
+    "MixtureCase",
+    "MixtureLR",
     "MutationModel",
     "Pedigree",
     "Policy",
@@ -135,6 +151,7 @@ __all__ = [
     "canonical_locus",
     "combined_probability_of_inclusion",
     "errors",
+    "estimate_dropout",
     "find_near_matches",
     "genotype_lr_tables",
     "genotype_probability",
@@ -147,10 +164,16 @@ __all__ = [
     "load_policy",
     "missing_person_lr",
     "most_conservative_rmp",
+    "non_contributor_test",
     "pair_count_matrix",
     "parse_allele",
+    "parse_case",
     "positive_control",
     "random_match_probability",
+    "rank_store_by_mixture_lr",
     "read_profiles",
+    "run_case",
+    "semicontinuous_lr",
+    "sensitivity_analysis",
     "write_profiles",
 ]

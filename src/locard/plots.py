@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,7 +14,10 @@ from locard.errors import InvalidParameter
 from locard.stats.mixture.dropout import SensitivityResult
 from locard.stats.mixture.tippet import TippetResult
 
-__all__ = ["sensitivity_plot", "tippet_plot"]
+if TYPE_CHECKING:  # the continuous model loads Numba: not at import
+    from locard.stats.mixture.continuous_validation import PPValidation
+
+__all__ = ["pp_plot", "sensitivity_plot", "tippet_plot"]
 
 _FORMATS = ("png", "svg")
 
@@ -90,5 +94,47 @@ def tippet_plot(result: TippetResult, path: str | Path | None = None, *,
     ax.set_ylabel("share with LR >= x")
     ax.set_title("Tippet plot")
     ax.legend(fontsize="small")
+    ax.grid(True, linestyle=":")
+    return _save(fig, path, fmt)
+
+
+def pp_plot(result: PPValidation, path: str | Path | None = None, *,
+            format: str | None = None) -> bytes:
+    """The PP-plot of a continuous-model fit: each observed peak's cumulative probability
+    against its uniform expectation, with the pointwise envelope at ``alpha`` and the
+    Bonferroni envelope at ``alpha / N`` (EuroForMix's ``validMLEmodel``); peaks outside the
+    latter are marked."""
+    fmt = _format(path, format)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from scipy import stats  # type: ignore[import-untyped]
+
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
+    n = len(result.points)
+    xs = np.linspace(0.0005, 0.9995, 400)
+    if n:
+        for level, style in ((result.alpha, ":"), (result.alpha / n, "--")):
+            lo = stats.beta.ppf(level / 2, n * xs, n - n * xs + 1)
+            hi = stats.beta.ppf(1 - level / 2, n * xs, n - n * xs + 1)
+            ax.plot(xs, lo, color="grey", linestyle=style, linewidth=1)
+            ax.plot(xs, hi, color="grey", linestyle=style, linewidth=1,
+                    label=f"envelope, 1 - coverage {level:.2g}")
+    ax.plot([0, 1], [0, 1], color="black", linewidth=0.8)
+    inside = [p for p in result.points if not p.outside]
+    ax.scatter([p.expected for p in inside], [p.probability for p in inside], s=14,
+               label=f"{len(inside)} peaks")
+    if result.outside:
+        ax.scatter([p.expected for p in result.outside],
+                   [p.probability for p in result.outside], s=30, color="red", marker="x",
+                   label=f"{len(result.outside)} outside (poor fit)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("expected cumulative probability (uniform)")
+    ax.set_ylabel("observed cumulative probability")
+    ax.set_title(f"PP-plot, {result.hypothesis.upper()} fit")
+    ax.legend(fontsize="small", loc="upper left")
     ax.grid(True, linestyle=":")
     return _save(fig, path, fmt)

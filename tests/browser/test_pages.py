@@ -141,7 +141,7 @@ def _check_layout(pg: Any, width: int, *, nav: bool = True) -> None:
     assert pg.locator("h1").first.is_visible()
     if nav:
         links = pg.locator("header nav a")
-        assert links.count() == 7
+        assert links.count() == 8
         for i in range(links.count()):
             link = links.nth(i)
             assert link.is_visible()
@@ -257,6 +257,30 @@ def test_missing_persons(page: Any, site: dict[str, Any]) -> None:
     _check_layout(page, width)
     page.screenshot(path=str(SHOTS / f"identify-registered-{page.name}.png"),
                     full_page=True)
+
+
+def test_mixtures(page: Any, site: dict[str, Any]) -> None:
+    from tests.cli.test_mixture_cli import CASE
+
+    width = page.width
+    _visit(page, site, "/mixtures", "mixtures", width)
+    page.fill("textarea[name=case]", json.dumps(CASE))
+    page.check("input[name=analyses]")
+    page.click("#mixture-form button[type=submit]")
+    page.wait_for_selector("#lr-result")
+    _check_layout(page, width)
+    from locard.service.mixtures import mixture_lr
+
+    assert page.inner_text("#lr-value") == f"{mixture_lr(CASE)['lr']:.4g}"  # as the CLI
+    assert "POI (person of interest)" in page.inner_text("#hypotheses")
+    assert page.locator("#per-locus tbody tr").count() == 4  # three loci and the product
+    for plot in ("#sensitivity img.plot", "#tippet img.plot"):
+        img = page.locator(plot)
+        assert img.is_visible()
+        box = img.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
+    assert page.locator("#report-link").is_visible()
+    page.screenshot(path=str(SHOTS / f"mixtures-result-{page.name}.png"), full_page=True)
 
 
 def test_expunge(page: Any, site: dict[str, Any]) -> None:

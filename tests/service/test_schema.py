@@ -261,6 +261,17 @@ def test_real_bodies_conform_to_their_schema(service: Service) -> None:
     check("GET /api/v1/cases/{case_ref}", c.get("/api/v1/cases/MP-77", headers=h("ana")), 200)
     check("POST /api/v1/identify", c.post("/api/v1/identify", headers=h("ana"), json={
         "case_ref": "MP-77", "purpose": "MP-77", "limit": 3}), 200)
+    from tests.cli.test_mixture_cli import CASE as MIXTURE_CASE
+    from tests.service.test_mixtures_api import _rank_case
+
+    check("POST /api/v1/mixtures/lr", c.post("/api/v1/mixtures/lr", headers=h("ana"),
+                                             json=MIXTURE_CASE), 200)
+    check("POST /api/v1/mixtures/lr", c.post("/api/v1/mixtures/lr", headers=h("ana"), json={
+        **MIXTURE_CASE, "frequencies": {"table": "/etc/passwd"}}), 400)
+    check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("ana"), json={
+        "case": _rank_case(service), "purpose": "CASE-M1", "top": 3}), 200)
+    check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("aud"), json={
+        "case": _rank_case(service), "purpose": "CASE-M1"}), 403)
     page = check("GET /api/v1/audit", c.get("/api/v1/audit?limit=3", headers=h("aud")), 200)
     assert page["next"] is not None
     check("GET /api/v1/audit", c.get(f"/api/v1/audit?limit=3&before={page['next']}",

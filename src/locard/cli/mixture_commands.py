@@ -181,3 +181,81 @@ def mixture_rank_command(
                   f"{adv.suggested_threshold:.4g}")
     for locus, note in report.notes.items():
         console.print(f"  {locus}: {note}")
+
+
+@mixture_app.command("deconvolve")
+def mixture_deconvolve_command(
+    case: str = typer.Argument(..., help="Case file with \"model\": \"continuous\" (JSON; see "
+                               "docs/mixture.md) or '-'."),
+    hypothesis: str = typer.Option("hd", "--hypothesis",
+                                   help="The hypothesis fitted: hd or hp."),
+    top: int = typer.Option(3, "--top", min=1,
+                            help="Genotypes listed per contributor and locus."),
+    alpha: float = typer.Option(0.01, "--alpha", min=1e-9, max=0.5,
+                                help="Significance of the PP-plot envelope (Bonferroni-"
+                                     "adjusted over the peaks)."),
+    pp_plot_file: Path | None = typer.Option(None, "--pp-plot",
+                                             help="Write the PP-plot (.png or .svg)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Deconvolve a mixed trace with the continuous model: the most probable genotype of each
+    contributor at each locus with its posterior probability, at the maximum-likelihood fit of
+    one hypothesis, and the fit's model validation (PP-plot of cumulative peak-height
+    probabilities, flagging a poor fit)."""
+    from locard.stats.mixture.casefile import fit_continuous_case
+    from locard.stats.mixture.continuous_validation import pp_validation
+    from locard.stats.mixture.deconvolution import deconvolve
+    from locard.tables import load_frequency_table
+
+    if hypothesis not in ("hd", "hp"):
+        raise InputError(f"--hypothesis: {hypothesis!r} is not hd or hp",
+                         remedy="use --hypothesis hd or --hypothesis hp")
+    if case == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(case).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"{case}: cannot read the case file: {exc.strerror}",
+                             remedy="give the path of a case file, or '-' for stdin") from None
+    source = "<stdin>" if case == "-" else case
+    with naming_file(source):
+        parsed = parse_case(text, source=source)
+    if parsed.spec.model != "continuous":
+        raise InputError(f"{source}: deconvolution needs the continuous model",
+                         remedy="set \"model\": \"continuous\" and give peak heights")
+    fitted = fit_continuous_case(parsed, load_frequency_table(parsed.table_spec),
+                                 which=hypothesis)
+    result = deconvolve(fitted, top=top, hypothesis=hypothesis)
+    validation = pp_validation(fitted, alpha=alpha, hypothesis=hypothesis)
+    if pp_plot_file is not None:
+        from locard.plots import pp_plot
+
+        pp_plot(validation, pp_plot_file)
+    if as_json:
+        print_json({"deconvolution": result.to_dict(), "validation": validation.to_dict(),
+                    "restarts": fitted.fit.to_dict()["restarts"], "notes": dict(fitted.notes)})
+        return
+    p = fitted.fit.parameters
+    console.print(f"{hypothesis.upper()} fit: ln L = {fitted.fit.loglik:.4f}; mu {p.mu:.1f}, "
+                  f"sigma {p.sigma:.4f}, beta {p.beta:.4f}, xi {p.xi_b:.4f}/{p.xi_f:.4f}")
+    view = Table(title="Deconvolution (continuous model): most probable genotypes")
+    view.add_column("locus")
+    for c in result.contributors:
+        view.add_column(f"{c.name} (Mx {c.mx:.3f})")
+    for locus in (next(iter(result.contributors)).per_locus if result.contributors else {}):
+        cells = []
+        for c in result.contributors:
+            calls = c.per_locus.get(locus, ())
+            cells.append("; ".join(f"{'/'.join(g.alleles)} {g.probability:.3f}" for g in calls))
+        view.add_row(locus, *cells)
+    console.print(view)
+    for locus, note in fitted.notes.items():
+        console.print(f"  {locus}: {note}")
+    verdict = "POOR FIT" if validation.poor_fit else "no peak outside the envelope"
+    console.print(f"Model validation (PP-plot, {len(validation.points)} peaks, alpha "
+                  f"{alpha:g}, Bonferroni {alpha / max(len(validation.points), 1):.2g}): "
+                  f"{verdict}")
+    for pt in validation.outside:
+        console.print(f"  outside: {pt.locus} allele {pt.allele} height {pt.height:g} "
+                      f"(cumulative probability {pt.probability:.4g}, p {pt.p_value:.2g})")

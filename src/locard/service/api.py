@@ -21,6 +21,7 @@ from locard.service import ops
 from locard.service.auth import Principal, authenticate
 from locard.service.engine import Engine
 from locard.service.errors import ServiceError
+from locard.stats.mixture.casefile import CaseFile
 from locard.store import Store
 
 __all__ = ["router"]
@@ -250,6 +251,50 @@ def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONRes
         str(body.case_ref)
     return _json(_engine(request).identify(source, actor=caller.name, purpose=body.purpose,
                                            limit=body.limit))
+
+
+class MixtureRankRequest(BaseModel):
+    case: CaseFile = Field(description="the case file (docs/mixture.md) whose Hp names the "
+                                       "database candidate CANDIDATE")
+    purpose: Text
+    index: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]],
+                     Field(max_length=10)] | None = Field(
+        None, description="indices to rank (default: what the policy matrix allows)")
+    top: Annotated[int, Field(ge=1, le=1000)] = 50
+    threshold: Annotated[float, Field(gt=0, le=1e300)] | None = Field(
+        None, description="only candidates with LR >= this")
+    trace: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="the stored trace (a specimen ID of your lab) the evidence comes "
+                          "from: hits become candidate matches for review")
+    hd_once: bool = Field(False, description="leave the candidate out of Hd (SmartRank)")
+
+
+def _case_data(case: CaseFile) -> dict[str, Any]:
+    """The case file as sent (what ``parse_case`` reads from a file)."""
+    return case.model_dump(by_alias=True, exclude_unset=True)
+
+
+@router.post("/mixtures/lr", summary="The semi-continuous (LRmix) LR of a mixture case file "
+             "(as `locard mixture lr --json`)", response_model=M.MixtureLRResponse)
+async def mixture_lr(caller: Caller, body: CaseFile) -> JSONResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    from locard.service.mixtures import mixture_lr as compute
+
+    return _json(await run_in_threadpool(compute, _case_data(body), source="case file"))
+
+
+@router.post("/mixtures/rank", summary="Rank the database by a mixed trace's LR (purpose "
+             "required; as `locard mixture rank --json`)", response_model=M.MixtureRankResponse)
+def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest) -> JSONResponse:
+    from locard.service.mixtures import load_case
+
+    case, table = load_case(_case_data(body.case))
+    report = _engine(request).rank_mixture(
+        case, table=table, actor=caller.name, purpose=body.purpose, top=body.top,
+        threshold=body.threshold, indices=body.index or None, trace=body.trace,
+        hd_conditioned=not body.hd_once)
+    return _json(report)
 
 
 @router.get("/cases", summary="The caller's lab's missing-person cases",

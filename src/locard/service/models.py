@@ -35,6 +35,8 @@ __all__ = [
     "MatchListResponse",
     "MatchOut",
     "MeResponse",
+    "MixtureLRResponse",
+    "MixtureRankResponse",
     "Real",
     "SearchResponse",
     "SpecimenResponse",
@@ -360,6 +362,77 @@ class CaseResponse(Out):
     typed: list[str]
     created_at: str
     created_by: str | None
+
+
+# --- mixtures (locard.service.mixtures, locard.store.mixture_search) ---------------------------
+
+
+class MixtureLocusOut(Out):
+    lr: Real
+    log10_lr: Real
+    likelihood_hp: Real = Field(description="Pr(evidence at the locus | Hp)")
+    likelihood_hd: Real = Field(description="Pr(evidence at the locus | Hd)")
+    evidence_alleles: list[str] = Field(description="the alleles observed in any replicate")
+
+
+class LogLikelihoods(Out):
+    hp: Real = Field(description="natural log of Pr(evidence | Hp)")
+    hd: Real = Field(description="natural log of Pr(evidence | Hd)")
+
+
+class HypothesesInWords(Out):
+    hp: str
+    hd: str
+
+
+class MixtureLRResponse(Out):
+    """The semi-continuous LR of a case file: the JSON of ``locard mixture lr --json``;
+    ``lr == prod(per_locus lr)``."""
+
+    model: str = Field(description="'semi-continuous'")
+    lr: Real
+    log10_lr: Real
+    per_locus: dict[str, MixtureLocusOut]
+    loglik: LogLikelihoods
+    hypotheses: HypothesesInWords
+    notes: dict[str, str] = Field(description="loci left out, with the reason")
+    provenance: dict[str, Any]
+
+
+class MixtureLocusLR(Out):
+    lr: Real
+    log10_lr: Real
+
+
+class MixtureCandidateOut(Out):
+    rank: int
+    lab: str
+    specimen_id: str
+    index: str
+    lr: Real
+    log10_lr: Real
+    restricted: bool = Field(description="another lab's profile: no per-locus LRs")
+    match_id: int | None = Field(description="the candidate match recorded (with a trace)")
+    per_locus: dict[str, MixtureLocusLR] | None = None
+
+
+class MixtureRankResponse(Out):
+    """A database ranked by a trace's LR (``locard mixture rank --json``)."""
+
+    trace: str | None
+    targets: list[str]
+    loci: list[str]
+    profiles_ranked: dict[str, int]
+    purpose: str
+    hypotheses: dict[str, str]
+    candidates: list[MixtureCandidateOut]
+    adventitious_hits: dict[str, Any] = Field(
+        description="expected non-contributor hits above the threshold in a database of "
+                    "this size, and the suggested threshold")
+    expected_adventitious_hits: Real
+    suggested_threshold: Real
+    notes: dict[str, str]
+    provenance: dict[str, Any]
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -21,7 +21,10 @@ from locard._version import __version__
 from locard.service.explain import explanation
 from locard.store.matches import MatchDetail
 
-__all__ = ["match_report_pdf"]
+if TYPE_CHECKING:
+    from locard.service.mixtures import MixtureAnalysis
+
+__all__ = ["match_report_pdf", "mixture_report_pdf"]
 
 _STATUS_COLOR = {"match": colors.HexColor("#dcefdc"), "partial": colors.HexColor("#fff2c6"),
                  "shared": colors.HexColor("#fde2c8"), "mismatch": colors.HexColor("#f6d0d0")}
@@ -240,5 +243,82 @@ def match_report_pdf(detail: MatchDetail, *, reviewer: str) -> bytes:
     if st:
         story += [Spacer(1, 2 * mm), _provenance_table(st["provenance"], small, mono)]
     footer = f"Locard match report - candidate match {m.id}"
+    doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer=footer, **k))
+    return buf.getvalue()
+
+
+def _grid(rows: list[list[Any]], widths: list[float], *, head: bool = True,
+          highlight: int | None = None) -> Table:
+    t = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1 if head else 0,
+              hAlign="LEFT")
+    style: list[Any] = [("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+    if head:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")))
+    if highlight is not None:
+        style.append(("BACKGROUND", (0, highlight), (-1, highlight), colors.HexColor("#dcefdc")))
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def mixture_report_pdf(analysis: MixtureAnalysis, *, reviewer: str) -> bytes:
+    """The report of a mixture LR (:func:`locard.service.mixtures.mixture_analysis`) as PDF
+    bytes: the hypotheses in words, the parameters, the LR with its per-locus table, the ENFSI
+    verbal scale and the provenance record, with "Page N of M" on every page."""
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                            topMargin=16 * mm, bottomMargin=16 * mm,
+                            title="Locard mixture LR report", author="Locard",
+                            subject="Semi-continuous likelihood ratio of a mixed trace")
+    ss = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=ss["Normal"], fontSize=8, leading=10)
+    mono = ParagraphStyle("mono", parent=small, fontName="Courier", fontSize=7, leading=8.5)
+    r = analysis.result
+
+    def num(x: Any, spec: str = ".4g") -> str:
+        v = float(x) if x is not None else math.nan
+        return _sci(v) if not math.isfinite(v) else format(v, spec)
+
+    story: list[Any] = [
+        Paragraph("Locard report - likelihood ratio of a mixed trace", ss["Title"]),
+        Paragraph("Model: semi-continuous (LRmix; Haned &amp; Gill): the alleles observed in "
+                  "each replicate with drop-out and drop-in, not the peak heights.",
+                  ss["Normal"]),
+        Spacer(1, 3 * mm), Paragraph("Hypotheses", ss["Heading2"]),
+        Paragraph(f"<b>Hp</b>: {escape(str(r['hypotheses']['hp']))}.", ss["Normal"]),
+        Paragraph(f"<b>Hd</b>: {escape(str(r['hypotheses']['hd']))}.", ss["Normal"]),
+        Spacer(1, 3 * mm), Paragraph("Result", ss["Heading2"]),
+        Paragraph(f"Likelihood ratio LR = Pr(E | Hp) / Pr(E | Hd) = <b>{num(r['lr'])}</b> "
+                  f"(log10 LR = {num(r['log10_lr'], '.3f')}) over {len(r['per_locus'])} "
+                  "loci.", ss["Normal"]),
+        Paragraph(escape(analysis.scale_sentence), ss["Normal"]),
+        Spacer(1, 3 * mm), Paragraph("Parameters", ss["Heading2"]),
+        _grid([[Paragraph(escape(k), small), Paragraph(escape(v), small)]
+               for k, v in analysis.parameters], [55, 119], head=False),
+        Spacer(1, 3 * mm), Paragraph("Per-locus likelihood ratios", ss["Heading2"]),
+    ]
+    rows: list[list[Any]] = [["Locus", "Evidence alleles", "Pr(E | Hp)", "Pr(E | Hd)", "LR",
+                              "log10 LR"]]
+    for locus, v in r["per_locus"].items():
+        rows.append([locus, Paragraph(escape(", ".join(v["evidence_alleles"]) or "-"), small),
+                     num(v["likelihood_hp"]), num(v["likelihood_hd"]), num(v["lr"]),
+                     num(v["log10_lr"], ".3f")])
+    rows.append(["Product", "", "", "", num(r["lr"]), num(r["log10_lr"], ".3f")])
+    story.append(_grid(rows, [28, 44, 26, 26, 26, 24]))
+    for locus, note in r["notes"].items():
+        story.append(Paragraph(f"{escape(locus)}: {escape(note)}", small))
+    highlight = next((i for i, (_r, w) in enumerate(analysis.scale, start=1)
+                      if w == analysis.verbal), None)
+    story += [Spacer(1, 3 * mm), Paragraph("Verbal scale", ss["Heading2"]),
+              _grid([["LR", "Support for Hp over Hd"],
+                     *[[a, b] for a, b in analysis.scale]], [45, 70], highlight=highlight),
+              Paragraph(f"Source: {escape(analysis.citation)}. An LR below 1 supports Hd and "
+                        "is reported as its reciprocal.", small),
+              Spacer(1, 3 * mm), Paragraph("Provenance", ss["Heading2"]),
+              Paragraph(f"Locard version {escape(__version__)}; report generated "
+                        f"{datetime.now(UTC).isoformat(timespec='seconds')} for "
+                        f"{escape(reviewer)}.", small), Spacer(1, 2 * mm),
+              _provenance_table(dict(r["provenance"]), small, mono)]
+    footer = "Locard mixture LR report"
     doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer=footer, **k))
     return buf.getvalue()

@@ -494,6 +494,85 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
                    reg=_NO_REG)
 
 
+# --- mixture LR (semi-continuous) -------------------------------------------------------------
+
+
+def _fmt(x: Any, spec: str = ".4g") -> str:
+    """A number of the mixture page as the CLI prints it (``locard mixture lr``)."""
+    if x is None:
+        return "-"
+    v = float(x)
+    if math.isnan(v):
+        return "undefined"
+    if math.isinf(v):
+        return "infinite" if v > 0 else "-infinite"
+    return format(v, spec)
+
+
+_CASE_LIMIT = 1_000_000
+
+
+async def _case_text(case: str, case_file: UploadFile | None) -> str:
+    """The case file of the form: the chosen file, else the pasted text."""
+    if case_file is not None and case_file.filename:
+        raw = await case_file.read(_CASE_LIMIT + 1)
+        if len(raw) > _CASE_LIMIT:
+            raise ServiceError(f"case file over the limit of {_CASE_LIMIT} bytes", status=413)
+        return raw.decode("utf-8-sig", errors="replace")
+    return case
+
+
+def _mixture_page(request: Request, p: Principal, *, case_text: str = "", analyses: bool = True,
+                  a: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
+    return _render(request, "mixtures.html", p, case_text=case_text, analyses=analyses, a=a,
+                   error=error, fmt=_fmt, fmt3=lambda x: _fmt(x, ".3f"), status=status)
+
+
+@router.get("/mixtures", response_class=HTMLResponse)
+def mixtures_page(request: Request) -> HTMLResponse:
+    return _mixture_page(request, _principal(request))
+
+
+@router.post("/mixtures", response_class=HTMLResponse)
+async def mixtures(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+                   case: Annotated[str, Form(max_length=_CASE_LIMIT)] = "",
+                   analyses: Annotated[bool, Form()] = False,
+                   case_file: UploadFile | None = None) -> HTMLResponse:
+    """The LR of a pasted or uploaded case file (``locard.service.mixtures``, the numbers of
+    ``locard mixture lr``), its hypotheses in words, the verbal scale and the plots."""
+    from locard.service.mixtures import mixture_analysis
+
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    text = await _case_text(case, case_file)
+    try:
+        if not text.strip():
+            raise InputError("give the case file (JSON text or a file)",
+                             remedy="paste it into the Case file field or choose the file")
+        a = await run_in_threadpool(mixture_analysis, text, analyses=analyses)
+    except LocardError as exc:
+        return _mixture_page(request, p, case_text=text, analyses=analyses,
+                             error=f"{error_code(exc)}: {exc}", status=int(exc.http_status))
+    return _mixture_page(request, p, case_text=text, analyses=analyses, a=a)
+
+
+@router.post("/mixtures/report.pdf")
+async def mixture_report(request: Request,
+                         csrf_token: Annotated[str, Form(max_length=100)] = "",
+                         case: Annotated[str, Form(max_length=_CASE_LIMIT)] = "") -> Response:
+    """The PDF report of a case file's LR: hypotheses, parameters, per-locus table, verbal
+    scale, provenance."""
+    from locard.service.mixtures import mixture_analysis
+    from locard.service.reports import mixture_report_pdf
+
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    a = await run_in_threadpool(mixture_analysis, case, analyses=False)
+    pdf = mixture_report_pdf(a, reviewer=p.name)
+    return Response(pdf, media_type="application/pdf", headers={
+        "content-disposition": 'attachment; filename="locard-mixture-lr.pdf"'})
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 

@@ -36,8 +36,8 @@ from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
 
 if TYPE_CHECKING:
-    from locard.stats.mixture.continuous import HeightEvidence
-    from locard.stats.mixture.continuous_fit import ContinuousLR
+    from locard.stats.mixture.continuous import ContinuousOptions, HeightEvidence
+    from locard.stats.mixture.continuous_fit import ContinuousLR, HypothesisFit
 from locard.stats.mixture.semicontinuous import (
     DEFAULT_MAX_COMBINATIONS,
     Evidence,
@@ -46,8 +46,8 @@ from locard.stats.mixture.semicontinuous import (
     semicontinuous_lr,
 )
 
-__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "parse_case", "run_case",
-           "run_continuous_case"]
+__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "fit_continuous_case", "parse_case",
+           "run_case", "run_continuous_case"]
 
 SCHEMA_ID = "https://locard.invalid/schemas/mixture-case.schema.json"
 DOCS_REMEDY = "see docs/mixture.md (the case file) and docs/mixture-case.schema.json"
@@ -345,24 +345,53 @@ def run_continuous_case(case: MixtureCase, table: FrequencyTable, *,
     # the continuous model compiles Numba kernels: loaded when a continuous case runs, so
     # that reading a case file (and the CLI's start-up) stays light
     from locard.stats.mixture.continuous import DEFAULT_MAX_COMBINATIONS as CONTINUOUS_MAX
-    from locard.stats.mixture.continuous import ContinuousOptions
     from locard.stats.mixture.continuous_fit import ContinuousHypothesis, continuous_lr
 
     spec = case.spec
-    if spec.model != "continuous" or case.heights is None or spec.analytical_threshold is None:
-        raise InputError("run_continuous_case: not a continuous case file",
-                         remedy="set model to \"continuous\", or use run_case")
-    stutter = spec.stutter or StutterSpec()
-    lam = spec.dropin.lambda_
-    options = ContinuousOptions(
-        dropin=spec.dropin.probability, dropin_lambda=0.01 if lam is None else lam,
-        degradation=spec.degradation, backward_stutter=stutter.backward,
-        forward_stutter=stutter.forward, theta=spec.theta)
+    options = _continuous_options(case, "run_continuous_case")
+    assert case.heights is not None and spec.analytical_threshold is not None
     return continuous_lr(
         case.heights, case.profiles,
         ContinuousHypothesis(case.hp.contributors, case.hp.unknowns),
         ContinuousHypothesis(case.hd.contributors, case.hd.unknowns), table, poi=spec.poi,
         threshold=spec.analytical_threshold, options=options,
+        kit=get_kit(spec.kit) if spec.kit else None, fragment_lengths=spec.fragment_lengths,
+        min_frequency=spec.frequencies.min_frequency, seed=spec.seed,
+        max_combinations=max_combinations or CONTINUOUS_MAX)
+
+
+def _continuous_options(case: MixtureCase, caller: str) -> ContinuousOptions:
+    """The continuous model's options as the case file states them."""
+    from locard.stats.mixture.continuous import ContinuousOptions
+
+    spec = case.spec
+    if spec.model != "continuous" or case.heights is None or spec.analytical_threshold is None:
+        raise InputError(f"{caller}: not a continuous case file",
+                         remedy="set model to \"continuous\", or use run_case")
+    stutter = spec.stutter or StutterSpec()
+    lam = spec.dropin.lambda_
+    return ContinuousOptions(
+        dropin=spec.dropin.probability, dropin_lambda=0.01 if lam is None else lam,
+        degradation=spec.degradation, backward_stutter=stutter.backward,
+        forward_stutter=stutter.forward, theta=spec.theta)
+
+
+def fit_continuous_case(case: MixtureCase, table: FrequencyTable, *, which: str = "hd",
+                        max_combinations: int | None = None) -> HypothesisFit:
+    """The maximum-likelihood fit of the case file's Hd (``which="hd"``) or Hp alone, for
+    deconvolution (:mod:`.deconvolution`) and model validation (:mod:`.continuous_validation`);
+    loaded lazily like :func:`run_continuous_case`."""
+    from locard.stats.mixture.continuous import DEFAULT_MAX_COMBINATIONS as CONTINUOUS_MAX
+    from locard.stats.mixture.continuous_fit import ContinuousHypothesis, fit_case_hypothesis
+
+    spec = case.spec
+    options = _continuous_options(case, "fit_continuous_case")
+    assert case.heights is not None and spec.analytical_threshold is not None
+    return fit_case_hypothesis(
+        case.heights, case.profiles,
+        ContinuousHypothesis(case.hp.contributors, case.hp.unknowns),
+        ContinuousHypothesis(case.hd.contributors, case.hd.unknowns), table, which=which,
+        poi=spec.poi, threshold=spec.analytical_threshold, options=options,
         kit=get_kit(spec.kit) if spec.kit else None, fragment_lengths=spec.fragment_lengths,
         min_frequency=spec.frequencies.min_frequency, seed=spec.seed,
         max_combinations=max_combinations or CONTINUOUS_MAX)

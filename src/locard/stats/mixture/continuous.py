@@ -27,7 +27,8 @@ Balding-Nichols sampling formula as in :mod:`locard.stats.mixture.semicontinuous
 
 Evaluation: for each position the contributors' copy pattern (own allele, stutter sources) takes
 few distinct values over all genotype combinations; the per-position terms are computed once per
-distinct pattern (SciPy's gamma functions) and summed over combinations with a compiled kernel.
+distinct pattern, for all loci of a hypothesis in one vectorised pass (SciPy's gamma functions;
+:class:`StackedHypothesis`), and summed over combinations with one compiled call.
 """
 
 from __future__ import annotations
@@ -53,10 +54,16 @@ __all__ = [
     "LocusData",
     "LocusHypothesis",
     "Parameters",
+    "StackedHypothesis",
+    "combination_logliks",
     "degradation_factor",
+    "entry_shapes",
+    "entry_terms",
     "hypothesis_loglik",
     "locus_data",
     "prepare_hypothesis",
+    "stack_hypothesis",
+    "stacked_loglik",
 ]
 
 #: Joint genotype combinations of the unknowns one locus may enumerate (ordered: the unknowns
@@ -275,6 +282,14 @@ class LocusHypothesis:
     index: NDArray[np.int64]
     base: NDArray[np.float64]
     dropin_pattern: tuple[NDArray[np.bool_], ...]
+    combos: NDArray[np.int64]  # [combinations, unknowns]: rows of ``genotypes``
+    genotypes: tuple[tuple[int, int], ...]  # genotype-allele code pairs (Q = n_obs)
+    known: tuple[tuple[int, int], ...]  # the typed contributors' genotype-allele codes
+    options: ContinuousOptions
+
+    @property
+    def n_known(self) -> int:
+        return len(self.known)
 
 
 def prepare_hypothesis(
@@ -357,85 +372,224 @@ def prepare_hypothesis(
             log_prior = log_prior + np.where(needs, 0.0, math.log1p(-options.dropin))
         else:
             log_prior = np.where(needs, -np.inf, log_prior)
+    pairs = tuple((i, j) for i in range(n_g) for j in range(i, n_g))
     return LocusHypothesis(data=data, patterns=tuple(patterns), offsets=offsets, index=index,
-                           base=log_prior, dropin_pattern=tuple(dropin_flags))
+                           base=log_prior, dropin_pattern=tuple(dropin_flags), combos=combos,
+                           genotypes=pairs, known=tuple((int(a), int(b)) for a, b in known),
+                           options=options)
 
 
 # --- evaluation ------------------------------------------------------------------------------
+#
+# Every distinct copy pattern of every position of every locus of a hypothesis is one "entry";
+# an evaluation computes all entries' log terms with one vectorised pass (SciPy's gammaln and
+# gammainc over the whole array), then one compiled call sums the genotype combinations of every
+# locus. Per entry the replicates enter through sufficient statistics: over the replicates that
+# show the peak, sum (alpha - 1) ln y - y/scale - alpha ln scale - ln Gamma(alpha) is
+# (alpha - 1) S_lny - S_y/scale - n_seen (alpha ln scale + ln Gamma(alpha)); each replicate that
+# does not show it adds ln P(Y < AT). Drop-in terms do not depend on the parameters and are
+# summed once, when the hypothesis is stacked.
 
 
-def _tables(h: LocusHypothesis, params: Parameters, options: ContinuousOptions) -> NDArray[
-        np.float64]:
-    """The per-position log terms, summed over replicates, for every distinct pattern."""
-    d = h.data
+@dataclass(frozen=True, slots=True)
+class StackedHypothesis:
+    """All loci of one hypothesis prepared for one vectorised evaluation (see above)."""
+
+    loci: tuple[LocusHypothesis, ...]
+    options: ContinuousOptions
+    own: NDArray[np.float64]  # [E, K] copies of the entry's own allele per contributor
+    up: NDArray[np.float64]  # [E, K] copies of the backward-stutter source
+    down: NDArray[np.float64]  # [E, K] copies of the forward-stutter source
+    e_own: NDArray[np.float64]  # (bp - 125)/100 of the position
+    e_up: NDArray[np.float64]
+    e_down: NDArray[np.float64]
+    is_q: NDArray[np.float64]  # 1.0 for Q (it loses no stutter), else 0.0
+    zero: NDArray[np.bool_]  # alpha = 0: no copy, no stutter source
+    n_seen: NDArray[np.float64]
+    sum_log_y: NDArray[np.float64]
+    sum_y: NDArray[np.float64]
+    n_unseen: NDArray[np.float64]
+    threshold: NDArray[np.float64]
+    dropin_term: NDArray[np.float64]  # zero-alpha entries: sum of the drop-in log weights
+    index: NDArray[np.int64]  # every locus's [combinations, positions] index, flattened
+    base: NDArray[np.float64]
+    index_start: NDArray[np.int64]  # per locus, where its index starts in ``index``
+    combo_start: NDArray[np.int64]  # per locus, where its combinations start in ``base``
+    n_positions: NDArray[np.int64]
+    entry_start: NDArray[np.int64]  # per locus, its first entry (table offset)
+
+
+def stack_hypothesis(loci: Sequence[LocusHypothesis]) -> StackedHypothesis:
+    """Stack the loci of one hypothesis (all prepared with the same options) for
+    :func:`stacked_loglik`."""
+    if not loci:
+        raise InputError("no locus to evaluate", remedy="give at least one prepared locus")
+    options = loci[0].options
+    own, up, down, e_own, e_up, e_down, qw, zero = [], [], [], [], [], [], [], []
+    n_seen, s_lny, s_y, n_unseen, thr, drop = [], [], [], [], [], []
+    index, base, index_start, combo_start, n_pos, entry_start = [], [], [0], [0], [], [0]
+    for h in loci:
+        d = h.data
+        g_pos = np.concatenate([np.arange(d.n_obs), [d.n_positions - 1]])
+        expo = (d.bp - BP_REFERENCE) / 100.0
+        seen = d.heights[:, : d.n_positions] > 0
+        with np.errstate(divide="ignore"):
+            log_y = np.where(seen, np.log(np.where(seen, d.heights[:, : d.n_positions], 1.0)),
+                             0.0)
+        for i in range(d.n_positions):
+            pat = h.patterns[i].astype(np.float64)  # [U, K, 3]
+            u = len(pat)
+            own.append(pat[:, :, 0])
+            up.append(pat[:, :, 1])
+            down.append(pat[:, :, 2])
+            e_own.append(np.full(u, expo[i]))
+            e_up.append(np.full(u, expo[g_pos[d.up[i]]] if d.up[i] >= 0 else 0.0))
+            e_down.append(np.full(u, expo[g_pos[d.down[i]]] if d.down[i] >= 0 else 0.0))
+            is_q = i == d.n_positions - 1
+            qw.append(np.full(u, 1.0 if is_q else 0.0))
+            zero.append(h.dropin_pattern[i])
+            ns = float(seen[:, i].sum())
+            n_seen.append(np.full(u, ns))
+            s_lny.append(np.full(u, float(log_y[:, i].sum())))
+            s_y.append(np.full(u, float(d.heights[seen[:, i], i].sum())))
+            n_unseen.append(np.full(u, float(seen.shape[0]) - ns))
+            thr.append(np.full(u, d.threshold))
+            if ns == 0:
+                dt = 0.0
+            elif options.dropin > 0 and not is_q:
+                ys = d.heights[seen[:, i], i]
+                dt = float(np.sum(math.log(options.dropin * d.freq[i] * options.dropin_lambda)
+                                  - options.dropin_lambda * (ys - d.threshold)))
+            else:
+                dt = -math.inf
+            drop.append(np.full(u, dt))
+        index.append((h.index + entry_start[-1]).ravel())
+        base.append(h.base)
+        index_start.append(index_start[-1] + h.index.size)
+        combo_start.append(combo_start[-1] + len(h.base))
+        n_pos.append(d.n_positions)
+        entry_start.append(entry_start[-1] + int(h.offsets[-1]))
+    cat = np.concatenate
+    return StackedHypothesis(
+        loci=tuple(loci), options=options, own=cat(own), up=cat(up), down=cat(down),
+        e_own=cat(e_own), e_up=cat(e_up), e_down=cat(e_down), is_q=cat(qw),
+        zero=cat(zero), n_seen=cat(n_seen), sum_log_y=cat(s_lny), sum_y=cat(s_y),
+        n_unseen=cat(n_unseen), threshold=cat(thr), dropin_term=cat(drop), index=cat(index),
+        base=cat(base), index_start=np.asarray(index_start, dtype=np.int64),
+        combo_start=np.asarray(combo_start, dtype=np.int64),
+        n_positions=np.asarray(n_pos, dtype=np.int64),
+        entry_start=np.asarray(entry_start, dtype=np.int64))
+
+
+def entry_shapes(s: StackedHypothesis, params: Parameters) -> NDArray[np.float64]:
+    """The gamma shape of every entry (0 where the pattern has no copy and no source)."""
+    options = s.options
     mx = np.asarray(params.mx, dtype=np.float64)
-    deg = (np.power(params.beta, (d.bp - BP_REFERENCE) / 100.0) if options.degradation
-           else np.ones_like(d.bp))
     xi_b = params.xi_b if options.backward_stutter else 0.0
     xi_f = params.xi_f if options.forward_stutter else 0.0
-    inv_s2 = 1.0 / (params.sigma * params.sigma)
+    if options.degradation:
+        d_own = np.power(params.beta, s.e_own)
+        d_up = np.power(params.beta, s.e_up)
+        d_down = np.power(params.beta, s.e_down)
+    else:
+        d_own = d_up = d_down = np.ones_like(s.e_own)
+    own_w = s.is_q + (1.0 - s.is_q) * (1.0 - xi_b - xi_f)
+    dose = own_w * d_own * (s.own @ mx)
+    if xi_b:
+        dose = dose + xi_b * d_up * (s.up @ mx)
+    if xi_f:
+        dose = dose + xi_f * d_down * (s.down @ mx)
+    out: NDArray[np.float64] = dose / (params.sigma * params.sigma)
+    return out
+
+
+def entry_terms(s: StackedHypothesis, params: Parameters) -> NDArray[np.float64]:
+    """The log term of every entry, summed over replicates."""
+    alpha = entry_shapes(s, params)
     scale = params.mu * params.sigma * params.sigma
-    # fragment length of each genotype allele (observed then Q) for the stutter sources
-    g_pos = np.concatenate([np.arange(d.n_obs), [d.n_positions - 1]])
-    g_deg = deg[g_pos]
-    out = np.empty(int(h.offsets[-1]))
-    n_rep = d.heights.shape[0]
-    for i in range(d.n_positions):
-        pat = h.patterns[i].astype(np.float64)  # [U, K, 3]
-        is_q = i == d.n_positions - 1
-        own_w = 1.0 if is_q else 1.0 - xi_b - xi_f
-        dose = own_w * deg[i] * (pat[:, :, 0] @ mx)
-        if d.up[i] >= 0:
-            dose = dose + xi_b * g_deg[d.up[i]] * (pat[:, :, 1] @ mx)
-        if d.down[i] >= 0:
-            dose = dose + xi_f * g_deg[d.down[i]] * (pat[:, :, 2] @ mx)
-        alpha = dose * inv_s2
-        zero = h.dropin_pattern[i]
-        safe = np.where(zero, 1.0, alpha)
-        term = np.zeros(len(alpha))
-        for r in range(n_rep):
-            y = d.heights[r, i]
-            if y > 0:
-                dens = ((safe - 1.0) * math.log(y) - y / scale - safe * math.log(scale)
-                        - special.gammaln(safe))
-                if options.dropin > 0 and not is_q:
-                    drop = (math.log(options.dropin * d.freq[i] * options.dropin_lambda)
-                            - options.dropin_lambda * (y - d.threshold))
-                else:
-                    drop = -math.inf
-                term += np.where(zero, drop, dens)
-            else:
-                with np.errstate(divide="ignore"):
-                    cdf = np.log(special.gammainc(safe, d.threshold / scale))
-                term += np.where(zero, 0.0, cdf)
-        out[h.offsets[i]: h.offsets[i + 1]] = term
+    safe = np.where(s.zero, 1.0, alpha)
+    dens = ((safe - 1.0) * s.sum_log_y - s.sum_y / scale
+            - s.n_seen * (safe * math.log(scale) + special.gammaln(safe)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cdf = np.log(special.gammainc(safe, s.threshold / scale))
+        below = np.where(s.n_unseen > 0, s.n_unseen * cdf, 0.0)
+    out: NDArray[np.float64] = np.where(s.zero, s.dropin_term, dens + below)
     return out
 
 
 @numba.njit(cache=True)
-def _logsumexp_combos(table: NDArray[np.float64], index: NDArray[np.int64],
-                      base: NDArray[np.float64]) -> float:  # pragma: no cover - compiled
-    n, p = index.shape
+def _logsumexp_loci(table: NDArray[np.float64], index: NDArray[np.int64],
+                    base: NDArray[np.float64], index_start: NDArray[np.int64],
+                    combo_start: NDArray[np.int64],
+                    n_positions: NDArray[np.int64]) -> NDArray[np.float64]:  # pragma: no cover
+    n_loci = len(n_positions)
+    out = np.empty(n_loci)
+    for loc in range(n_loci):
+        p = n_positions[loc]
+        c0 = combo_start[loc]
+        n = combo_start[loc + 1] - c0
+        i0 = index_start[loc]
+        vals = np.empty(n)
+        best = -np.inf
+        for c in range(n):
+            s = base[c0 + c]
+            if s > -np.inf:
+                row = i0 + c * p
+                for i in range(p):
+                    s += table[index[row + i]]
+            vals[c] = s
+            if s > best:
+                best = s
+        if best == -np.inf:
+            out[loc] = -np.inf
+            continue
+        total = 0.0
+        for c in range(n):
+            total += math.exp(vals[c] - best)
+        out[loc] = best + math.log(total)
+    return out
+
+
+@numba.njit(cache=True)
+def _combination_logs(table: NDArray[np.float64], index: NDArray[np.int64],
+                      base: NDArray[np.float64], i0: int, c0: int, n: int,
+                      p: int) -> NDArray[np.float64]:  # pragma: no cover - compiled
     vals = np.empty(n)
-    best = -np.inf
     for c in range(n):
-        s = base[c]
+        s = base[c0 + c]
         if s > -np.inf:
+            row = i0 + c * p
             for i in range(p):
-                s += table[index[c, i]]
+                s += table[index[row + i]]
         vals[c] = s
-        if s > best:
-            best = s
-    if best == -np.inf:
-        return -np.inf
-    total = 0.0
-    for c in range(n):
-        total += math.exp(vals[c] - best)
-    return best + math.log(total)
+    return vals
+
+
+def stacked_loglik(s: StackedHypothesis, params: Parameters) -> NDArray[np.float64]:
+    """Per locus (in ``s.loci``'s order), the natural log of its likelihood at ``params``."""
+    table = entry_terms(s, params)
+    out: NDArray[np.float64] = _logsumexp_loci(table, s.index, s.base, s.index_start,
+                                               s.combo_start, s.n_positions)
+    return out
+
+
+def combination_logliks(s: StackedHypothesis, params: Parameters,
+                        locus: int) -> NDArray[np.float64]:
+    """ln of prior x likelihood of every genotype combination of locus number ``locus`` (the
+    rows of ``s.loci[locus].combos``); their log-sum-exp is that locus's ln L."""
+    table = entry_terms(s, params)
+    n = int(s.combo_start[locus + 1] - s.combo_start[locus])
+    out: NDArray[np.float64] = _combination_logs(
+        table, s.index, s.base, int(s.index_start[locus]), int(s.combo_start[locus]), n,
+        int(s.n_positions[locus]))
+    return out
 
 
 def hypothesis_loglik(h: LocusHypothesis, params: Parameters,
                       options: ContinuousOptions) -> float:
     """The natural log of the likelihood of one locus under one hypothesis at ``params``."""
-    table = _tables(h, params, options)
-    return float(_logsumexp_combos(table, h.index, h.base))
+    if options != h.options:
+        h = LocusHypothesis(data=h.data, patterns=h.patterns, offsets=h.offsets, index=h.index,
+                            base=h.base, dropin_pattern=h.dropin_pattern, combos=h.combos,
+                            genotypes=h.genotypes, known=h.known, options=options)
+    return float(stacked_loglik(stack_hypothesis([h]), params)[0])

@@ -35,9 +35,10 @@ from locard.stats.mixture.continuous import (
     LocusData,
     LocusHypothesis,
     Parameters,
-    hypothesis_loglik,
     locus_data,
     prepare_hypothesis,
+    stack_hypothesis,
+    stacked_loglik,
 )
 from locard.stats.provenance import make_provenance
 
@@ -46,8 +47,10 @@ __all__ = [
     "ContinuousLR",
     "ContinuousLocusLR",
     "Fit",
+    "HypothesisFit",
     "Restart",
     "continuous_lr",
+    "fit_case_hypothesis",
     "fit_hypothesis",
 ]
 
@@ -176,11 +179,6 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def _total(loci: Sequence[LocusHypothesis], params: Parameters,
-           options: ContinuousOptions) -> float:
-    return sum(hypothesis_loglik(h, params, options) for h in loci)
-
-
 def fit_hypothesis(
     loci: Sequence[LocusHypothesis],
     n_contributors: int,
@@ -198,9 +196,13 @@ def fit_hypothesis(
     rng = np.random.default_rng(seed)
     sums = [h.data.heights.sum(axis=1) for h in loci]
     mu0 = max(float(np.mean(np.concatenate(sums))) / 2.0, 1.0) if sums else 1000.0
+    if any(h.options != options for h in loci):
+        raise InputError("fit_hypothesis: the loci were prepared with other model options",
+                         remedy="prepare the loci (hypothesis_loci) with the same options")
+    stacked = stack_hypothesis(loci)
 
     def objective(z: NDArray[np.float64]) -> float:
-        v = _total(loci, space.params(z), options)
+        v = float(stacked_loglik(stacked, space.params(z)).sum())
         return -v if math.isfinite(v) else 1e300
 
     pool = [space.random(rng, mu0) for _ in range(presearch * space.dim)]
@@ -232,7 +234,8 @@ def fit_hypothesis(
                               remedy="allow drop-in (dropin.probability > 0), add unknown "
                                      "contributors, or check the analytical threshold")
     params = space.params(best_z)
-    per_locus = {h.data.locus: hypothesis_loglik(h, params, options) for h in loci}
+    values = stacked_loglik(stacked, params)
+    per_locus = {h.data.locus: float(v) for h, v in zip(loci, values, strict=True)}
     ses = _standard_errors(objective, space, best_z) if standard_errors else None
     return Fit(parameters=params, loglik=best, per_locus=per_locus, standard_errors=ses,
                restarts=tuple(restarts))
@@ -434,6 +437,93 @@ def hypothesis_loci(
     return out
 
 
+def _prepare_case(
+    evidence: HeightEvidence,
+    profiles: Mapping[str, Profile],
+    hypotheses: Mapping[str, ContinuousHypothesis],
+    table: FrequencyTable,
+    *,
+    poi: str | None,
+    threshold: float | Mapping[str, float],
+    options: ContinuousOptions,
+    kit: Kit | None,
+    fragment_lengths: Mapping[str, Mapping[str, float]] | None,
+    min_frequency: float,
+) -> tuple[list[LocusData], dict[str, str], list[str]]:
+    """Check the hypotheses and prepare the usable loci; the typed people (every contributor
+    of either hypothesis and the POI) give the Balding-Nichols counts."""
+    for hname, h in hypotheses.items():
+        if not 1 <= h.size <= MAX_CONTRIBUTORS:
+            raise InputError(f"hypotheses.{hname}: {h.size} contributors",
+                             remedy=f"the continuous model takes 1 to {MAX_CONTRIBUTORS} "
+                                    f"contributors; change hypotheses.{hname}.unknowns")
+        for c in h.contributors:
+            if c not in profiles:
+                raise InputError(f"hypotheses.{hname}.contributors: {c!r} is in no profile",
+                                 remedy="add it under profiles; profiles: "
+                                        + ", ".join(sorted(profiles)))
+    if poi is not None and poi not in profiles:
+        raise InputError(f"poi: {poi!r} is in no profile",
+                         remedy="add it under profiles; profiles: " + ", ".join(sorted(profiles)))
+    typed = list(dict.fromkeys([*(c for h in hypotheses.values() for c in h.contributors),
+                                *([poi] if poi is not None else [])]))
+    loci, notes = prepare_loci(evidence, profiles, typed, table, threshold=threshold,
+                               options=options, kit=kit, fragment_lengths=fragment_lengths,
+                               min_frequency=min_frequency)
+    if not loci:
+        raise InputError("no locus of the evidence can be used",
+                         remedy="type the contributors at the evidence's loci")
+    return loci, notes, typed
+
+
+@dataclass(frozen=True, slots=True)
+class HypothesisFit:
+    """One hypothesis fitted on its own (for deconvolution and model validation): the loci as
+    prepared under it, in the order of ``fit.per_locus``, and the fit."""
+
+    hypothesis: ContinuousHypothesis
+    loci: tuple[LocusHypothesis, ...]
+    fit: Fit
+    options: ContinuousOptions
+    notes: Mapping[str, str]
+
+
+def fit_case_hypothesis(
+    evidence: HeightEvidence,
+    profiles: Mapping[str, Profile],
+    hp: ContinuousHypothesis,
+    hd: ContinuousHypothesis,
+    table: FrequencyTable,
+    *,
+    which: str = "hd",
+    poi: str | None,
+    threshold: float | Mapping[str, float],
+    options: ContinuousOptions,
+    kit: Kit | None = None,
+    fragment_lengths: Mapping[str, Mapping[str, float]] | None = None,
+    min_frequency: float = 0.0,
+    seed: int = 1,
+    max_starts: int = 10,
+    max_combinations: int = DEFAULT_MAX_COMBINATIONS,
+) -> HypothesisFit:
+    """The maximum-likelihood fit of Hd (``which="hd"``) or Hp alone, prepared exactly as
+    :func:`continuous_lr` prepares it (same loci, same Balding-Nichols counts), without
+    standard errors."""
+    if which not in ("hp", "hd"):
+        raise InputError(f"hypothesis: {which!r} is not hp or hd", remedy="use hp or hd")
+    loci, notes, typed = _prepare_case(
+        evidence, profiles, {"hp": hp, "hd": hd}, table, poi=poi, threshold=threshold,
+        options=options, kit=kit, fragment_lengths=fragment_lengths,
+        min_frequency=min_frequency)
+    h = hp if which == "hp" else hd
+    prepared = hypothesis_loci(loci, profiles, typed, h, options,
+                               max_combinations=max_combinations)
+    fit = fit_hypothesis(prepared, h.size, options, seed=seed, max_starts=max_starts,
+                         standard_errors=False)
+    return HypothesisFit(hypothesis=h, loci=tuple(prepared), fit=fit, options=options,
+                         notes=notes)
+
+
 def continuous_lr(
     evidence: HeightEvidence,
     profiles: Mapping[str, Profile],
@@ -454,27 +544,10 @@ def continuous_lr(
     """``max L(Hp) / max L(Hd)`` of the continuous model (see :mod:`.continuous` for the
     likelihood and this module's docstring for the fit), with per-locus values at the joint
     maxima and the fitted parameters."""
-    for hname, h in (("hp", hp), ("hd", hd)):
-        if not 1 <= h.size <= MAX_CONTRIBUTORS:
-            raise InputError(f"hypotheses.{hname}: {h.size} contributors",
-                             remedy=f"the continuous model takes 1 to {MAX_CONTRIBUTORS} "
-                                    f"contributors; change hypotheses.{hname}.unknowns")
-        for c in h.contributors:
-            if c not in profiles:
-                raise InputError(f"hypotheses.{hname}.contributors: {c!r} is in no profile",
-                                 remedy="add it under profiles; profiles: "
-                                        + ", ".join(sorted(profiles)))
-    if poi is not None and poi not in profiles:
-        raise InputError(f"poi: {poi!r} is in no profile",
-                         remedy="add it under profiles; profiles: " + ", ".join(sorted(profiles)))
-    typed = list(dict.fromkeys([*hp.contributors, *hd.contributors,
-                                *([poi] if poi is not None else [])]))
-    loci, notes = prepare_loci(evidence, profiles, typed, table, threshold=threshold,
-                               options=options, kit=kit, fragment_lengths=fragment_lengths,
-                               min_frequency=min_frequency)
-    if not loci:
-        raise InputError("no locus of the evidence can be used",
-                         remedy="type the contributors at the evidence's loci")
+    loci, notes, typed = _prepare_case(
+        evidence, profiles, {"hp": hp, "hd": hd}, table, poi=poi, threshold=threshold,
+        options=options, kit=kit, fragment_lengths=fragment_lengths,
+        min_frequency=min_frequency)
     fits = {}
     for hname, h in (("hp", hp), ("hd", hd)):
         prepared = hypothesis_loci(loci, profiles, typed, h, options,
