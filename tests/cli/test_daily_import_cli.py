@@ -129,3 +129,34 @@ def test_db_check_finds_offender_aliases_by_default(db: str, tmp_path: Path,
     assert "offender" in check["indices"] and check["min_matching_loci"] == 18
     pairs = {frozenset((p["specimen_a"], p["specimen_b"])) for p in check["pairs"]}
     assert frozenset(("CO0000007", "ALIAS-7")) in pairs
+
+
+def test_relatives_round_trip_with_their_consents(db: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV export carries each relative's consent reference, so export -> import of
+    relatives is one command, no --consent-file."""
+    people = list(random_profiles(3, seed=9, prefix="R"))
+    f = tmp_path / "family.xml"
+    write_cmf(f, [("RM-1", "Biological Mother", people[0][1]),
+                  ("RF-1", "Biological Father", people[1][1]),
+                  ("CO-9", "Convicted Offender", people[2][1])], source_lab="LAB-A")
+    consents = tmp_path / "consents.csv"
+    consents.write_text("specimen_id,consent\nRM-1,C-77\nRF-1,C-78\n", encoding="utf-8")
+    code, _, err = _run(capsys, "import", str(f), "--db", db, "--consent-file", str(consents))
+    assert code == 0, err
+    exported = tmp_path / "export.csv"
+    assert _run(capsys, "export", "--db", db, "--format", "csv", "--out", str(exported))[0] == 0
+    import csv
+
+    with exported.open(encoding="utf-8") as fh:
+        column = {r["specimenId"]: r["consent"] for r in csv.DictReader(fh)}
+    assert column == {"RM-1": "C-77", "RF-1": "C-78", "CO-9": ""}
+    fresh = str(tmp_path / "fresh.db")
+    assert _run(capsys, "init", "--db", fresh, "--lab", "LAB-A")[0] == 0
+    code, out, err = _run(capsys, "import", str(exported), "--db", fresh, "--json")
+    assert code == 0, err
+    assert json.loads(out)["accepted"] == {"relative": 2, "offender": 1}
+    for sid, ref in (("RM-1", "C-77"), ("RF-1", "C-78")):
+        code, out, _ = _run(capsys, "specimen", "show", sid, "--db", fresh, "--json")
+        view = json.loads(out)
+        assert view["consent"] == ref and view["legal_basis"] == "consent"

@@ -51,3 +51,37 @@ def test_import_kit_option_names_an_unknown_kit(db: str, tmp_path: Path,
     assert main(["import", str(f), "--db", db, "--category", "Convicted Offender",
                  "--kit", "NoSuchPlex"]) == 1
     assert "unknown kit 'NoSuchPlex'" in capsys.readouterr().err
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_dry_run_and_reject_file_show_flagged_alleles_and_controls(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What the door did besides rejecting (an allele flagged but stored, a control skipped)
+    shows in `import --dry-run` and in the --rejects file, one row each with its own rule."""
+    f = _genemapper(tmp_path / "run.txt", bad=True)
+    args = ["import", str(f), "--db", db, "--category", "Convicted Offender",
+            "--allow-off-ladder", "--no-search-on-entry"]
+    dry = tmp_path / "dry.csv"
+    capsys.readouterr()
+    assert main([*args, "--dry-run", "--rejects", str(dry)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing was stored" in out
+    assert "1 control(s) and ladder(s) would be skipped, not stored: Pos.Ctrl_2800M" in out
+    assert "would flag: " in out and "D10S1248" in out and "'39.3'" in out
+    rows = _rows(dry)
+    assert [(r["specimen"], r["locus"], r["value"], r["rule"]) for r in rows] == [
+        ("CO0000001", "D10S1248", "39.3", "ladder-range (flagged, would be stored)"),
+        ("Pos.Ctrl_2800M", "", "", "control (skipped)")]
+    assert all(r["file"] == str(f) for r in rows)
+    real = tmp_path / "real.csv"
+    assert main([*args, "--rejects", str(real)]) == 0
+    assert "rejected record(s)" not in capsys.readouterr().out
+    assert [(r["specimen"], r["rule"]) for r in _rows(real)] == [
+        ("CO0000001", "ladder-range (flagged, stored)"),
+        ("Pos.Ctrl_2800M", "control (skipped)")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -258,3 +259,162 @@ def test_frequencies_list_fits_80_columns(monkeypatch: pytest.MonkeyPatch,
     assert main(["frequencies", "list"]) == 0
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 80 and "\u2026" not in out
+
+
+# --- consent withdraw confirmation ----------------------------------------------------------
+
+def _relatives(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _cmf(tmp_path, 2, "Biological Father", "RL", seed=3)
+    assert main(["import", str(f), "--db", db, "--legal-basis", "consent", "--consent", "C-9",
+                 "--no-search-on-entry"]) == 0
+    capsys.readouterr()
+
+
+def test_consent_withdraw_without_a_terminal_needs_yes(db: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    _relatives(db, tmp_path, capsys)
+    assert main(["consent", "withdraw", "C-9", "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert "no terminal to confirm" in err and "--yes" in err
+    assert main(["specimens", "count", "--db", db, "--json"]) == 0
+    assert _json(capsys)["total"] == 2  # type: ignore[index]  # nothing expunged
+    assert main(["consent", "withdraw", "C-9", "--db", db, "--json"]) == 1
+    assert "--yes" in _json(capsys)["remedy"]  # type: ignore[index]
+    assert main(["consent", "withdraw", "C-9", "--db", db, "--yes", "--json"]) == 0
+    assert _json(capsys) == {"consent": "C-9", "expunged": 2}
+
+
+@pytest.mark.parametrize(("answer", "status", "left"), [("n\n", 130, 2), ("y\n", 0, 0)])
+def test_consent_withdraw_asks_on_a_terminal(db: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch, answer: str,
+                                             status: int, left: int) -> None:
+    _relatives(db, tmp_path, capsys)
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty(answer))
+    assert main(["consent", "withdraw", "C-9", "--db", db]) == status
+    assert "Withdraw consent 'C-9'?" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["specimens", "count", "--db", db, "--json"]) == 0
+    assert _json(capsys)["total"] == left  # type: ignore[index]
+
+
+# --- every table and title at 80 columns ---------------------------------------------------
+
+_BOX = set("─━│┃┏┓┗┛┌┐└┘├┤┬┴┼┡┩╇┳┻╋╭╮╰╯")
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A small store with something in every listing: offenders, a trace whose search on
+    entry made a candidate match, remains, a family with a missing-person case."""
+    tmp = tmp_path_factory.mktemp("w80")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LOCARD_USER", "chief")
+    mp.setenv("LOCARD_INDEX_DIR", str(tmp / "index"))
+    db = str(tmp / "w80.db")
+    try:
+        assert main(["init", "--db", db, "--lab", "NY0030000"]) == 0
+        people = dict(random_profiles(8, prefix="P", seed=11))
+        father, mother = people.pop("P0000001"), people.pop("P0000002")
+        child = {k: [father[k][0], mother[k][-1]] for k in father if k != "AMEL"}
+        offenders = list(random_profiles(3, prefix="CO-2026-", seed=4))
+        files: dict[str, list[tuple[str, str, object]]] = {
+            "off": [(s, "Convicted Offender", g) for s, g in offenders],
+            "uhr": [*((s, "Unidentified Person", g) for s, g in people.items()),
+                    ("UHR-2026-CHILD", "Unidentified Person", child)],
+            "fam": [("REL-FA", "Biological Father", father),
+                    ("REL-MO", "Biological Mother", mother)],
+            "trace": [("FU-2026-0001", "Forensic, Unknown", offenders[1][1])]}
+        for name, rows in files.items():
+            write_cmf(tmp / f"{name}.xml", rows, source_lab="NY0030000")  # type: ignore[arg-type]
+        assert main(["import", str(tmp / "off.xml"), "--db", db]) == 0
+        assert main(["import", str(tmp / "uhr.xml"), "--db", db]) == 0
+        assert main(["import", str(tmp / "fam.xml"), "--db", db, "--legal-basis", "consent",
+                     "--consent", "C-FAM-1"]) == 0
+        assert main(["import", str(tmp / "trace.xml"), "--db", db, "--purpose",
+                     "CASE-2026-0001"]) == 0
+        (tmp / "case.json").write_text(json.dumps({"missing": "MP", "individuals": [
+            {"id": "FA", "sex": "M", "specimen": "REL-FA"},
+            {"id": "MO", "sex": "F", "specimen": "REL-MO"},
+            {"id": "MP", "father": "FA", "mother": "MO", "sex": "M"}]}))
+        assert main(["case", "add", "MP-2026-0017", "--pedigree", str(tmp / "case.json"),
+                     "--db", db]) == 0
+        (tmp / "p1.json").write_text(json.dumps({"specimen_id": "P1", "loci": {
+            "D8S1179": ["13", "14"], "TH01": ["6", "9.3"], "vWA": ["16", "17"]}}))
+        (tmp / "p2.json").write_text(json.dumps({"specimen_id": "P2", "loci": {
+            "D8S1179": ["13", "15"], "TH01": ["6", "7"], "vWA": ["16", "18"]}}))
+        (tmp / "traces.json").write_text(json.dumps([
+            {"specimen_id": "Q-2026-1", "loci": offenders[0][1]},
+            {"specimen_id": "Q-2026-2", "loci": offenders[2][1]}]))
+    finally:
+        mp.undo()
+    return db, tmp
+
+
+_COMMANDS = {
+    "search": ["search", "FU-2026-0001", "--purpose", "CASE-2026-0001"],
+    "search-file": ["search", "--file", "{tmp}/traces.json", "--purpose", "CASE-2026-0001"],
+    "specimens-list": ["specimens", "list"],
+    "matches-list": ["matches", "list"],
+    "matches-show": ["matches", "show", "1"],
+    "audit-log": ["audit", "log"],
+    "policy-show": ["policy", "show"],
+    "frequencies-list": ["frequencies", "list"],
+    "frequencies-show": ["frequencies", "show", "NIST1036:Cauc"],
+    "kits": ["kits"],
+    "loci": ["loci"],
+    "rmp": ["rmp", "{tmp}/p1.json"],
+    "kinship-lr": ["kinship", "lr", "{tmp}/p1.json", "{tmp}/p2.json", "-r", "parent-child"],
+    "identify": ["identify", "--case", "MP-2026-0017", "--purpose", "MP-2026-0017"],
+    "db-check": ["db", "check"],
+    "case-list": ["case", "list"],
+    "case-show": ["case", "show", "MP-2026-0017"],
+}
+_NEEDS_DB = {"search", "search-file", "specimens-list", "matches-list", "matches-show",
+             "audit-log", "identify", "db-check", "case-list", "case-show"}
+#: what each command's output must hold on one line (not wrapped, folded or cut short)
+_WHOLE = {
+    "search": ["NY0030000 CO-2026-0000001"],
+    "search-file": ["Q-2026-2 NY0030000 CO-2026-0000002"],
+    "specimens-list": ["CO-2026-0000000 offender Convicted Offender conviction"],
+    "matches-show": ["query: NY0030000 FU-2026-0001"],
+    "audit-log": ["import"],
+    "frequencies-show": ["d9f1e003102e3d91c93b8b1e53293ed58213ad28befebad41c089d26247897b8"],
+    "kits": ["Kits (source: OSIRIS kit definitions, NCBI, public domain)"],
+    "identify": ["Missing person 'MP' (case 'MP-2026-0017'"],
+    "case-list": ["MP-2026-0017"],
+    "case-show": ["Case 'MP-2026-0017' (lab NY0030000), missing person 'MP'"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMMANDS))
+def test_every_table_and_title_fits_80_columns(name: str, small_store: tuple[str, Path],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """At 80 columns nothing is wider, nothing is cut short with an ellipsis, no title is
+    broken into centred fragments, and each command's key line stays whole."""
+    db, tmp = small_store
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LOCARD_USER", "chief")
+    monkeypatch.setenv("LOCARD_INDEX_DIR", str(tmp / "index"))
+    args = [a.replace("{tmp}", str(tmp)) for a in _COMMANDS[name]]
+    capsys.readouterr()
+    assert main([*args, *(["--db", db] if name in _NEEDS_DB else [])]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    assert "\u2026" not in out, out
+    centred = [not _BOX & set(line) and len(line) - len(line.lstrip()) >= 8
+               for line in lines]
+    broken = [lines[i] for i in range(1, len(lines)) if centred[i - 1] and centred[i]]
+    assert broken == [], out  # a title wrapped into centred fragments
+    for whole in _WHOLE.get(name, []):  # these words in this order on one line
+        pattern = re.compile(r"\s+".join(re.escape(word) for word in whole.split()))
+        assert any(pattern.search(line) for line in lines), (whole, out)

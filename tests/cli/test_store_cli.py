@@ -75,7 +75,7 @@ def test_consent_withdraw(db: str, tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["import", str(f), "--db", db, "--legal-basis", "consent",
                  "--consent", "C-9"]) == 0
     capsys.readouterr()
-    assert main(["consent", "withdraw", "C-9", "--db", db, "--json"]) == 0
+    assert main(["consent", "withdraw", "C-9", "--db", db, "--yes", "--json"]) == 0
     assert _json(capsys) == {"consent": "C-9", "expunged": 2}
 
 

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, naming_file, print_json
+from locard.cli.common import console, naming_file, print_json, print_table
 from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
 from locard.errors import InputError
 from locard.stats.kinship import Pedigree
@@ -111,8 +111,9 @@ def case_list(
     for col in ("case", "missing", "individuals", "typed", "created"):
         out.add_column(col)
     for c in cases:
-        out.add_row(c.case_ref, c.missing, str(c.individuals), str(c.typed), c.created_at)
-    console.print(out)
+        out.add_row(c.case_ref, c.missing, str(c.individuals), str(c.typed),
+                    c.created_at[:16].replace("T", " "))  # to the minute, UTC
+    print_table(out)
 
 
 @case_app.command("show")
@@ -140,7 +141,7 @@ def case_show(
         ref = person.get("specimen") or ("missing" if person["id"] == case.missing else "")
         out.add_row(person["id"], person["father"] or "", person["mother"] or "",
                     person["sex"], ref)
-    console.print(out)
+    print_table(out)
 
 
 @case_app.command("remove")

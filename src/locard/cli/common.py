@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from locard import jsonsafe
 from locard.errors import FileFormatError, InputError, LocardError
@@ -93,6 +95,29 @@ def print_wrapped(text: str, *, indent: str = "", hang: str = "    ",
                           break_long_words=True) or [indent]
     for line in lines:
         console.print(line, markup=False, style=style, soft_wrap=True)
+
+
+def list_table(title: str | None = None) -> Table:
+    """A compact table for long listings (specimens, search candidates): a rule under the
+    header and a single space between columns instead of a box, so that a row of IDs, an
+    index, a category and a date stays on one line at 80 columns."""
+    return Table(title=title, box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+
+
+def print_table(table: Table) -> None:
+    """Print a rich table so that it reads at 80 columns: rich wraps a title inside the
+    table's own width (centred, broken over several lines); a title wider than the table is
+    printed instead as plain text above it, wrapped at the terminal's width."""
+    from rich.text import Text
+
+    title = table.title
+    if title is not None:
+        plain = title.plain if isinstance(title, Text) else Text.from_markup(str(title)).plain
+        width = min(console.measure(table).maximum, console.width)
+        if len(plain) > width:
+            table.title = None
+            print_wrapped(plain, style="italic")
+    console.print(table)
 
 
 #: ``(phase, done, total)``: what :func:`progress` yields (the store's ``on_progress``)

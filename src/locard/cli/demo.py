@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json
+from locard.cli.common import console, print_json, print_table, print_wrapped
 from locard.stats.match import DEFAULT_THETA
 
 
@@ -26,7 +26,7 @@ def _controls_table(stats: dict[str, Any]) -> None:
             value = stats["controls"][name][pop]["rmp"]
             cells += [f"{value:.3g}", f"{1 / value:.3g}"]
         table.add_row(pop.split(":", 1)[1], *cells)
-    console.print(table)
+    print_table(table)
     for name, per_pop in stats["controls"].items():
         worst = max(per_pop, key=lambda p: per_pop[p]["rmp"])
         result = per_pop[worst]
@@ -44,13 +44,13 @@ def _database_tables(summary: dict[str, Any]) -> None:
         table.add_column(col, justify="right" if col == "imported" else "left")
     for row in summary["imports"]:
         table.add_row(row["file"], row["category"], str(row["imported"]))
-    console.print(table)
+    print_table(table)
     counts = Table(title="Profiles per index")
     counts.add_column("index")
     counts.add_column("profiles", justify="right")
     for index, n in sorted(summary["index_counts"].items()):
         counts.add_row(index, str(n))
-    console.print(counts)
+    print_table(counts)
 
     planted = summary["planted_trace"]
     matches = Table(title=f"Search on entry: candidate matches awaiting review (the trace "
@@ -62,7 +62,7 @@ def _database_tables(summary: dict[str, Any]) -> None:
         rmp = m.get("rmp")
         matches.add_row(m["query_specimen"], m["candidate_specimen"], m["stringency"],
                         str(m["compared_loci"]), f"{rmp:.3g}" if rmp is not None else "-")
-    console.print(matches)
+    print_table(matches)
 
     ident = summary["identification"]
     ranked = sum(ident["profiles_ranked"].values())
@@ -74,16 +74,16 @@ def _database_tables(summary: dict[str, Any]) -> None:
     for c in ident["candidates"]:
         kin.add_row(str(c["rank"]), c["specimen_id"], c["index"], f"{c['lr']:.3g}",
                     f"{c['log10_lr']:.2f}")
-    console.print(kin)
+    print_table(kin)
     top = ident["candidates"][0] if ident["candidates"] else None
     if top is not None:
         verdict = ("ranked first" if top["specimen_id"] == summary["planted_remains"]
                    else "NOT ranked first")
-        console.print(f"  the remains of the missing person ({summary['planted_remains']}) are "
-                      f"{verdict}, LR {top['lr']:.3g}")
+        print_wrapped(f"the remains of the missing person ({summary['planted_remains']}) are "
+                      f"{verdict}, LR {top['lr']:.3g}", indent="  ")
     audit = summary["audit"]
     actions = ", ".join(f"{k} {v}" for k, v in sorted(audit["actions"].items()))
-    console.print(f"Audit trail: {audit['entries']} entries, hash chain verified "
+    print_wrapped(f"Audit trail: {audit['entries']} entries, hash chain verified "
                   f"(head {str(audit['head_hash'])[:16]}...): {actions}")
 
 
@@ -114,7 +114,7 @@ def demo_command(
     console.print(f"  locard serve --db {summary['database']}\n"
                   f"  then open http://127.0.0.1:8000 and sign in as {DEMO_ADMIN} with the "
                   f"token\n  {summary['login']['token']}", soft_wrap=True)
-    console.print(f"  The missing-person case {summary['case_ref']} is stored in the database: "
-                  "enter it on the Missing persons page, or run", soft_wrap=True)
+    print_wrapped(f"The missing-person case {summary['case_ref']} is stored in the database: "
+                  "enter it on the Missing persons page, or run", indent="  ")
     console.print(f"  locard identify --case {summary['case_ref']} --db {summary['database']} "
                   f"--user {DEMO_ADMIN} --purpose {summary['case_ref']}", soft_wrap=True)

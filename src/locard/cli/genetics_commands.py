@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, print_json
+from locard.cli.common import console, print_json, print_table
 from locard.genetics.loci import LOCI, LOCUS_SETS, aliases_of
 
 
@@ -29,7 +29,7 @@ def kits_command(
         table.add_column("autosomal STRs", justify="right")
         for k in kits:
             table.add_row(k.name, str(len(k.loci)), str(len(k.str_loci)))
-        console.print(table)
+        print_table(table)
         return
     kit = get_kit(name)
     if as_json:
@@ -70,4 +70,4 @@ def loci_command(
         table.add_row(info.name, info.kind.value, info.chromosome,
                       str(info.repeat_length or "-"), " ".join(sets_of[info.name]),
                       ", ".join(aliases_of(info.name)))
-    console.print(table)
+    print_table(table)

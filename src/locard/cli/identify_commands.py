@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, naming_file, print_json
+from locard.cli.common import console, naming_file, print_json, print_table
 from locard.cli.kinship_commands import (
     MIN_FREQ_HELP,
     MUTATION_HELP,
@@ -97,6 +97,6 @@ def identify_command(
     for c in report.candidates:
         out.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr:.4g}",
                     f"{c.log10_lr:.2f}")
-    console.print(out)
+    print_table(out)
     console.print(f"[dim]{frequencies}, {choice.label}, theta = {theta:g}, "
                   f"loci: {', '.join(report.loci)}[/dim]")

@@ -16,7 +16,15 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, format_probability, print_json
+from locard.cli.common import (
+    console,
+    esc,
+    format_probability,
+    list_table,
+    print_json,
+    print_table,
+    print_wrapped,
+)
 from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
 
 matches_app = typer.Typer(help="Candidate matches: list, review, decide, report.",
@@ -46,14 +54,15 @@ def matches_list(
     if as_json:
         print_json({"matches": [m.to_dict() for m in found]})
         return
-    table = Table(title=f"{len(found)} candidate match(es)")
+    table = list_table(f"{len(found)} candidate match(es)")
     for col in ("id", "status", "query", "candidate", "stringency", "loci", "RMP"):
-        table.add_column(col, justify="right" if col in ("id", "loci") else "left")
+        table.add_column(col, justify="right" if col in ("id", "loci") else "left",
+                         overflow="fold")
     for m in found:
-        table.add_row(str(m.id), m.status, f"{m.query_lab} {m.query_specimen}",
-                      f"{m.candidate_lab} {m.candidate_specimen}", m.stringency,
+        table.add_row(str(m.id), m.status, esc(f"{m.query_lab} {m.query_specimen}"),
+                      esc(f"{m.candidate_lab} {m.candidate_specimen}"), m.stringency,
                       str(m.compared_loci), "-" if m.rmp is None else f"{m.rmp:.3g}")
-    console.print(table)
+    print_table(table)
 
 
 @matches_app.command("show")
@@ -77,10 +86,10 @@ def matches_show(
     console.print(f"Candidate match {m.id}: {m.status}", markup=False)
     for side, view in (("query", q), ("candidate", c)):
         extra = "" if view.restricted else f", {view.category}, legal basis {view.legal_basis}"
-        console.print(f"  {side:>9}: {view.lab} {view.specimen_id} ({view.index}{extra})",
-                      markup=False)
-    console.print(f"  search: {m.mode}, stringency {m.stringency}, {m.compared_loci} loci "
-                  f"compared, {m.mismatches} mismatching", markup=False)
+        print_wrapped(f"{side:>9}: {view.lab} {view.specimen_id} ({view.index}{extra})",
+                      indent="  ", hang=" " * 11)
+    print_wrapped(f"   search: {m.mode}, stringency {m.stringency}, {m.compared_loci} loci "
+                  f"compared, {m.mismatches} mismatching", indent="  ", hang=" " * 11)
     st = detail.stats
     per = st["per_locus"] if st else {}
     table = Table(title="Per-locus comparison")
@@ -92,16 +101,16 @@ def matches_show(
                       row["status"], "-" if p is None else f"{p:.3g}")
     console.print(table)
     if st is not None:
-        console.print(f"{st['statistic']} over the {len(st['loci'])} compared loci: "
+        print_wrapped(f"{st['statistic']} over the {len(st['loci'])} compared loci: "
                       f"{format_probability(st['rmp'])}; LR = 1/RMP = {st['lr']:.3g} "
-                      f"(theta {st['theta']}, table {st['table']['name']})", markup=False)
+                      f"(theta {st['theta']}, table {st['table']['name']})")
     elif q.restricted or c.restricted:
         console.print("No statistic: one specimen belongs to another lab (only its lab and "
                       "specimen IDs are shown).")
     for d in detail.decisions:
         corr = f", supersedes {d.supersedes}" if d.supersedes is not None else ""
-        console.print(f"  decision {d.id}: {d.status} by {d.reviewer or '-'} at "
-                      f"{d.decided_at[:19]}{corr}: {d.note}", markup=False)
+        print_wrapped(f"decision {d.id}: {d.status} by {d.reviewer or '-'} at "
+                      f"{d.decided_at[:19]}{corr}: {d.note}", indent="  ")
 
 
 @matches_app.command("decide")

@@ -19,7 +19,15 @@ import typer
 from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import Tick, console, esc, format_probability, print_json, progress
+from locard.cli.common import (
+    Tick,
+    console,
+    esc,
+    list_table,
+    print_json,
+    print_table,
+    progress,
+)
 from locard.cli.store_commands import DB_HELP, POLICY_HELP, PURPOSE_HELP, USER_HELP, _user
 from locard.errors import InputError
 from locard.genetics.loci import CODIS_CORE_20
@@ -268,16 +276,16 @@ def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringe
                          "loci": {k: v.value for k, v in c.loci.items()}}
                         for c in found]})
         return
-    out = Table(title=f"{len(found)} candidate(s) in {index.name} for "
-                      f"{query.specimen_id or label} ({purpose})")
-    for col in ("specimen", "stringency", "compared", "mismatches", "rmp"):
-        out.add_column(col)
+    out = list_table(f"{len(found)} candidate(s) in {esc(index.name)} for "
+                     f"{esc(query.specimen_id or label)} ({esc(purpose)})")
+    for col in ("specimen", "stringency", "loci", "mism.", "rmp"):
+        out.add_column(col, overflow="fold")
     for c in found:
-        out.add_row(c.specimen_id or str(c.key),
+        out.add_row(esc(c.specimen_id or str(c.key)),
                     c.stringency.value if c.stringency else f"included {c.included_loci}",
                     str(c.compared_loci), str(c.mismatches),
-                    format_probability(c.rmp) if c.rmp is not None else "-")
-    console.print(out)
+                    f"{c.rmp:.3g}" if c.rmp is not None else "-")
+    print_table(out)
 
 
 @app.command("search")
@@ -353,16 +361,16 @@ def search_command(
         print_json(report.to_dict())
         return
     who = report.query_specimen or query
-    out = Table(title=f"{len(report)} candidate(s) for {who} ({report.query_index}; "
-                      f"{', '.join(report.targets)}; {purpose})")
-    for col in ("lab", "specimen", "index", "stringency", "compared", "mismatches", "rmp"):
-        out.add_column(col)
+    out = list_table(f"{len(report)} candidate(s) for {esc(who)} ({report.query_index}; "
+                     f"{', '.join(report.targets)}; {esc(purpose)})")
+    for col in ("lab", "specimen", "index", "stringency", "loci", "mism.", "rmp"):
+        out.add_column(col, overflow="fold")
     for c in report.candidates:
-        out.add_row(c.lab, c.specimen_id, c.index, c.stringency or "-",
+        out.add_row(esc(c.lab), esc(c.specimen_id), c.index, c.stringency or "-",
                     "-" if c.compared_loci is None else str(c.compared_loci),
                     "-" if c.mismatches is None else str(c.mismatches),
-                    format_probability(c.rmp) if c.rmp is not None else "-")
-    console.print(out)
+                    f"{c.rmp:.3g}" if c.rmp is not None else "-")
+    print_table(out)
     if any(c.restricted for c in report.candidates):
         console.print("[dim]another lab's candidate shows only its lab and specimen IDs; "
                       "ask that lab for details[/dim]")
@@ -401,9 +409,9 @@ def _batch_search(path: str, *, purpose: str, lab: str | None, stringency: str,
         print_json({"file": path, "purpose": purpose, "queries": len(reports),
                     "candidates": hits, "searches": [r.to_dict() for r in reports]})
         return
-    out = Table(title=f"{hits} candidate(s) for {len(reports)} profile(s) of "
-                      f"{esc(Path(path).name)} ({esc(purpose)})")
-    for col in ("query", "lab", "specimen", "index", "stringency", "compared", "mism.", "rmp"):
+    out = list_table(f"{hits} candidate(s) for {len(reports)} profile(s) of "
+                     f"{esc(Path(path).name)} ({esc(purpose)})")
+    for col in ("query", "lab", "specimen", "index", "stringency", "loci", "mism.", "rmp"):
         out.add_column(col, overflow="fold")
     for prof, report in zip(profiles, reports, strict=True):
         who = esc(prof.specimen_id or "?")
@@ -413,8 +421,8 @@ def _batch_search(path: str, *, purpose: str, lab: str | None, stringency: str,
             out.add_row(who, esc(c.lab), esc(c.specimen_id), c.index, c.stringency or "-",
                         "-" if c.compared_loci is None else str(c.compared_loci),
                         "-" if c.mismatches is None else str(c.mismatches),
-                        format_probability(c.rmp) if c.rmp is not None else "-")
-    console.print(out)
+                        f"{c.rmp:.3g}" if c.rmp is not None else "-")
+    print_table(out)
 
 
 def _print_matrix(matrix: Any, title: str) -> None:

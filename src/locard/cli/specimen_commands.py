@@ -6,10 +6,9 @@ Both act on the user's own lab and are audited (see :mod:`locard.store.specimens
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from locard.cli.app import app
-from locard.cli.common import console, esc, print_json
+from locard.cli.common import console, esc, list_table, print_json, print_table
 from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
 
 specimens_app = typer.Typer(help="List and count your lab's specimens.", no_args_is_help=True)
@@ -49,14 +48,14 @@ def specimens_list(
     if as_json:
         print_json(page.to_dict())
         return
-    table = Table(title=f"{len(page.specimens)} of {page.total} specimen(s) of lab "
-                        f"{esc(page.lab)}")
+    table = list_table(f"{len(page.specimens)} of {page.total} specimen(s) of lab "
+                       f"{esc(page.lab)}")
     for col in ("key", "specimen", "index", "category", "basis", "local", "stored"):
         table.add_column(col, overflow="fold")
     for s in page.specimens:
         table.add_row(str(s.key), esc(s.specimen_id), s.index, esc(s.category), s.legal_basis,
                       "yes" if s.local_only else "", s.created_at[:10])
-    console.print(table)
+    print_table(table)
     if page.next_after is not None:
         console.print(f"next page: --after {page.next_after}", markup=False)
 

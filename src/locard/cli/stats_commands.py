@@ -13,6 +13,7 @@ from locard.cli.common import (
     esc,
     format_probability,
     print_json,
+    print_wrapped,
     read_single_profile,
 )
 from locard.stats.match import DEFAULT_THETA, Formula, most_conservative_rmp
@@ -119,10 +120,12 @@ def frequencies_show(
             data["loci"] = {k: v for k, v in data["loci"].items() if k in loci}
         print_json(data)
         return
-    console.print(f"{esc(tab.name)}  population {esc(tab.population)}  N = {tab.n_individuals}  "
-                  f"sha256 {tab.sha256}")
+    # the digest on a line of its own and the source wrapped with a hanging indent: readable
+    # at 80 columns
+    print_wrapped(f"{tab.name}  population {tab.population}  N = {tab.n_individuals}")
+    print_wrapped(f"sha256 {tab.sha256}", indent="  ")
     if tab.source:
-        console.print(f"[dim]source: {esc(tab.source)}[/dim]")
+        print_wrapped(f"source: {tab.source}", indent="  ", style="dim")
     table = Table()
     table.add_column("locus")
     table.add_column("2N", justify="right")

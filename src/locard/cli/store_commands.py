@@ -124,7 +124,10 @@ def import_command(
                                       "and report the bad ones (default: all or nothing)."),
     rejects: str | None = typer.Option(None, "--rejects", help="Write every rejected record "
                                        "to this CSV file (file, record, specimen, locus, "
-                                       "value, rule, message), also when nothing is imported."),
+                                       "value, rule, message), also when nothing is imported; "
+                                       "alleles flagged but stored (rule 'ladder-range "
+                                       "(flagged, stored)') and skipped controls (rule "
+                                       "'control (skipped)') get rows too."),
     allow_expunged: bool = typer.Option(False, "--allow-expunged", help="Re-import expunged "
                                         "specimen IDs on an explicit new --legal-basis."),
     consent_file: str | None = typer.Option(None, "--consent-file", help="CSV of specimen ID "
@@ -202,12 +205,52 @@ def _rejects_on_failure(rejects: str | None) -> Iterator[None]:
         raise
 
 
+#: the --rejects file's rule for an allele outside the kit's ladder that was stored, flagged
+FLAGGED_RULE = "ladder-range (flagged, stored)"
+#: ... and in a dry run, where nothing is stored
+FLAGGED_DRY_RULE = "ladder-range (flagged, would be stored)"
+#: the --rejects file's rule for a record skipped as a control or ladder
+CONTROL_RULE = "control (skipped)"
+
+
+def _reject_rows(report: ImportReport) -> list[dict[str, object]]:
+    """The rows of the --rejects file: every rejected record (its rule), then every allele
+    outside the kit's ladder in a record stored all the same (:data:`FLAGGED_RULE`; in a dry
+    run :data:`FLAGGED_DRY_RULE`), then every record skipped as a control or ladder
+    (:data:`CONTROL_RULE`). One file, told apart by the ``rule`` column."""
+    flagged = FLAGGED_DRY_RULE if report.dry_run else FLAGGED_RULE
+    return [*(p.to_dict() for p in report.problems),
+            *({**p.to_dict(), "rule": flagged} for p in report.flagged),
+            *({"file": report.path, "specimen": name, "rule": CONTROL_RULE,
+               "message": "a control or ladder (the policy's [controls] patterns): never "
+                          "stored"} for name in report.controls)]
+
+
+def _show_door(report: ImportReport, *, rejects: str | None) -> None:
+    """The controls an import skipped and the alleles it flagged (outside the kit's ladder,
+    stored all the same), the first few of each; in a dry run, what it would do."""
+    would = report.dry_run
+    if report.controls:
+        console.print(f"{len(report.controls)} control(s) and ladder(s) "
+                      f"{'would be skipped' if would else 'skipped'}, not stored: "
+                      + ", ".join(report.controls[:SHOWN_PROBLEMS])
+                      + (" ..." if len(report.controls) > SHOWN_PROBLEMS else ""),
+                      markup=False, soft_wrap=True)
+    for flag in report.flagged[:SHOWN_PROBLEMS]:
+        console.print(f"  {'would flag' if would else 'flagged'}: {flag}", markup=False,
+                      soft_wrap=True)
+    if len(report.flagged) > SHOWN_PROBLEMS:
+        where = f"in {rejects}" if rejects is not None else "with --rejects FILE or --json"
+        console.print(f"  ... and {len(report.flagged) - SHOWN_PROBLEMS} more flagged "
+                      f"allele(s) (all of them {where})", markup=False, soft_wrap=True)
+
+
 def _show_import(report: ImportReport, file: str, *, rejects: str | None,
                  as_json: bool) -> None:
     """The import's summary: counts per index, the first rejected records (all of them in the
     --rejects file), the candidate matches created; exit 1 when nothing was imported."""
     if rejects is not None:
-        write_rejects(rejects, [p.to_dict() for p in report.problems])
+        write_rejects(rejects, _reject_rows(report))
     if as_json:
         print_json({**report.to_dict(), "rejects_file": rejects})
     else:
@@ -221,16 +264,7 @@ def _show_import(report: ImportReport, file: str, *, rejects: str | None,
         console.print(table)
         if report.local_only:
             console.print(f"{report.local_only} profile(s) kept local (not searched nationally)")
-        if report.controls:
-            console.print(f"{len(report.controls)} control(s) and ladder(s) skipped, not stored: "
-                          + ", ".join(report.controls[:SHOWN_PROBLEMS])
-                          + (" ..." if len(report.controls) > SHOWN_PROBLEMS else ""),
-                          markup=False, soft_wrap=True)
-        for flag in report.flagged[:SHOWN_PROBLEMS]:
-            console.print(f"  flagged: {flag}", markup=False, soft_wrap=True)
-        if len(report.flagged) > SHOWN_PROBLEMS:
-            console.print(f"  ... and {len(report.flagged) - SHOWN_PROBLEMS} more flagged "
-                          "allele(s) (--json lists them all)")
+        _show_door(report, rejects=rejects)
         for prob in report.problems[:SHOWN_PROBLEMS]:
             console.print(f"  rejected: {prob}", markup=False, soft_wrap=True)
         more = len(report.problems) - SHOWN_PROBLEMS
@@ -323,7 +357,7 @@ def _show_dry_run(report: ImportReport, file: str, *, rejects: str | None,
                   as_json: bool) -> None:
     """What an import would do (``import --dry-run``); exit 1 when it would store nothing."""
     if rejects is not None:
-        write_rejects(rejects, [p.to_dict() for p in report.problems])
+        write_rejects(rejects, _reject_rows(report))
     if as_json:
         print_json({**report.to_dict(), "rejects_file": rejects})
     else:
@@ -331,6 +365,7 @@ def _show_dry_run(report: ImportReport, file: str, *, rejects: str | None,
         for idx in sorted(set(report.accepted) | set(report.rejected)):
             console.print(f"  {idx}: {report.accepted.get(idx, 0)} accepted, "
                           f"{report.rejected.get(idx, 0)} rejected", markup=False)
+        _show_door(report, rejects=rejects)
         for prob in report.problems[:SHOWN_PROBLEMS]:
             console.print(f"  would reject: {prob}", markup=False)
         if len(report.problems) > SHOWN_PROBLEMS:
@@ -361,6 +396,23 @@ def _confirm_expunge(specimen_id: str, lab: str | None) -> None:
         raise typer.Abort()
 
 
+def _confirm_withdraw(consent: str, lab: str | None) -> None:
+    """Ask on the terminal before a consent withdrawal (it expunges every specimen stored
+    under the consent); without one refuse, as :func:`_confirm_expunge` does."""
+    import sys
+
+    from locard.errors import InputError
+
+    what = f"consent {consent!r}" + (f" of lab {lab!r}" if lab else "")
+    if not sys.stdin.isatty():
+        raise InputError(f"withdrawing {what} expunges every specimen stored under it (their "
+                         "genotypes are deleted for good), and there is no terminal to confirm "
+                         "it on", remedy="add --yes to confirm")
+    if not typer.confirm(f"Withdraw {what}? Every specimen stored under it is expunged, its "
+                         "genotype deleted for good", default=False):
+        raise typer.Abort()
+
+
 @app.command("expunge")
 def expunge_command(
     specimen_id: str = typer.Argument(..., help="Specimen ID."),
@@ -388,11 +440,16 @@ def expunge_command(
 def consent_withdraw(
     consent: str = typer.Argument(..., help="Consent record reference."),
     lab: str | None = typer.Option(None, "--lab", help="The consent's lab (default: yours)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed "
+                             "when no terminal can ask, as in scripts)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Withdraw a consent: every specimen stored under it is expunged."""
+    """Withdraw a consent: every specimen stored under it is expunged. Asks for confirmation
+    unless --yes."""
+    if not yes:
+        _confirm_withdraw(consent, lab)
     with _open(db) as store:
         n = store.withdraw_consent(consent, lab=lab, actor=_user(user))
     if as_json:
@@ -443,14 +500,18 @@ def audit_log(
     if as_json:
         print_json([e.to_dict() for e in entries])
         return
-    table = Table(title="Audit log")
-    for col in ("seq", "time", "user", "role", "lab", "action", "purpose", "details"):
-        table.add_column(col)
+    # one entry per paragraph, not a table: its details (any length) wrap beneath it, so the
+    # log reads at 80 columns and nothing is cut short
+    console.print(f"Audit log: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}",
+                  style="italic")
     for e in entries:
+        who = f"{e.user or '-'} ({', '.join(x for x in (e.role, e.lab) if x) or '-'})"
+        purpose = f" [purpose {e.purpose}]" if e.purpose else ""
+        print_wrapped(f"#{e.seq} {e.at[:19].replace('T', ' ')} {who} {e.action}{purpose}",
+                      hang="  ")
         details = ", ".join(f"{k}={v}" for k, v in e.details.items())
-        table.add_row(str(e.seq), e.at[:19], e.user or "", e.role or "", e.lab or "",
-                      e.action, e.purpose or "", details[:80])
-    console.print(table)
+        if details:
+            print_wrapped(details, indent="    ", hang="  ")
 
 
 @audit_app.command("verify")

@@ -88,7 +88,7 @@ def import_upload(store: Store, engine: Engine, data: bytes, filename: str, *, f
     out["path"] = safe
     out["committed"] = True
     out["candidate_matches"] = on_entry
-    for p in out["problems"]:
+    for p in [*out["problems"], *out["flagged"]]:
         p["file"] = safe
         p["message"] = _strip(p["message"], tmp)
     out["summary"] = f"{report.imported} imported, {len(report.problems)} problem(s)"

@@ -23,7 +23,7 @@ import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -1187,7 +1187,9 @@ class Store:
                                                          failure.rule, record=rec_no))
                 report.rejected[idx.value] += 1
                 continue
-            report.flagged.extend(flags)
+            # stored all the same: the remedy that refusal names does not apply
+            report.flagged.extend(replace(
+                f, message=f.message.removesuffix(" (use --allow-off-ladder)")) for f in flags)
             staged.append(_Staged(rec_no, sid, profile, cat, idx, basis, acc.local_only,
                                   rec_kit, acc.rmp, rec_consent if rec_consent != consent else None,
                                   received_from))
@@ -1730,13 +1732,19 @@ class Store:
 
         ``exclude_local_only`` leaves out the profiles the lab keeps local (never searched
         nationally), as a submission to a national database must; otherwise CSV and JSON mark
-        each of them (``localOnly`` column, ``"local_only": true``)."""
+        each of them (``localOnly`` column, ``"local_only": true``).
+
+        CSV writes a ``consent`` column: the reference of the consent record a specimen was
+        stored under (a reference code, never a personal identifier), so relatives' references
+        import again in one pass without ``--consent-file``."""
         with self.db.read() as conn:
             user = self._user(conn, actor)
         self._require(user, "export")
         q = (sa.select(S.specimens.c.specimen_id, S.specimens.c.category, S.specimens.c.kit,
-                       S.specimens.c.local_only, S.genotypes.c.profile_json)
+                       S.specimens.c.local_only, S.genotypes.c.profile_json,
+                       S.consents.c.consent_ref)
              .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
+             .outerjoin(S.consents, S.consents.c.id == S.specimens.c.consent_id)
              .where(S.specimens.c.lab_id == user.lab_id).order_by(S.specimens.c.id))
         if index:
             q = q.where(S.specimens.c.idx == parse_index(index).value)
@@ -1751,7 +1759,8 @@ class Store:
         records = [ProfileRecord(
             profile=Profile.from_canonical_json(r.profile_json).with_specimen_id(r.specimen_id),
             specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
-            kit=r.kit, local_only=None if is_cmf else bool(r.local_only)) for r in rows]
+            kit=r.kit, local_only=None if is_cmf else bool(r.local_only),
+            consent=None if is_cmf else r.consent_ref) for r in rows]
         options: dict[str, Any] = {}
         report = ExportReport(str(path), format, 0, excluded_local_only=excluded)
         if is_cmf:
