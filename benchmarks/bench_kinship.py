@@ -5,9 +5,12 @@
 
 - Ranking: N synthetic CODIS-20 profiles, encoded as the index stores them (uint8, locus-major
   ``[20, N, 2]``), one of them the missing child of the reference family, ranked against (a) a
-  parent-child reference (one parent typed) and (b) a three-person pedigree (both parents and a
-  full sibling of the missing person typed), stepwise mutation. The naive figure is
-  ``missing_person_lr`` per candidate on a small subset, **extrapolated** to N.
+  parent-child reference (one parent typed), (b) a three-person pedigree (both parents and a
+  full sibling of the missing person typed) and (c) a sibling only (both parents untyped),
+  stepwise mutation, at each theta of ``--thetas`` (default 0 and 0.01: Balding-Nichols over
+  all founder alleles; only the tables differ, the look-up kernel is the same). The naive figure
+  is ``missing_person_lr`` per candidate on a small subset (``--naive``, or ``--naive-theta``
+  with theta), **extrapolated** to N.
 - DVI: V victims (half of them the missing persons of the families, every fourth of those
   partial; the rest unrelated) against F families (a third each: both parents, one parent and a
   sibling, one sibling), the pairwise LR matrix with stepwise mutation, then the joint
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import time
@@ -89,7 +93,8 @@ def timed(fn: Any, repeats: int) -> tuple[list[float], list[float], Any]:
 
 
 def bench_rank(n: int, model: SimulationModel, table: FrequencyTable, repeats: int,
-               naive: int, seed: int) -> list[dict[str, Any]]:
+               naive: int, seed: int, thetas: tuple[float, ...] = (0.0,),
+               naive_theta: int = 20) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
     fa, mo, missing, sib = family_codes(model, rng)
     t0 = time.perf_counter()
@@ -100,10 +105,13 @@ def bench_rank(n: int, model: SimulationModel, table: FrequencyTable, repeats: i
     allele_maps = [list(a) for a in model.alleles]
     loci = list(model.loci)
     rows: list[dict[str, Any]] = []
-    for name, typed in (("parent-child", ("FA",)), ("three-person", ("FA", "MO", "SIB"))):
+    cases = [(name, typed, theta) for theta in thetas
+             for name, typed in (("parent-child", ("FA",)), ("three-person", ("FA", "MO", "SIB")),
+                                 ("sibling only", ("SIB",)))]
+    for name, typed, theta in cases:
         ped = pedigree(model, fa, mo, sib, typed=typed)
         t0 = time.perf_counter()
-        tables = genotype_lr_tables(ped, table, mutation=STEPWISE)
+        tables = genotype_lr_tables(ped, table, mutation=STEPWISE, theta=theta)
         lookup = kinship_lookup(tables, loci, allele_maps)
         tables_s = time.perf_counter() - t0
         rank_by_kinship(codes[:, :1000], allele_maps, loci, lookup, top=100,
@@ -112,21 +120,28 @@ def bench_rank(n: int, model: SimulationModel, table: FrequencyTable, repeats: i
             c, allele_maps, loci, lk, top=100, locus_major=True), repeats)
         position = next((i for i, h in enumerate(hits) if h.row == planted_row), None)
         # naive: missing_person_lr per candidate on a subset, extrapolated to n
-        subset = model.decode(np.ascontiguousarray(codes[:, :naive].transpose(1, 0, 2)),
-                              specimen_ids=[str(i) for i in range(naive)])
+        few = naive if theta == 0 else min(naive, naive_theta)
+        subset = model.decode(np.ascontiguousarray(codes[:, :few].transpose(1, 0, 2)),
+                              specimen_ids=[str(i) for i in range(few)])
         t0 = time.perf_counter()
-        for prof in subset:
-            missing_person_lr(ped, prof, table, mutation=STEPWISE)
-        per_candidate = (time.perf_counter() - t0) / naive
+        worst = 0.0
+        for k, prof in enumerate(subset):
+            direct = missing_person_lr(ped, prof, table, mutation=STEPWISE, theta=theta)
+            if direct.lr > 0 and np.all(codes[:, k, 0] > 0):
+                fast = math.prod(tables[loc].lookup(prof.loci[loc].alleles)
+                                 for loc in direct.per_locus)
+                worst = max(worst, abs(fast / direct.lr - 1))
+        per_candidate = (time.perf_counter() - t0) / few
         median = float(np.median(times))
         rows.append({
-            "benchmark": f"rank {n:,} vs {name}", "n": n, "pedigree": name,
+            "benchmark": f"rank {n:,} vs {name}, theta {theta:g}", "n": n, "pedigree": name,
+            "theta": theta, "max_rel_diff_vs_naive": worst,
             "typed_relatives": list(typed), "generate_s": generate_s,
             "tables_s": tables_s, "rank_median_s": median, "rank_min_s": float(min(times)),
             "rank_times_s": times, "rank_cpu_median_s": float(np.median(cpu)),
             "planted_rank": None if position is None else position + 1,
             "top_lr": hits[0].lr, "naive_per_candidate_s": per_candidate,
-            "naive_subset": naive, "naive_extrapolated_s": per_candidate * n,
+            "naive_subset": few, "naive_extrapolated_s": per_candidate * n,
             "speedup": per_candidate * n / median})
     del codes
     return rows
@@ -208,6 +223,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="1e6", help="database sizes, comma-separated (26e6: 1 GB)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--naive", type=int, default=200, help="candidates for the naive figure")
+    ap.add_argument("--thetas", default="0,0.01",
+                    help="theta values of the ranking, comma-separated")
+    ap.add_argument("--naive-theta", type=int, default=20,
+                    help="candidates for the naive figure with theta > 0 (slower per candidate)")
     ap.add_argument("--victims", type=int, default=1000)
     ap.add_argument("--families", type=int, default=500)
     ap.add_argument("--workers", default="1,2", help="DVI process counts to time")
@@ -219,7 +238,9 @@ def main() -> None:
     model = SimulationModel.from_table(table)
     rows: list[dict[str, Any]] = []
     for size in [int(float(x)) for x in args.sizes.split(",") if x.strip()]:
-        rows += bench_rank(size, model, table, args.repeats, args.naive, args.seed)
+        rows += bench_rank(size, model, table, args.repeats, args.naive, args.seed,
+                           tuple(float(x) for x in args.thetas.split(",") if x.strip()),
+                           args.naive_theta)
     if not args.skip_dvi:
         rows += bench_dvi(args.victims, args.families, model, table,
                           [int(x) for x in args.workers.split(",")], args.naive_pairs,

@@ -18,6 +18,14 @@ joins formats and statistics) builds the objects:
   is code 3 (stationary stepwise), naming the line; the command-line options override the
   file's models (``--mutation-model``);
 - theta: the file's ``Theta/Kinship/Fst``.
+
+A file with a ``[DVI]`` section (:func:`load_familias_dvi`) gives a DVI instead: the unidentified
+persons as victims (their ``Gender`` as declared sexes), and each reference family as a
+:class:`DVIFamily` whose missing persons are the untyped members named ``Missing...`` (dvir's
+``familias2dvir`` convention, ``missing_prefix``). A family's pedigree is its only one, or the
+one not named ``Reference pedigree`` when Familias wrote the same relations twice (as it
+does); a parent of undeclared sex takes the sex opposite their co-parent's, and a child with one
+parent listed gets an untyped other parent ``added_k``.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from pathlib import Path
 
 from locard.errors import FileFormatError, InputError, PedigreeError
 from locard.formats.familias import (
+    FamiliasDVIFamily,
     FamiliasFile,
     FamiliasLocus,
     FamiliasPedigree,
@@ -34,15 +43,19 @@ from locard.formats.familias import (
 )
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
+from locard.stats.kinship.dvi_matrix import DVIFamily
 from locard.stats.kinship.mutation import MutationModel, MutationRates
-from locard.stats.kinship.pedigree import Individual, Pedigree, parse_sex
+from locard.stats.kinship.pedigree import Individual, Pedigree, Sex, parse_sex
 
 __all__ = [
     "FamiliasCase",
+    "FamiliasDVICase",
+    "familias_dvi_family",
     "familias_mutation",
     "familias_pedigree",
     "familias_table",
     "load_familias_case",
+    "load_familias_dvi",
 ]
 
 
@@ -164,3 +177,119 @@ def load_familias_case(path: str | Path, *, missing: str, hypothesis: str | None
     pedigree, candidate, name = familias_pedigree(fam, missing=missing, hypothesis=hypothesis)
     return FamiliasCase(fam, name, pedigree, candidate, familias_table(fam),
                         familias_mutation(fam) if mutation else None, fam.theta)
+
+
+# --- the [DVI] section -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FamiliasDVICase:
+    """What a ``.fam`` file's ``[DVI]`` section gives :func:`locard.stats.kinship.dvi.dvi`: the
+    victims (profiles named as in the file), their declared sexes, the reference families, the
+    table, the mutation models (None: none in the file, or not asked for), theta, the file."""
+
+    file: FamiliasFile
+    victims: tuple[Profile, ...]
+    victim_sex: dict[str, str]
+    families: dict[str, DVIFamily]
+    table: FrequencyTable
+    mutation: MutationRates | None
+    theta: float
+
+
+def _family_pairs(fam: FamiliasFile, family: FamiliasDVIFamily) -> tuple[tuple[str, str], ...]:
+    peds = list(family.pedigrees)
+    if len(peds) > 1:
+        others = [p for p in peds if p[0] != "Reference pedigree"]
+        if len(others) == 1 and all(set(p[1]) == set(others[0][1]) for p in peds):
+            peds = others
+    if len(peds) != 1:
+        names = ", ".join(repr(p[0]) for p in family.pedigrees) or "none"
+        raise PedigreeError(f"{fam.path}: DVI family {family.name!r} has {len(peds)} different "
+                            f"pedigrees ({names})",
+                            remedy="keep one pedigree per reference family in Familias")
+    return peds[0][1]
+
+
+def familias_dvi_family(fam: FamiliasFile, family: FamiliasDVIFamily, *,
+                        missing_prefix: str = "Missing") -> DVIFamily:
+    """One reference family of the ``[DVI]`` section as a :class:`DVIFamily` (module
+    docstring)."""
+    where = f"{fam.path}: DVI family {family.name!r}"
+    pairs = _family_pairs(fam, family)
+    sex = {p.id: parse_sex(p.sex, individual=p.id) for p in family.persons}
+    profiles = {p.id: p.profile for p in family.persons}
+    order = [p.id for p in family.persons]
+    for parent, child in pairs:
+        for pid in (parent, child):
+            if pid not in sex:
+                sex[pid] = Sex.UNKNOWN
+                order.append(pid)
+    parents: dict[str, list[str]] = {}
+    for parent, child in pairs:
+        parents.setdefault(child, []).append(parent)
+    for child, listed in parents.items():
+        if len(listed) > 2 or len(set(listed)) != len(listed):
+            raise PedigreeError(f"{where}: {child!r} has parents {', '.join(listed)}",
+                                remedy="give each child at most one father and one mother")
+        if len(listed) == 2:
+            a, b = listed
+            for x, y in ((a, b), (b, a)):
+                if sex[x] is Sex.UNKNOWN and sex[y] is not Sex.UNKNOWN:
+                    sex[x] = Sex.FEMALE if sex[y] is Sex.MALE else Sex.MALE
+    added = 0
+    people_parents: dict[str, tuple[str, str]] = {}
+    for child, listed in parents.items():
+        if len(listed) == 1:
+            added += 1
+            other = f"added_{added}"
+            order.append(other)
+            if sex[listed[0]] is Sex.UNKNOWN:
+                raise PedigreeError(f"{where}: the sex of {listed[0]!r}, the only parent given "
+                                    f"for {child!r}, is not declared",
+                                    remedy="declare the gender of the person in Familias")
+            sex[other] = Sex.FEMALE if sex[listed[0]] is Sex.MALE else Sex.MALE
+            listed = [*listed, other]
+        father = next((x for x in listed if sex[x] is Sex.MALE), None)
+        mother = next((x for x in listed if sex[x] is Sex.FEMALE), None)
+        if father is None or mother is None:
+            raise PedigreeError(f"{where}: the parents of {child!r} ({', '.join(listed)}) are "
+                                "not one male and one female",
+                                remedy="declare the parents' genders in Familias")
+        people_parents[child] = (father, mother)
+    missing = [pid for pid in order if pid.startswith(missing_prefix)]
+    if not missing:
+        raise PedigreeError(f"{where}: no missing person (no member named "
+                            f"{missing_prefix!r}...)",
+                            remedy="name the missing persons 'Missing ...' in Familias")
+    people = []
+    for pid in order:
+        father, mother = people_parents.get(pid, (None, None))
+        people.append(Individual(pid, father, mother, sex[pid], profiles.get(pid)))
+    try:
+        pedigree = Pedigree.build(people, missing=missing[0])
+        return DVIFamily.build(pedigree, missing)
+    except PedigreeError as exc:
+        raise PedigreeError(f"{where}: {exc.message}", remedy=exc.remedy) from exc
+
+
+def load_familias_dvi(path: str | Path, *, mutation: bool = True,
+                      missing_prefix: str = "Missing") -> FamiliasDVICase:
+    """Read the ``[DVI]`` section of ``path`` (module docstring); ``mutation=False`` skips the
+    file's mutation models (when the caller chooses its own). A file without one is refused."""
+    fam = read_familias_file(path)
+    if fam.dvi is None:
+        raise FileFormatError("the file has no [DVI] section", path=fam.path,
+                              remedy="give victims and families in a DVI .fam file, or as "
+                                     "profile and JSON files")
+    victims = tuple(p.profile if p.profile is not None else Profile.from_mapping(
+        {}, specimen_id=p.id) for p in fam.dvi.unidentified)
+    declared = {p.id: p.sex for p in fam.dvi.unidentified if p.sex != "unknown"}
+    families: dict[str, DVIFamily] = {}
+    for family in fam.dvi.families:
+        if family.name in families:
+            raise FileFormatError(f"DVI family {family.name!r} is listed twice", path=fam.path,
+                                  line=family.line)
+        families[family.name] = familias_dvi_family(fam, family, missing_prefix=missing_prefix)
+    return FamiliasDVICase(fam, victims, declared, families, familias_table(fam),
+                           familias_mutation(fam) if mutation else None, fam.theta)

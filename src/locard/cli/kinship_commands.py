@@ -420,14 +420,22 @@ def _dvi_human(result: DVIResult) -> None:
 
 @app.command("dvi")
 def dvi_command(
-    victims: str = typer.Option(..., "--victims", help="Victims' profiles (CSV, JSON, CMF...)."),
+    victims: str | None = typer.Option(
+        None, "--victims",
+        help="Victims' profiles (CSV, JSON, CMF...); default with a .fam: its unidentified "
+             "persons (their declared genders as --victim-sex)."),
     families: str = typer.Option(
         ..., "--families",
         help="JSON list of pedigrees (each with inline profiles, an optional 'name', and "
              "'missing': one id or a list of the family's missing persons), or an object "
-             "name -> pedigree."),
-    frequencies: str = typer.Option(DEFAULT_TABLE, "--frequencies", "-f", help=FREQ_HELP),
-    mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
+             "name -> pedigree; or a Familias .fam file with a [DVI] section (missing persons: "
+             "the untyped members named 'Missing...')."),
+    frequencies: str | None = typer.Option(
+        None, "--frequencies", "-f",
+        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
+    mutation_model: str | None = typer.Option(
+        None, "--mutation-model",
+        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
     threshold: float = typer.Option(DEFAULT_UNDISPUTED_THRESHOLD, "--threshold",
@@ -452,7 +460,8 @@ def dvi_command(
         help="Pairs with an LR below this are excluded."),
     max_assignments: int = typer.Option(DEFAULT_MAX_ASSIGNMENTS, "--max-assignments",
                                         help="Refuse a component with more joint assignments."),
-    theta: float = typer.Option(0.0, "--theta", help=THETA_HELP),
+    theta: float | None = typer.Option(
+        None, "--theta", help=THETA_HELP + " Default 0, or a .fam file's theta."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Disaster victim identification: every victim against every missing person, then
@@ -460,11 +469,38 @@ def dvi_command(
     families with several missing persons, posterior pairing probabilities, GLRs)."""
     from locard.tables import load_frequency_table
 
-    victim_profiles = _read_all(victims)
-    fams = _read_families(families)
-    choice = mutation_choice(mutation_model, mutation_rates)
-    tab = load_frequency_table(frequencies)
     declared: dict[str, str] = {}
+    if families.lower().endswith(".fam"):
+        from locard.familias import load_familias_dvi
+
+        case = load_familias_dvi(families,
+                                 mutation=mutation_model is None and mutation_rates is None)
+        fams = case.families
+        name = Path(families).name
+        if victims is None:
+            victim_profiles = list(case.victims)
+            declared.update(case.victim_sex)
+        else:
+            victim_profiles = _read_all(victims)
+        if mutation_model is None and mutation_rates is None:
+            choice = (MutationChoice(case.mutation, "familias", f"mutation models of {name}",
+                                     {"file": name, "sha256": case.file.sha256})
+                      if case.mutation is not None
+                      else MutationChoice(None, None, f"no mutation ({name})"))
+        else:
+            choice = mutation_choice(mutation_model or "stepwise", mutation_rates)
+        tab = load_frequency_table(frequencies) if frequencies is not None else case.table
+        frequencies = frequencies or f"{case.table.name} (the database of {name})"
+        theta = case.theta if theta is None else theta
+    else:
+        if victims is None:
+            raise InputError("no victims", remedy="give the victims' profiles (--victims FILE)")
+        victim_profiles = _read_all(victims)
+        fams = _read_families(families)
+        choice = mutation_choice(mutation_model or "stepwise", mutation_rates)
+        frequencies = frequencies or DEFAULT_TABLE
+        tab = load_frequency_table(frequencies)
+        theta = 0.0 if theta is None else theta
     for item in victim_sex or []:
         vid, sep, sex = item.partition("=")
         if not sep or not vid.strip():

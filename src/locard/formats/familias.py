@@ -23,8 +23,18 @@ magnusdv/pedFamilias; Egeland, Mostad, Mevag & Stenersen 2000, Forensic Sci Int 
    female and male rate2, ``#TRUE#`` if a silent allele has a frequency, its frequency, a line
    ``N<TAB>(DatabaseSize = ..., ...)`` with N the number of alleles, and N pairs of lines allele
    name, frequency;
-5. optional sections in brackets (``[Advanced]``, ``[DVI]``), not read (``has_dvi`` says whether
-   a DVI section is present).
+5. optional sections in brackets (``[Advanced]``, ``[Prior]``, ...), not read, and ``[DVI]``,
+   read into :class:`FamiliasDVI` (``dvi``; ``has_dvi`` says whether it is present). Its layout
+   (as Familias writes it and pedFamilias' ``readDVI``/``writeDVI`` describe it): sections
+   nested by the number of brackets, ``Key= value`` lines in them. ``[[Unidentified persons]]``
+   (``nPersons=``, then one ``[[[Person k]]]`` each) lists the victims; ``[[Reference
+   Families]]`` (``nFamilies=``, then ``[[[Family k]]]`` each, ``Name=``) holds per family a
+   ``[[[[Persons]]]]`` section (``nPersons=``, one person section each) and a
+   ``[[[[Pedigrees]]]]`` section (``nPedigrees=``, per pedigree ``Name=``, ``nRelations=`` and
+   ``Parent=``/``Child=`` pairs by name; a name not among the persons, such as ``Missing
+   person``, is an untyped extra). A person: ``Name=``, ``Gender= Male|Female``, and a ``DNA
+   data`` section of ``SystemName=`` lines, each followed by its two allele lines (allele names,
+   not indices). Sections other than these (``[[Notes]]``) are skipped.
 
 Extras are named ``extra_1``, ``extra_2``, ... (Familias gives them no name); a child with one
 parent gets an untyped other parent ``added_1``, ... (as pedFamilias' ``prefixAdded``). Loci
@@ -49,6 +59,9 @@ from locard.genetics.profiles import Profile
 __all__ = [
     "FAMILIAS_MODELS",
     "MAX_FAM_BYTES",
+    "FamiliasDVI",
+    "FamiliasDVIFamily",
+    "FamiliasDVIPerson",
     "FamiliasFile",
     "FamiliasLocus",
     "FamiliasPedigree",
@@ -110,6 +123,36 @@ class FamiliasLocus:
 
 
 @dataclass(frozen=True, slots=True)
+class FamiliasDVIPerson:
+    """A person of the ``[DVI]`` section: name, sex ('male', 'female' or 'unknown'), the profile
+    if typed, and the line of their section."""
+
+    id: str
+    sex: str
+    profile: Profile | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class FamiliasDVIFamily:
+    """A reference family of the ``[DVI]`` section: its typed (and listed untyped) persons and
+    its pedigrees, each a name and the (parent, child) pairs by name."""
+
+    name: str
+    persons: tuple[FamiliasDVIPerson, ...]
+    pedigrees: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class FamiliasDVI:
+    """The ``[DVI]`` section: the unidentified persons (victims) and the reference families."""
+
+    unidentified: tuple[FamiliasDVIPerson, ...]
+    families: tuple[FamiliasDVIFamily, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FamiliasFile:
     """A parsed ``.fam`` file."""
 
@@ -123,6 +166,7 @@ class FamiliasFile:
     has_dvi: bool
     sha256: str
     skipped: dict[str, str] = field(default_factory=dict)
+    dvi: FamiliasDVI | None = None
 
     def pedigree(self, name: str) -> FamiliasPedigree:
         for ped in self.pedigrees:
@@ -259,7 +303,138 @@ def parse_familias(text: str, *, path: str = "<fam>", sha256: str | None = None)
         path=path, version=version, persons=tuple(persons.values()), pedigrees=pedigrees,
         loci=tuple(loc for loc in locus_list if loc is not None), database=database,
         theta=theta, has_dvi="[DVI]" in r.lines,
-        sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(), skipped=skipped)
+        sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(), skipped=skipped,
+        dvi=_read_dvi(r, skipped) if "[DVI]" in r.lines else None)
+
+
+# --- the [DVI] section -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Section:
+    name: str
+    line: int
+    entries: list[tuple[str, str, int]] = field(default_factory=list)
+    children: list[_Section] = field(default_factory=list)
+
+    def value(self, key: str, r: _Lines) -> str:
+        for k, v, _ in self.entries:
+            if k.lower() == key.lower():
+                return v
+        raise r.error(f"section [{self.name}] has no '{key}='", self.line)
+
+    def child(self, name: str) -> _Section | None:
+        return next((c for c in self.children if c.name.lower() == name.lower()), None)
+
+    def counted(self, key: str, r: _Lines) -> list[_Section]:
+        """The child sections, checked against the count ``key`` (e.g. nPersons)."""
+        text = self.value(key, r)
+        try:
+            n = int(text)
+        except ValueError:
+            raise r.error(f"[{self.name}]: expected {key}= a number, found {text!r}",
+                          self.line) from None
+        if n != len(self.children):
+            raise r.error(f"[{self.name}]: {key}= {n}, but {len(self.children)} sections follow",
+                          self.line)
+        return self.children
+
+
+def _dvi_tree(r: _Lines) -> _Section:
+    start = r.lines.index("[DVI]")
+    root = _Section("DVI", start + 1)
+    path = [root]
+    for k in range(start + 1, len(r.lines)):
+        text = r.lines[k]
+        if not text:
+            continue
+        depth = len(text) - len(text.lstrip("["))
+        if depth:
+            if depth == 1:
+                break  # the next top-level section ([Prior], [Advanced])
+            if depth > len(path) + 1:
+                raise r.error(f"section {text!r} is nested {depth} deep under a section "
+                              f"{len(path)} deep", k + 1)
+            section = _Section(text.strip("[] ").strip(), k + 1)
+            del path[depth - 1:]
+            path[-1].children.append(section)
+            path.append(section)
+            continue
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise r.error(f"expected 'Key= value' in the [DVI] section, found {text!r}", k + 1)
+        path[-1].entries.append((key.strip(), value.strip(), k + 1))
+    return root
+
+
+def _dvi_person(r: _Lines, node: _Section, skipped: dict[str, str]) -> FamiliasDVIPerson:
+    name = node.value("Name", r)
+    gender = next((v for k, v, _ in node.entries if k.lower() == "gender"), "").lower()
+    sex = gender if gender in ("male", "female") else "unknown"
+    calls: dict[str, list[str]] = {}
+    data = node.child("DNA data")
+    entries = data.entries if data is not None else []
+    k = 0
+    while k < len(entries):
+        key, system, line = entries[k]
+        if key.lower() != "systemname":
+            k += 1  # nSystems= and the like
+            continue
+        if k + 2 >= len(entries):
+            raise r.error(f"person {name!r}: {system} has fewer than two allele lines", line)
+        alleles = [entries[k + 1][1], entries[k + 2][1]]
+        k += 3
+        try:
+            locus = canonical_locus(system)
+        except UnknownLocus:
+            raise r.error(f"person {name!r}: locus {system!r} is not a locus Locard knows", line,
+                          remedy="rename it in Familias to a standard name") from None
+        if locus in skipped or LOCI[locus].kind is not LocusKind.AUTOSOMAL_STR:
+            continue
+        if locus in calls:
+            raise r.error(f"person {name!r}: {locus} typed twice", line)
+        calls[locus] = alleles
+    profile = None
+    if calls:
+        try:
+            profile = Profile.from_mapping(calls, specimen_id=name)
+        except (InvalidAllele, InvalidProfile) as exc:
+            raise r.error(f"person {name!r}: {exc.message}", node.line) from None
+    return FamiliasDVIPerson(name, sex, profile, node.line)
+
+
+def _read_dvi(r: _Lines, skipped: dict[str, str]) -> FamiliasDVI:
+    root = _dvi_tree(r)
+    victims: list[FamiliasDVIPerson] = []
+    unidentified = root.child("Unidentified persons")
+    if unidentified is not None:
+        victims = [_dvi_person(r, p, skipped) for p in unidentified.counted("nPersons", r)]
+    families: list[FamiliasDVIFamily] = []
+    references = root.child("Reference Families")
+    for node in references.counted("nFamilies", r) if references is not None else []:
+        name = node.value("Name", r)
+        persons_node = node.child("Persons")
+        persons = ([_dvi_person(r, p, skipped) for p in persons_node.counted("nPersons", r)]
+                   if persons_node is not None else [])
+        peds_node = node.child("Pedigrees")
+        if peds_node is None:
+            raise r.error(f"family {name!r} has no [Pedigrees] section", node.line)
+        pedigrees = []
+        for ped in peds_node.counted("nPedigrees", r):
+            pairs: list[tuple[str, str]] = []
+            rel = [(k.lower(), v, line) for k, v, line in ped.entries
+                   if k.lower() in ("parent", "child")]
+            for j in range(0, len(rel), 2):
+                if (j + 1 >= len(rel) or rel[j][0] != "parent" or rel[j + 1][0] != "child"):
+                    raise r.error(f"family {name!r}: expected Parent= then Child=", rel[j][2])
+                pairs.append((rel[j][1], rel[j + 1][1]))
+            count = ped.value("nRelations", r)
+            if count.isdigit() and int(count) != len(pairs):
+                raise r.error(f"family {name!r}, pedigree {ped.value('Name', r)!r}: "
+                              f"nRelations= {count}, but {len(pairs)} pairs follow", ped.line)
+            pedigrees.append((ped.value("Name", r), tuple(pairs)))
+        families.append(FamiliasDVIFamily(name, tuple(persons), tuple(pedigrees), node.line))
+    return FamiliasDVI(tuple(victims), tuple(families))
 
 
 def _read_persons(r: _Lines) -> list[_RawPerson]:

@@ -213,3 +213,51 @@ def test_equal_and_proportional_matrices_equal_naive_loops() -> None:
     # pedmut / Familias: the expected proportional rate is the stated one
     m = _naive_proportional(p, 0.002)
     assert math.fsum(p[i] * (1 - m[i, i]) for i in range(5)) == pytest.approx(0.002, rel=1e-12)
+
+
+# a Familias-style locus: four decimals that sum to 1 only up to rounding (1 + 3e-11)
+ROUNDED = {"6": 0.1234567891, "7": 0.2345678901, "8": 0.3456789012, "9.3": 0.2962964196}
+
+
+@pytest.mark.parametrize("excess", [3e-11, -4e-7])
+def test_a_sum_within_the_tolerance_is_not_noted(excess: float) -> None:
+    """A locus whose frequencies sum to 1 within RENORMALISE_TOLERANCE (1e-6) is rounding: no
+    note (before: 'sum to 1; ... divided by 1' on most loci of a Familias file), the values
+    made exact (divided by a total within 1e-6 of 1, so untyped genotypes sum to 1)."""
+    from locard.stats.kinship.universe import RENORMALISE_TOLERANCE
+
+    freqs = dict(ROUNDED)
+    freqs["9.3"] += excess - (sum(ROUNDED.values()) - 1.0)
+    total = sum(freqs.values())
+    assert 0 < abs(total - 1.0) <= RENORMALISE_TOLERANCE
+    table = FrequencyTable.from_mapping({"TH01": freqs}, name="Rounded", sample_alleles=1000)
+    universe = locus_universe(table, "TH01", typed_alleles=["6", "7"])
+    assert universe.renormalised is None
+    for allele, f in freqs.items():
+        used = float(universe.frequencies[universe.index[str(parse_allele(allele))]])
+        assert used == pytest.approx(f / total, rel=1e-15)
+        assert used == pytest.approx(f, rel=2 * RENORMALISE_TOLERANCE)
+    assert float(universe.frequencies.sum()) == pytest.approx(1.0, abs=1e-15)
+    result = missing_person_lr(father_child("TH01: 6/7"), Profile.parse("TH01: 7/8"), table)
+    assert result.renormalised == {}
+    assert result.provenance  # the note is gone, not the result
+    # hand value, father 6/7, child 7/8, mother untyped: the father passes 7 (1/2), the mother
+    # 8 (p_8), so LR = (p_8 / 2) / (2 p_7 p_8) = 1 / (4 p_7)
+    assert result.lr == pytest.approx(total / (4 * freqs["7"]), rel=1e-12)
+
+
+def test_a_sum_beyond_the_tolerance_is_renormalised_and_noted() -> None:
+    freqs = {**ROUNDED, "9.3": ROUNDED["9.3"] + 0.01}
+    table = FrequencyTable.from_mapping({"TH01": freqs}, name="Off", sample_alleles=1000)
+    universe = locus_universe(table, "TH01")
+    assert universe.renormalised is not None and "sum to 1.01" in universe.renormalised
+    assert float(universe.frequencies.sum()) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_an_absent_allele_is_noted_even_when_the_sum_stays_near_1() -> None:
+    """The floor went to an absent allele: always renormalised and noted, however small."""
+    freqs = dict(ROUNDED)
+    freqs["9.3"] -= 1e-7  # the table sums to 1 - 1e-7 + 3e-11; the floor below adds 1e-7
+    table = FrequencyTable.from_mapping({"TH01": freqs}, name="Near", sample_alleles=1000)
+    universe = locus_universe(table, "TH01", typed_alleles=["10"], min_frequency=1e-7)
+    assert universe.renormalised is not None and "10" in universe.renormalised

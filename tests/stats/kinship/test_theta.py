@@ -315,3 +315,142 @@ def test_too_many_untyped_founders_is_refused_by_name() -> None:
 def test_theta_out_of_range(theta: float) -> None:
     with pytest.raises(InvalidParameter, match="theta"):
         missing_person_lr(trio_missing_child(), th01("6"), FOUR, theta=theta)
+
+
+# --- theta by identity-by-descent partitions (large loci, untyped parents) --------------------
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 6])
+def test_ibd_partitions_are_the_set_partitions_and_their_probabilities_sum_to_1(m: int) -> None:
+    """Untyped draws (every allele possible): Bell(m) partitions (1, 2, 5, 15, 52, 203), and
+    the Polya-urn probabilities of the partitions sum to 1 for any theta."""
+    from locard.stats.kinship._network import ibd_partitions, partition_probability
+
+    everything = np.arange(4)
+    partitions = ibd_partitions([everything] * m, limit=1000)
+    assert len(partitions) == [1, 2, 5, 15, 52, 203][m - 1]
+    assert len({tuple(map(tuple, p)) for p in partitions}) == len(partitions)
+    for theta in (0.0, 0.01, 0.3):
+        total = sum(partition_probability([len(b) for b in p], theta=theta) for p in partitions)
+        assert total == pytest.approx(1.0, rel=1e-13)
+    # two typed alleles with nothing in common are never tied
+    typed = ibd_partitions([np.array([0]), np.array([1]), everything], limit=1000)
+    assert all(not ({0, 1} <= set(block)) for p in typed for block in p)
+    assert len(typed) == 5 - 2  # {01}2 and {012} left out
+
+
+@pytest.mark.parametrize("theta", THETAS)
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.model if m else "none")
+@pytest.mark.parametrize("case", list(CASES))
+def test_partition_sum_equals_the_joint_founder_factor_and_naive(case: str,
+                                                                 model: MutationModel | None,
+                                                                 theta: float) -> None:
+    """The same likelihoods with the joint founder factor forbidden (max_founder_entries 0: the
+    sum over identity-by-descent partitions), against the joint factor and the naive
+    enumeration, relative tolerance 1e-12; kept arrays (Hp tables) too."""
+    from locard.stats.kinship._network import founder_moments, network_likelihood
+
+    build, cand = CASES[case]
+    pedigree = build()
+    relatives = {p.id: [str(a) for a in p.profile.loci["TH01"].alleles]
+                 for p in pedigree.individuals if p.profile is not None}
+    universe = locus_universe(FOUR, "TH01", typed_alleles=[*cand])
+    male, female = transition_matrices(universe, model)
+    evidence = {pid: (universe.index[g[0]], universe.index[g[-1]]) for pid, g in relatives.items()}
+    placed = {**evidence, pedigree.missing: (universe.index[cand[0]], universe.index[cand[-1]])}
+    ids, parents = pedigree.ids, pedigree.parents()
+
+    def lik(ev: Mapping[str, tuple[int, int]], *, keep: str | None = None,
+            partitions: bool = False) -> np.ndarray:
+        return network_likelihood(ids, parents, frequencies=universe.frequencies, male=male,
+                                  female=female, evidence=ev, keep=keep, theta=theta,
+                                  max_founder_entries=0 if partitions else 4_000_000)
+
+    for ev in (evidence, placed):
+        joint = float(lik(ev))
+        parts = float(lik(ev, partitions=True))
+        naive = naive_likelihood(structure(pedigree), {
+            pid: [universe.labels[a], universe.labels[b]] for pid, (a, b) in ev.items()},
+            FOUR, theta=theta, model=model, alleles=cand)
+        assert parts == pytest.approx(joint, rel=1e-12)
+        assert parts == pytest.approx(naive, rel=1e-12)
+    np.testing.assert_allclose(lik(evidence, keep=pedigree.missing, partitions=True),
+                               lik(evidence, keep=pedigree.missing), rtol=1e-12, atol=0)
+    a = founder_moments(ids, parents, frequencies=universe.frequencies, male=male,
+                        female=female, evidence=evidence, theta=theta)
+    b = founder_moments(ids, parents, frequencies=universe.frequencies, male=male,
+                        female=female, evidence=evidence, theta=theta, max_founder_entries=0)
+    assert b[0] == pytest.approx(a[0], rel=1e-12) and b[3] == a[3]
+    np.testing.assert_allclose(b[1], a[1], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(b[2], a[2], rtol=1e-12, atol=0)
+
+
+def sibling_only() -> Pedigree:
+    """The missing X and a typed brother S, both parents untyped; S carries 36.1 at D21S11,
+    which NIST1036:ALL lacks, so the locus has 27 listed alleles, 36.1 and the catch-all."""
+    return Pedigree.build([ind("F", "male"), ind("M", "female"),
+                           ind("S", "male", "F", "M",
+                               Profile.parse("D21S11: 29/36.1; TH01: 6/9.3", specimen_id="S")),
+                           ind("X", "male", "F", "M")], missing="X")
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.model if m else "none")
+def test_sibling_only_genotype_table_with_theta_at_a_large_locus(
+        model: MutationModel | None) -> None:
+    """Issue 16: identify and dvi refused theta for a family with both parents untyped (D21S11
+    of NIST1036:ALL, 29 alleles: an elimination table of 20,511,149 entries, limit 20 M). Every
+    entry of the table (for the stepwise model, which does not lump and is slow directly, every
+    genotype of a deterministic sample) equals the direct LR, relative tolerance 1e-9."""
+    from locard.stats.bundled import get_bundled_table
+
+    table = get_bundled_table("NIST1036:ALL")
+    pedigree = sibling_only()
+    lr_table = genotype_lr_table(pedigree, "D21S11", table, mutation=model, theta=0.01)
+    assert len(lr_table.alleles) == 29 and lr_table.has_catch_all
+    listed = [a for a in lr_table.alleles if a != "unseen"]
+    genotypes = list(itertools.combinations_with_replacement(listed, 2))
+    if model is not None:
+        genotypes = [g for g in genotypes if {"29", "36.1"} & set(g)][::4] + genotypes[::60]
+    for a, b in genotypes:
+        direct = missing_person_lr(pedigree, Profile.parse(f"D21S11: {a}/{b}"), table,
+                                   mutation=model, theta=0.01)
+        assert lr_table.lookup([a, b]) == pytest.approx(direct.lr, rel=1e-9), (a, b)
+    if model is None or model.model != "stepwise":  # the catch-all: no stepwise credit
+        direct = missing_person_lr(pedigree, Profile.parse("D21S11: 29/44"), table,
+                                   mutation=model, theta=0.01)
+        assert lr_table.lookup(["29", "44"]) == pytest.approx(direct.lr, rel=1e-9)
+    # theta really acts: a shared allele is less surprising, so the LR falls
+    plain = genotype_lr_table(pedigree, "D21S11", table, mutation=model)
+    assert lr_table.lookup(["29", "36.1"]) < plain.lookup(["29", "36.1"])
+
+
+def test_too_many_partitions_is_refused_by_name() -> None:
+    """With the joint factor forbidden and the partitions capped, the refusal names theta, the
+    untyped founders and the remedy."""
+    from locard.stats.kinship._network import network_likelihood
+
+    pedigree = two_generations()
+    universe = locus_universe(FOUR, "TH01")
+    eye = np.eye(universe.size)
+    with pytest.raises(CombinatorialLimit, match=r"theta = 0.02: .*partitions") as e:
+        network_likelihood(pedigree.ids, pedigree.parents(), frequencies=universe.frequencies,
+                           male=eye, female=eye, evidence={}, keep="X", theta=0.02,
+                           max_founder_entries=0, max_partitions=10)
+    assert "'F'" in str(e.value) and "theta 0" in str(e.value)
+
+
+def test_dvi_matrix_with_theta_for_a_sibling_only_family() -> None:
+    """The DVI matrix uses the same tables: a sibling-only family at D21S11 with theta now
+    computes (before: CombinatorialLimit), equal to the direct LR (relative 1e-9)."""
+    from locard.stats.bundled import get_bundled_table
+    from locard.stats.kinship.dvi import dvi_lr_matrix
+
+    table = get_bundled_table("NIST1036:ALL")
+    victims = [Profile.parse("D21S11: 29/36.1; TH01: 6/7", specimen_id="V1"),
+               Profile.parse("D21S11: 30/31; TH01: 9.3", specimen_id="V2")]
+    matrix = dvi_lr_matrix(victims, {"SIB": sibling_only()}, table,
+                           mutation=MutationModel("stepwise"), theta=0.01)
+    for v, victim in enumerate(victims):
+        direct = missing_person_lr(sibling_only(), victim, table,
+                                   mutation=MutationModel("stepwise"), theta=0.01)
+        assert matrix.lr[v, 0] == pytest.approx(direct.lr, rel=1e-9)

@@ -17,8 +17,23 @@ The likelihood is the sum of the product over all allele variables (variable eli
 (exact with theta too: the Balding-Nichols draw is exchangeable, so summing out some founders'
 alleles leaves the same formula over the others). With theta the joint founder factor has one
 axis per founder allele (a typed founder's range over their own one or two alleles, an untyped
-one's over every allele), and it is refused above ``max_founder_entries``
-(:class:`CombinatorialLimit`).
+one's over every allele), up to ``max_founder_entries``.
+
+Where that factor, or an elimination table with it, is too large (two untyped parents at a
+locus with 27 or more alleles: the 20 M-entry limit of :func:`._elimination.eliminate`), the
+sum is taken over the identity-by-descent partitions of the founder alleles instead
+(:func:`ibd_partitions`): the Balding-Nichols draw is a Polya urn, in which draw j copies each
+earlier draw with probability theta / (1 + (j - 1) theta) or is a fresh draw from q with
+probability (1 - theta) / (1 + (j - 1) theta) (Ewens 1972; Balding & Nichols 1995). Summed over
+who copies whom, a partition of the m draws into blocks (the draws of one block share one
+allele, the blocks independent from q) has probability
+
+    P(blocks) = prod_B (1 - theta) theta^(|B| - 1) (|B| - 1)! / prod_{j=0}^{m-1} (1 + (j - 1) theta)
+
+so the likelihood is sum_blocks P(blocks) L_HW(the network with each block's alleles tied), each
+term a Hardy-Weinberg network no wider than at theta = 0. Partitions that tie two typed alleles
+with no allele in common are 0 and skipped; above ``max_partitions`` the computation is refused
+(:class:`CombinatorialLimit`: Bell(m) grows fast, 877 for 7 founder alleles, 4,140 for 8).
 """
 
 from __future__ import annotations
@@ -38,6 +53,10 @@ IntArray = npt.NDArray[np.intp]
 
 DEFAULT_MAX_FOUNDER_ENTRIES = 4_000_000
 """Largest joint founder-allele table built for theta > 0 (32 MB of float64)."""
+
+DEFAULT_MAX_PARTITIONS = 1_000
+"""Most identity-by-descent partitions of the founder alleles summed for theta > 0 when the joint
+founder factor is too large (each one elimination of a Hardy-Weinberg network)."""
 
 
 def _transmission(matrix: FloatArray) -> FloatArray:
@@ -79,19 +98,25 @@ def network_likelihood(
     keep: str | None = None,
     theta: float = 0.0,
     max_founder_entries: int = DEFAULT_MAX_FOUNDER_ENTRIES,
+    max_partitions: int = DEFAULT_MAX_PARTITIONS,
 ) -> FloatArray:
     """Exact likelihood of ``evidence`` (person -> allele indices) on the pedigree.
 
     ``parents[id]`` is (father, mother) or None for a founder; ``male``/``female`` are the
     fathers' and mothers' transition matrices. With ``keep`` the result is the joint array
     ``F[x, y] = P(evidence, pat_keep = x, mat_keep = y)``; otherwise a 0-d array. ``theta``:
-    the founders' alleles are one Balding-Nichols draw (:func:`founder_factor`); 0 is
-    Hardy-Weinberg, computed as before.
+    the founders' alleles are one Balding-Nichols draw (:func:`founder_factor`, or the sum over
+    :func:`ibd_partitions` where that is too large, module docstring); 0 is Hardy-Weinberg,
+    computed as before.
     """
-    factors, dims, kept, _ = _network(ids, parents, frequencies=frequencies, male=male,
-                                      female=female, evidence=evidence, keep=keep, theta=theta,
-                                      max_founder_entries=max_founder_entries)
-    return eliminate(factors, dims, kept)
+    factors, dims, kept, draws, untyped = _network(
+        ids, parents, frequencies=frequencies, male=male, female=female, evidence=evidence,
+        keep=keep, hardy_weinberg=theta <= 0)
+    if theta <= 0:
+        return eliminate(factors, dims, kept)
+    return _with_founders(factors, dims, draws, [kept], frequencies=frequencies, theta=theta,
+                          max_founder_entries=max_founder_entries,
+                          max_partitions=max_partitions, untyped=untyped)[0]
 
 
 def founder_moments(
@@ -104,6 +129,7 @@ def founder_moments(
     evidence: Mapping[str, tuple[int, int]],
     theta: float,
     max_founder_entries: int = DEFAULT_MAX_FOUNDER_ENTRIES,
+    max_partitions: int = DEFAULT_MAX_PARTITIONS,
 ) -> tuple[float, FloatArray, FloatArray, int]:
     """``(W, A, B, m)`` over the ``m`` founder alleles x_1..x_m (after pruning) with the weight
     ``w`` = P(founder alleles, evidence): ``W`` = sum of w (the likelihood),
@@ -113,16 +139,21 @@ def founder_moments(
     so these moments give it for every (a, b) at once (:mod:`.search_tables`, Hd with theta):
     one elimination per pair of founder alleles instead of one over all alleles for that founder.
     """
-    factors, dims, _, draws = _network(ids, parents, frequencies=frequencies, male=male,
-                                       female=female, evidence=evidence, keep=None, theta=theta,
-                                       max_founder_entries=max_founder_entries)
+    factors, dims, _, draws, untyped = _network(
+        ids, parents, frequencies=frequencies, male=male, female=female, evidence=evidence,
+        keep=None, hardy_weinberg=False)
     n = frequencies.shape[0]
-    total = float(eliminate(factors, dims))
+    pairs = list(itertools.combinations(enumerate(draws), 2))
+    keeps = [(), *((vi, vj) for (_, (vi, _)), (_, (vj, _)) in pairs)]
+    results = _with_founders(factors, dims, draws, keeps,
+                             frequencies=frequencies, theta=theta,
+                             max_founder_entries=max_founder_entries,
+                             max_partitions=max_partitions, untyped=untyped)
+    total = float(results[0])
     first = np.zeros(n)
     second = np.zeros((n, n))
     single: dict[int, FloatArray] = {}
-    for (i, (vi, di)), (j, (vj, dj)) in itertools.combinations(enumerate(draws), 2):
-        pair = eliminate(factors, dims, (vi, vj))
+    for ((i, (_, di)), (j, (_, dj))), pair in zip(pairs, results[1:], strict=True):
         full = np.zeros((n, n))
         full[np.ix_(di, dj)] = pair
         second += full + full.T
@@ -143,11 +174,13 @@ def _network(
     female: FloatArray,
     evidence: Mapping[str, tuple[int, int]],
     keep: str | None,
-    theta: float,
-    max_founder_entries: int,
-) -> tuple[list[Factor], dict[int, int], tuple[int, ...], list[tuple[int, IntArray]]]:
-    """The factors and variable sizes of the network, the kept variables, and the founder
-    allele variables with their domains (pruned people left out)."""
+    hardy_weinberg: bool,
+) -> tuple[list[Factor], dict[int, int], tuple[int, ...], list[tuple[int, IntArray]],
+           list[str]]:
+    """The factors and variable sizes of the network (the founders' Hardy-Weinberg factors only
+    with ``hardy_weinberg``; otherwise the caller adds the theta prior, :func:`_with_founders`),
+    the kept variables, the founder allele variables with their domains, and the untyped
+    founders (pruned people left out)."""
     n = frequencies.shape[0]
     # prune untyped people with no remaining children (they sum to 1)
     alive = set(ids)
@@ -171,25 +204,13 @@ def _network(
     t_female = _transmission(female)
     dims: dict[int, int] = {}
     founders = [person for person in order if parents[person] is None]
-    if theta > 0 and founders:
-        draws = [domain[person] for person in founders for _ in (0, 1)]
-        size = math.prod(len(d) for d in draws)
-        if size > max_founder_entries:
-            untyped = [p for p in founders if p not in evidence or p == keep]
-            raise CombinatorialLimit(
-                f"theta = {theta:g}: the joint founder-allele table has {size:,} entries "
-                f"(limit {max_founder_entries:,}; {len(founders)} founders, untyped: "
-                f"{', '.join(repr(p) for p in untyped) or 'none'})",
-                remedy="type an untyped founder, drop untyped branches, or use theta 0")
-        factors.append((tuple(v for p in founders for v in (2 * index[p], 2 * index[p] + 1)),
-                        founder_factor(draws, frequencies, theta=theta)))
     for person in order:
         pat, mat = 2 * index[person], 2 * index[person] + 1
         d = domain[person]
         dims[pat] = dims[mat] = len(d)
         pair = parents[person]
         if pair is None:
-            if theta <= 0:  # with theta: in the joint founder factor above
+            if hardy_weinberg:  # with theta: the caller's founder prior
                 factors.append(((pat,), frequencies[d]))
                 factors.append(((mat,), frequencies[d]))
         else:
@@ -205,7 +226,106 @@ def _network(
             factors.append(((pat, mat), e))
     kept = (2 * index[keep], 2 * index[keep] + 1) if keep is not None else ()
     founder_vars = [(v, domain[p]) for p in founders for v in (2 * index[p], 2 * index[p] + 1)]
-    return factors, dims, kept, founder_vars
+    untyped = [p for p in founders if p not in evidence or p == keep]
+    return factors, dims, kept, founder_vars, untyped
+
+
+def ibd_partitions(domains: Sequence[IntArray], *, limit: int) -> list[list[list[int]]]:
+    """The partitions of the draws ``0..m-1`` into identity-by-descent blocks (each a list of
+    draw indices, in order) whose draws share an allele of their ``domains``; those tying
+    alleles with no value in common are left out. More than ``limit`` is refused
+    (:class:`CombinatorialLimit`). Restricted growth strings, pruned as they grow."""
+    out: list[list[list[int]]] = []
+    sets = [frozenset(int(x) for x in d) for d in domains]
+    blocks: list[list[int]] = []
+    common: list[frozenset[int]] = []
+
+    def grow(j: int) -> None:
+        if j == len(sets):
+            if len(out) >= limit:
+                raise CombinatorialLimit(
+                    f"more than {limit:,} identity-by-descent partitions of {len(sets)} founder "
+                    "alleles")
+            out.append([list(b) for b in blocks])
+            return
+        for k in range(len(blocks)):
+            shared = common[k] & sets[j]
+            if shared:
+                blocks[k].append(j)
+                before, common[k] = common[k], shared
+                grow(j + 1)
+                common[k] = before
+                blocks[k].pop()
+        blocks.append([j])
+        common.append(sets[j])
+        grow(j + 1)
+        blocks.pop()
+        common.pop()
+
+    grow(0)
+    return out
+
+
+def partition_probability(sizes: Sequence[int], *, theta: float) -> float:
+    """Balding-Nichols (Polya urn) probability that m = sum(sizes) draws fall into given
+    identity-by-descent blocks of these sizes (module docstring):
+    prod (1 - theta) theta^(k - 1) (k - 1)! / prod_{j<m} (1 + (j - 1) theta)."""
+    m = sum(sizes)
+    numerator = math.prod((1.0 - theta) * theta ** (k - 1) * math.factorial(k - 1)
+                          for k in sizes)
+    return numerator / math.prod(1.0 + (j - 1) * theta for j in range(m))
+
+
+def _with_founders(factors: Sequence[Factor], dims: dict[int, int],
+                   draws: Sequence[tuple[int, IntArray]], keeps: Sequence[tuple[int, ...]], *,
+                   frequencies: FloatArray, theta: float, max_founder_entries: int,
+                   max_partitions: int, untyped: Sequence[str]) -> list[FloatArray]:
+    """For each of ``keeps``, the network's sum with the theta prior over the founder alleles:
+    one joint Balding-Nichols factor where it fits, else the sum over the identity-by-descent
+    partitions (module docstring)."""
+    domains = [d for _, d in draws]
+    size = math.prod(len(d) for d in domains)
+    if size <= max_founder_entries:
+        joint = (tuple(v for v, _ in draws), founder_factor(domains, frequencies, theta=theta))
+        try:
+            return [eliminate([*factors, joint], dims, keep) for keep in keeps]
+        except CombinatorialLimit:
+            pass  # too wide with the founders coupled: by partitions
+    who = ", ".join(repr(p) for p in untyped) or "none"
+    try:
+        partitions = ibd_partitions(domains, limit=max_partitions)
+    except CombinatorialLimit as exc:
+        raise CombinatorialLimit(
+            f"theta = {theta:g}: the joint founder-allele table has {size:,} entries (limit "
+            f"{max_founder_entries:,}), and there are {exc.message} (untyped founders: {who})",
+            remedy="type an untyped founder, drop untyped branches, or use theta 0") from exc
+    sums: list[FloatArray | None] = [None] * len(keeps)
+    next_var = max(dims) + 1
+    for blocks in partitions:
+        weight = partition_probability([len(b) for b in blocks], theta=theta)
+        prior: list[Factor] = []
+        extra = dict(dims)
+        for block in blocks:
+            if len(block) == 1:
+                v, d = draws[block[0]]
+                prior.append(((v,), frequencies[d]))
+                continue
+            shared = domains[block[0]]
+            for j in block[1:]:
+                shared = np.intersect1d(shared, domains[j])
+            b = next_var
+            extra[b] = len(shared)
+            prior.append(((b,), frequencies[shared]))
+            for j in block:
+                v, d = draws[j]
+                prior.append(((b, v), (shared[:, None] == d[None, :]).astype(np.float64)))
+            next_var += 1
+        for k, keep in enumerate(keeps):
+            term = weight * eliminate([*factors, *prior], extra, keep)
+            found = sums[k]
+            sums[k] = term if found is None else found + term
+    return [s if s is not None else np.zeros(tuple(dims[v] for v in keep))
+            for s, keep in zip(sums, keeps, strict=True)]
 
 
 def lump(frequencies: FloatArray, matrices: Sequence[FloatArray],

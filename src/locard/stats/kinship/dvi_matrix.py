@@ -21,15 +21,16 @@ from locard.genetics.alleles import Allele
 from locard.genetics.loci import LOCI, LocusKind, canonical_locus, locus_sort_key
 from locard.genetics.profiles import Profile
 from locard.stats.frequencies import FrequencyTable
-from locard.stats.kinship._network import lump, network_likelihood
+from locard.stats.kinship._network import network_likelihood
 from locard.stats.kinship.mutation import MutationModel, mutation_provenance
 from locard.stats.kinship.pairwise import check_theta
 from locard.stats.kinship.pedigree import (
+    LocusModel,
     MutationSpec,
     Pedigree,
     Sex,
-    _genotype_indices,
-    _LocusModel,
+    genotype_indices,
+    locus_model,
     mutation_for,
     parse_sex,
     relatives_at,
@@ -539,18 +540,12 @@ def family_joint_lr(family: Pedigree | DVIFamily, placed: Mapping[str, Profile],
 
 
 def _lumped(universe: LocusUniverse, model: MutationModel | None, observed: Iterable[str],
-            memo: _MatrixCache) -> _LocusModel:
-    """:func:`.pedigree._locus_model` with the transition matrices memoised."""
-    male, female = _transitions(universe, model, memo)
-    obs = sorted({universe.index[a] for a in observed})
-    lumped = lump(universe.frequencies, [male, female], obs)
-    if lumped is None:
-        return _LocusModel(universe.frequencies, male, female, dict(universe.index),
-                           universe.labels)
-    q, (m_male, m_female), mapping = lumped
-    index = {universe.labels[i]: j for i, j in mapping.items()}
-    labels = tuple([universe.labels[i] for i in obs] + (["rest"] if len(q) > len(obs) else []))
-    return _LocusModel(q, m_male, m_female, index, labels)
+            memo: _MatrixCache) -> LocusModel:
+    """:func:`.pedigree.locus_model` with the transition matrices memoised."""
+    def transitions(u: LocusUniverse, m: MutationModel | None) -> tuple[FloatArray, FloatArray]:
+        return _transitions(u, m, memo)
+
+    return locus_model(universe, model, observed, transitions=transitions)
 
 
 def _joint_locus(ped: Pedigree, locus: str, table: FrequencyTable,
@@ -564,8 +559,8 @@ def _joint_locus(ped: Pedigree, locus: str, table: FrequencyTable,
     observed = ([str(a) for g in relatives.values() for a in g]
                 + [str(a) for g in calls.values() for a in g])
     lm = _lumped(universe, model, observed, memo)
-    evidence = {pid: _genotype_indices(g, lm.index) for pid, g in relatives.items()}
-    placed = {m: _genotype_indices(g, lm.index) for m, g in calls.items()}
+    evidence = {pid: genotype_indices(g, lm.index) for pid, g in relatives.items()}
+    placed = {m: genotype_indices(g, lm.index) for m, g in calls.items()}
     ids, parents = ped.ids, ped.parents()
 
     def lik(ids: Sequence[str], parents: Mapping[str, tuple[str, str] | None],

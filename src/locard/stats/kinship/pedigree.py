@@ -12,8 +12,10 @@ loops; :mod:`._network`), with a mutation model for fathers and for mothers
 (:mod:`.mutation`). Founders are in Hardy-Weinberg proportions by default (theta = 0, as
 pedprobr and Familias); with ``theta > 0`` all founder alleles, typed and untyped, are one
 Balding-Nichols draw (pedprobr's ``likelihood(theta = )``: founders are no longer independent),
-summed exactly over one joint founder factor (:func:`._network.founder_factor`; refused with
-:class:`CombinatorialLimit` naming the missing person when that factor is too large). Allele
+summed exactly over one joint founder factor (:func:`._network.founder_factor`), or where that
+is too large over the identity-by-descent partitions of the founder alleles
+(:func:`._network.ibd_partitions`; refused with :class:`CombinatorialLimit` naming the missing
+person when there are too many of those too). Allele
 frequencies: :mod:`.universe` (the table's values as listed; an allele absent from
 the table gets the floor, ``min_frequency`` or the table's 5/2N, and its locus is renormalised
 and listed in :attr:`KinshipLR.renormalised`; ``min_frequency=0`` is the table as given).
@@ -36,7 +38,7 @@ such as stepwise, would give it an LR slightly different from 1 through the unty
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -58,11 +60,18 @@ from locard.stats.provenance import make_provenance
 
 __all__ = [
     "Individual",
+    "LocusModel",
     "MutationSpec",
     "Pedigree",
     "Sex",
+    "Transitions",
+    "genotype_indices",
+    "locus_model",
     "missing_person_lr",
+    "mutation_for",
     "pedigree_likelihood",
+    "relatives_at",
+    "transition_matrices",
     "validate_pedigree",
 ]
 
@@ -384,7 +393,12 @@ def transition_matrices(universe: LocusUniverse,
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class _LocusModel:
+class LocusModel:
+    """One locus ready for the network: allele ``frequencies``, the fathers' (``male``) and
+    mothers' (``female``) transition matrices, the ``index`` of each allele label and the
+    ``labels`` in index order (the last one ``'rest'`` when the unobserved alleles were lumped).
+    Built by :func:`locus_model`; shared by :mod:`.dvi_matrix`."""
+
     frequencies: FloatArray
     male: FloatArray
     female: FloatArray
@@ -392,22 +406,32 @@ class _LocusModel:
     labels: tuple[str, ...]
 
 
-def _locus_model(universe: LocusUniverse, model: MutationModel | None,
-                 observed: Iterable[str]) -> _LocusModel:
-    """The universe lumped to the observed alleles plus one 'rest' allele where exact."""
-    male, female = transition_matrices(universe, model)
+Transitions = Callable[[LocusUniverse, MutationModel | None], tuple[FloatArray, FloatArray]]
+"""A function giving the (fathers', mothers') matrices of a universe (:func:`transition_matrices`
+or a memoised one)."""
+
+
+def locus_model(universe: LocusUniverse, model: MutationModel | None,
+                observed: Iterable[str], *,
+                transitions: Transitions | None = None) -> LocusModel:
+    """The universe lumped to the ``observed`` alleles plus one 'rest' allele where that is
+    exact (:func:`._network.lump`), otherwise as it is. ``transitions``: how to get the
+    mutation matrices (default :func:`transition_matrices`; DVI passes a memoised one)."""
+    male, female = (transitions or transition_matrices)(universe, model)
     obs = sorted({universe.index[a] for a in observed})
     lumped = lump(universe.frequencies, [male, female], obs)
     if lumped is None:
-        return _LocusModel(universe.frequencies, male, female, dict(universe.index),
-                           universe.labels)
+        return LocusModel(universe.frequencies, male, female, dict(universe.index),
+                          universe.labels)
     q, (m_male, m_female), mapping = lumped
     index = {universe.labels[i]: j for i, j in mapping.items()}
     labels = tuple([universe.labels[i] for i in obs] + (["rest"] if len(q) > len(obs) else []))
-    return _LocusModel(q, m_male, m_female, index, labels)
+    return LocusModel(q, m_male, m_female, index, labels)
 
 
-def _genotype_indices(alleles: tuple[Allele, ...], index: Mapping[str, int]) -> tuple[int, int]:
+def genotype_indices(alleles: tuple[Allele, ...], index: Mapping[str, int]) -> tuple[int, int]:
+    """The (first, last) allele of a genotype as indices of ``index`` (a homozygote gives the
+    same index twice)."""
     a = index[str(alleles[0])]
     b = index[str(alleles[-1])]
     return a, b
@@ -494,10 +518,10 @@ def pedigree_likelihood(
                               extra_alleles=[*cand, *extra_alleles],
                               min_frequency=min_frequency)
     observed = [str(a) for g in relatives.values() for a in g] + [str(a) for a in cand]
-    lm = _locus_model(universe, mutation_for(mutation, locus), observed)
-    evidence = {pid: _genotype_indices(g, lm.index) for pid, g in relatives.items()}
+    lm = locus_model(universe, mutation_for(mutation, locus), observed)
+    evidence = {pid: genotype_indices(g, lm.index) for pid, g in relatives.items()}
     if cand:
-        evidence[pedigree.missing] = _genotype_indices(cand, lm.index)
+        evidence[pedigree.missing] = genotype_indices(cand, lm.index)
     if theta > 0:
         return float(pedigree_network(pedigree, locus, frequencies=lm.frequencies, male=lm.male,
                                       female=lm.female, evidence=evidence, theta=theta))
@@ -520,8 +544,8 @@ def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: Frequen
                               typed_alleles=[a for g in relatives.values() for a in g],
                               extra_alleles=cand, min_frequency=min_frequency)
     observed = [str(a) for g in relatives.values() for a in g] + [str(a) for a in cand]
-    lm = _locus_model(universe, model, observed)
-    evidence = {pid: _genotype_indices(g, lm.index) for pid, g in relatives.items()}
+    lm = locus_model(universe, model, observed)
+    evidence = {pid: genotype_indices(g, lm.index) for pid, g in relatives.items()}
     if theta > 0:
         return _locus_lr_theta(pedigree, locus, cand, relatives, lm, evidence, observed,
                                theta), universe.renormalised
@@ -532,7 +556,7 @@ def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: Frequen
         raise StatisticsError(
             f"{locus}: the relatives' genotypes are impossible on this pedigree "
             f"(likelihood 0)", remedy="check the pedigree and profiles, or allow mutation")
-    a, b = _genotype_indices(cand, lm.index)
+    a, b = genotype_indices(cand, lm.index)
     with_candidate = float(network_likelihood(
         pedigree.ids, parents, frequencies=lm.frequencies, male=lm.male, female=lm.female,
         evidence={**evidence, pedigree.missing: (a, b)}))
@@ -547,7 +571,7 @@ def _locus_lr(pedigree: Pedigree, candidate: Profile, locus: str, table: Frequen
 
 
 def _locus_lr_theta(pedigree: Pedigree, locus: str, cand: tuple[Allele, ...],
-                    relatives: Mapping[str, tuple[Allele, ...]], lm: _LocusModel,
+                    relatives: Mapping[str, tuple[Allele, ...]], lm: LocusModel,
                     evidence: dict[str, tuple[int, int]], observed: Sequence[str],
                     theta: float) -> LocusKinshipLR:
     """One locus with theta: Hp = L(relatives, C as the missing person), Hd = L(relatives, C as
@@ -562,7 +586,7 @@ def _locus_lr_theta(pedigree: Pedigree, locus: str, cand: tuple[Allele, ...],
         raise StatisticsError(
             f"{locus}: the relatives' genotypes are impossible on this pedigree "
             f"(likelihood 0)", remedy="check the pedigree and profiles, or allow mutation")
-    a, b = _genotype_indices(cand, lm.index)
+    a, b = genotype_indices(cand, lm.index)
     hp = likelihood({**evidence, pedigree.missing: (a, b)})
     hd = likelihood({**evidence, UNRELATED: (a, b)}, unrelated=True)
     genotypes = {pid: g for pid, g in relatives.items()}

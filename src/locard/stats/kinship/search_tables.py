@@ -32,9 +32,10 @@ founders only through the counts c_a, c_b of a and b among them, so
 
 with the expectations weighted by P(founders, relatives) (:func:`._network.founder_moments`,
 one elimination per pair of founder alleles), and ``LR[a, b] = (F[a, b] + F[b, a]) /
-(G[a, b] + G[b, a])`` (one term each on the diagonal). The joint founder table grows with the
-untyped founders and the number of alleles, and is refused above a limit
-(:class:`CombinatorialLimit`).
+(G[a, b] + G[b, a])`` (one term each on the diagonal). Where the joint founder table is too
+large (a sibling-only family at a locus of 27 or more alleles), both sums run over the
+identity-by-descent partitions of the founder alleles (:mod:`._network`); a family with too many
+untyped founders for that is refused (:class:`CombinatorialLimit`).
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ frequencies as the table gives them (forrel's and pedprobr's convention):
   table's own minimum (:meth:`FrequencyTable.minimum_frequency`: its configured floor or NRC II
   5/2N). ``min_frequency=0`` is the table as given: no floor, so an absent allele is refused
   (:class:`StatisticsError` naming it and ``--min-frequency``);
-- where the alleles' total is not 1 (an absent allele was added, or the table's own values do
-  not sum to 1) every frequency is divided by the total (as Familias does) and
-  :attr:`LocusUniverse.renormalised` says why; results list such loci;
+- where an absent allele was added, or the table's own values sum to 1 only within more than
+  :data:`RENORMALISE_TOLERANCE` (1e-6), every frequency is divided by the total (as Familias
+  does) and :attr:`LocusUniverse.renormalised` says why; results list such loci. A locus that
+  sums to 1 within the tolerance (rounded decimals, as Familias files and published tables print
+  them) is not noted: its values are divided by their total all the same (a change below 1e-6,
+  so that the untyped people's genotypes sum to exactly 1, as pedtools and Familias do);
 - no catch-all allele, except for the search tables (``catch_all=True``): an ``unseen`` allele at
   the floor standing for one allele absent from the table and the family, so that a look-up of
   such an allele equals the direct LR of a candidate carrying it (the universe is then
@@ -37,13 +40,16 @@ from locard.genetics.alleles import Allele, parse_allele
 from locard.genetics.loci import LOCI, canonical_locus
 from locard.stats.frequencies import FrequencyTable
 
-__all__ = ["UNSEEN_ALLELE", "LocusUniverse", "check_min_frequency", "locus_floor",
-           "locus_universe"]
+__all__ = ["RENORMALISE_TOLERANCE", "UNSEEN_ALLELE", "LocusUniverse", "check_min_frequency",
+           "locus_floor", "locus_universe"]
 
 UNSEEN_ALLELE = "unseen"
 """Label of the search tables' catch-all allele: one allele absent from the table."""
 
-_SUM_TOLERANCE = 1e-12
+RENORMALISE_TOLERANCE = 1e-6
+"""A locus whose listed frequencies sum to 1 within this is rounding in the printed table: made
+exact without a note. Beyond it (or with an absent allele at the floor) the locus is renormalised
+and noted in :attr:`LocusUniverse.renormalised`."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -147,9 +153,10 @@ def locus_universe(
     renormalised: str | None = None
     if total <= 0:
         raise StatisticsError(f"{locus}: the frequencies of {table.name} sum to 0")
-    if abs(total - 1.0) > _SUM_TOLERANCE:
+    if reasons or abs(total - 1.0) > RENORMALISE_TOLERANCE:
         why = "; ".join(reasons) or f"{table.name}'s frequencies sum to {total:.9g}"
         renormalised = f"{why}; locus renormalised (every frequency divided by {total:.9g})"
+    if total != 1.0:  # within the tolerance: rounding, made exact without a note
         raw = [f / total for f in raw]
     labels = tuple(str(a) for a in ordered) + ((UNSEEN_ALLELE,) if catch_all else ())
     alleles: tuple[Allele | None, ...] = (*ordered, *((None,) if catch_all else ()))
