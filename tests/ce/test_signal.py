@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from locard.ce.signal import SignalParameters, detect_peaks, process_trace, remove_baseline
+from locard.ce.signal import (
+    SignalParameters,
+    detect_peaks,
+    off_scale_by_dye,
+    process_trace,
+    remove_baseline,
+)
 from locard.errors import InvalidParameter
 
 SCANS = 4000
@@ -85,3 +91,20 @@ def test_smoothing_keeps_height() -> None:
 def test_invalid_parameters_name_the_value(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(InvalidParameter, match=name.replace("[", r"\[").replace("]", r"\]")):
         SignalParameters(**kwargs)  # type: ignore[arg-type]
+
+
+def test_off_scale_list_is_attributed_to_the_dye_that_saturated() -> None:
+    # the ABIF OfSc entry lists scans, not dyes: a scan off-scale in dye 1 must not mark dye 2's
+    # (pull-up) peak at the same scan as saturated
+    tall = synthetic([(1100.0, 30000.0), (2600.0, 800.0)])
+    pulled = synthetic([(1100.0, 900.0), (2600.0, 700.0)], seed=8)
+    listed = [1099, 1100, 1101]
+    by_dye = off_scale_by_dye([tall, pulled], listed)
+    assert by_dye == {1: listed, 2: []}
+    dye1 = [round(p.scan) for p in detect_peaks(tall, dye=1, off_scale_scans=by_dye[1])
+            if p.saturated]
+    dye2 = [round(p.scan) for p in detect_peaks(pulled, dye=2, off_scale_scans=by_dye[2])
+            if p.saturated]
+    assert dye1 == [1100] and dye2 == []
+    # a scan outside every trace is dropped, not an error
+    assert off_scale_by_dye([tall, pulled], [SCANS + 5]) == {1: [], 2: []}

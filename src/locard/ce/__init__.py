@@ -5,6 +5,8 @@ sized peaks.
 ``signal``  baseline, smoothing, peaks with per-dye analytical thresholds, off-scale
 ``sizing``  find the internal lane standard in its channel, size by Local Southern
 ``calling`` locate the allelic ladder's alleles, bin and call sample peaks, filter artefacts
+``artefacts`` flag what needs review: stutter, minus-A, pull-up, spikes, dye blobs, balance,
+            mixtures, off-scale, controls; each flag names the rule, the locus and the peak
 
 Depends on :mod:`locard.genetics` (kits) and NumPy/SciPy only; the store, the service and the
 command line are thin layers over it.
@@ -13,6 +15,7 @@ command line are thin layers over it.
 from __future__ import annotations
 
 from locard.ce.abif import AbifEntry, AbifRun, read_abif
+from locard.ce.artefacts import ArtefactFlag, ArtefactParameters, review
 from locard.ce.calling import (
     CalledPeak,
     LadderLocus,
@@ -35,6 +38,8 @@ from locard.ce.sizing import (
 __all__ = [
     "AbifEntry",
     "AbifRun",
+    "ArtefactFlag",
+    "ArtefactParameters",
     "CalledPeak",
     "LadderLocus",
     "LadderResult",
@@ -52,5 +57,6 @@ __all__ = [
     "locate_ladder",
     "process_trace",
     "read_abif",
+    "review",
     "size_run",
 ]

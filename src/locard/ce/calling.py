@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from locard.ce.abif import AbifRun
-from locard.ce.signal import Peak, SignalParameters, detect_peaks
+from locard.ce.signal import Peak, SignalParameters, detect_peaks, off_scale_by_dye
 from locard.ce.sizing import SizingResult, size_run
 from locard.errors import CEAnalysisError, InvalidParameter
 from locard.genetics.alleles import Allele, parse_allele
@@ -248,10 +248,12 @@ def _fit_locus(locus: KitLocus, sizes: np.ndarray, heights: np.ndarray, *, toler
 def _sized_peaks(run: AbifRun, sizing: SizingResult, dyes: Sequence[int],
                  params: SignalParameters | None) -> dict[int, tuple[list[Peak], np.ndarray]]:
     off_scale = run.values.get("OfSc1")
-    off = () if off_scale is None else np.atleast_1d(np.asarray(off_scale)).tolist()
+    off = off_scale_by_dye(run.traces, () if off_scale is None
+                           else np.atleast_1d(np.asarray(off_scale)).tolist())
     out: dict[int, tuple[list[Peak], np.ndarray]] = {}
     for dye in dyes:
-        peaks = detect_peaks(run.trace(dye), dye=dye, params=params, off_scale_scans=off)
+        peaks = detect_peaks(run.trace(dye), dye=dye, params=params,
+                             off_scale_scans=off.get(dye, ()))
         scans = np.array([p.scan for p in peaks], dtype=np.float64)
         keep = sizing.in_range(scans) if peaks else np.zeros(0, dtype=bool)
         peaks = [p for p, k in zip(peaks, keep, strict=True) if k]
@@ -371,6 +373,8 @@ class SampleCalls:
     loci: Mapping[str, LocusCall]
     flags: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    sizing: SizingResult | None = field(default=None, repr=False)
+    """The lane-standard fit the sample was sized with (its ``flags``: ILS peaks too low)."""
 
     def genotype(self) -> dict[str, list[str]]:
         """Locus -> called alleles, for the loci with at least one call."""
@@ -503,8 +507,13 @@ def call_sample(run: AbifRun, ladder: LadderResult, *, sizing: SizingResult | No
         lad = ladder.loci[name]
         ratio = ratios.get(name, stutter)
         filtered: list[CalledPeak] = []
+        # a locus whose ladder does not fit its definition gets no calls (its bins cannot be
+        # trusted): every peak says why, and the ladder's flag names the locus
+        unfit = (None if lad.complete else
+                 f"not called: the ladder of {name} does not fit its definition "
+                 f"({lad.found}/{len(lad.alleles)} ladder alleles found)")
         for cp in found:
-            reason = cp.filtered
+            reason = cp.filtered or unfit
             if reason is None and cp.bases is not None:
                 for q in found:
                     if q is cp or q.filtered is not None or q.bases is None:
@@ -542,6 +551,7 @@ def call_sample(run: AbifRun, ladder: LadderResult, *, sizing: SizingResult | No
                 flags.append(f"{name}: {cp.allele} is off-scale ({cp.height:.0f} RFU, a lower "
                              "bound)")
     flags.extend(ladder.flags())
+    flags.extend(sized.flags)
     parameters = {"ladder": ladder.file, "lane_standard": sized.standard.name
                   if sized.standard else None, "bin_half_width": bin_half_width,
                   "stutter": stutter, "stutter_ratios": ratios, "pullup_ratio": pullup_ratio,
@@ -549,4 +559,5 @@ def call_sample(run: AbifRun, ladder: LadderResult, *, sizing: SizingResult | No
                   "analytical_threshold":
                   (params or SignalParameters()).analytical_threshold}
     return SampleCalls(file=run.path, sample=run.sample_name or run.path, sha256=run.sha256,
-                       kit=kit.name, loci=result, flags=tuple(flags), parameters=parameters)
+                       kit=kit.name, loci=result, flags=tuple(flags), parameters=parameters,
+                       sizing=sized)

@@ -12,13 +12,15 @@ threshold (RFU) as the minimum height and half of it as the minimum prominence; 
 refined by a parabola through the three highest samples.
 
 Off-scale: a peak is ``saturated`` when the raw signal within it reaches ``saturation_rfu`` or
-when the instrument listed one of its scans as off-scale (the ABIF ``OfSc`` entry). Heights of
-saturated peaks are lower bounds.
+when the instrument listed one of its scans as off-scale (the ABIF ``OfSc`` entry). The ABIF
+specification's ``OfSc`` is a list of scan numbers only, with no dye; :func:`off_scale_by_dye`
+gives each listed scan to the dye whose raw signal is highest around it (the dye that saturated
+the detector; the others show its pull-up there). Heights of saturated peaks are lower bounds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +34,8 @@ from scipy.signal import find_peaks, savgol_filter  # type: ignore[import-untype
 
 from locard.errors import InvalidParameter
 
-__all__ = ["Peak", "SignalParameters", "detect_peaks", "process_trace", "remove_baseline"]
+__all__ = ["Peak", "SignalParameters", "detect_peaks", "off_scale_by_dye", "process_trace",
+           "remove_baseline"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,6 +91,25 @@ class Peak:
     area: float
     width: float
     saturated: bool = False
+
+
+def off_scale_by_dye(traces: Sequence[npt.ArrayLike], scans: Iterable[int], *,
+                     window: int = 2) -> dict[int, list[int]]:
+    """The instrument's off-scale scans (ABIF ``OfSc``, which names no dye) per dye (1-based):
+    each scan goes to the dye with the highest raw signal within ``window`` scans of it. Scans
+    outside the traces are dropped."""
+    if window < 0:
+        raise InvalidParameter("window", window, expected="0 or more scans")
+    raws = [np.asarray(t, dtype=np.float64) for t in traces]
+    out: dict[int, list[int]] = {dye: [] for dye in range(1, len(raws) + 1)}
+    n = min((r.size for r in raws), default=0)
+    for scan in scans:
+        s = int(scan)
+        if not 0 <= s < n:
+            continue
+        lo, hi = max(0, s - window), min(n, s + window + 1)
+        out[1 + int(np.argmax([r[lo:hi].max() for r in raws]))].append(s)
+    return out
 
 
 def remove_baseline(trace: npt.ArrayLike, *, window: int = 201) -> FloatArray:

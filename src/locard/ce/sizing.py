@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from locard.ce.abif import AbifRun
-from locard.ce.signal import Peak, SignalParameters, detect_peaks
+from locard.ce.signal import Peak, SignalParameters, detect_peaks, off_scale_by_dye
 from locard.errors import CEAnalysisError, InvalidParameter
 
 __all__ = [
@@ -357,9 +357,10 @@ def size_run(run: AbifRun, *, kit: str | None = None,
     if not 1 <= dye <= run.n_dyes:
         raise InvalidParameter("ils_dye", dye, expected=f"a dye of this run, 1 to {run.n_dyes}")
     off_scale = run.values.get("OfSc1")
+    off = off_scale_by_dye(run.traces, () if off_scale is None
+                           else np.atleast_1d(np.asarray(off_scale)).tolist())
     peaks = detect_peaks(run.trace(dye), dye=dye, params=params,
-                         off_scale_scans=() if off_scale is None
-                         else np.atleast_1d(np.asarray(off_scale)).tolist())
+                         off_scale_scans=off.get(dye, ()))
     peaks = [p for p in peaks if not p.saturated]
     if len(peaks) > MAX_CANDIDATE_PEAKS:
         tallest = sorted(peaks, key=lambda p: -p.height)[:MAX_CANDIDATE_PEAKS]
