@@ -5,6 +5,8 @@ the file suffix, or ``format``) and returns the bytes, for the CLI, the service 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,11 @@ from locard.stats.mixture.dropout import SensitivityResult
 from locard.stats.mixture.tippet import TippetResult
 
 if TYPE_CHECKING:  # the continuous model loads Numba: not at import
+    from locard.stats.mixture.continuous_expected import ExpectedHeights
     from locard.stats.mixture.continuous_validation import PPValidation
 
-__all__ = ["pp_plot", "sensitivity_plot", "tippet_plot"]
+__all__ = ["EpgBin", "EpgCall", "EpgChannel", "electropherogram_plot", "expected_heights_plot",
+           "pp_plot", "sensitivity_plot", "tippet_plot"]
 
 _FORMATS = ("png", "svg")
 
@@ -137,4 +141,138 @@ def pp_plot(result: PPValidation, path: str | Path | None = None, *,
     ax.set_title(f"PP-plot, {result.hypothesis.upper()} fit")
     ax.legend(fontsize="small", loc="upper left")
     ax.grid(True, linestyle=":")
+    return _save(fig, path, fmt)
+
+
+# --- electropherogram (plain data in: this module knows nothing of locard.ce) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class EpgChannel:
+    """One dye of an electropherogram: its signal (RFU) against size (bp, or scans when the
+    run could not be sized)."""
+
+    dye: str
+    x: Sequence[float]
+    rfu: Sequence[float]
+
+
+@dataclass(frozen=True, slots=True)
+class EpgBin:
+    """A bin (``lo``..``hi`` bp) of ``allele`` at ``locus`` in channel ``channel`` (0-based)."""
+
+    channel: int
+    locus: str
+    allele: str
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True, slots=True)
+class EpgCall:
+    """A labelled peak: ``label`` (the allele, or the reason it was not called) at ``x``,
+    ``height``; ``called`` False draws it grey."""
+
+    channel: int
+    x: float
+    height: float
+    label: str
+    called: bool = True
+
+
+_DYE_COLOURS = ("#1f5fbf", "#2a9d3a", "#222222", "#d62728", "#ff7f0e", "#9467bd")
+
+
+def electropherogram_plot(channels: Sequence[EpgChannel], path: str | Path | None = None, *,
+                          bins: Sequence[EpgBin] = (), calls: Sequence[EpgCall] = (),
+                          flags: Sequence[str] = (), title: str = "",
+                          x_label: str = "size (bp)", x_range: tuple[float, float] | None = None,
+                          format: str | None = None) -> bytes:
+    """One panel per dye: the signal, the bins shaded with their locus names, the called peaks
+    labelled with their alleles (filtered peaks in grey with their reason) and the sample's
+    flags listed below the panels."""
+    fmt = _format(path, format)
+    if not channels:
+        raise InvalidParameter("channels", 0, expected="at least one dye to draw")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    shown = list(flags[:20])
+    fig = Figure(figsize=(12, 2.0 * len(channels) + 0.25 * len(shown) + 0.6))
+    axes = fig.subplots(len(channels), 1, sharex=True, squeeze=False)[:, 0]
+    for k, (ax, ch) in enumerate(zip(axes, channels, strict=True)):
+        x = np.asarray(ch.x, dtype=np.float64)
+        y = np.asarray(ch.rfu, dtype=np.float64)
+        ax.plot(x, y, linewidth=0.6, color=_DYE_COLOURS[k % len(_DYE_COLOURS)])
+        ax.set_ylabel(f"{ch.dye}\nRFU", fontsize="small")
+        ax.grid(True, linestyle=":", linewidth=0.4)
+        top = float(y.max(initial=1.0)) or 1.0
+        loci: dict[str, list[float]] = {}
+        for b in bins:
+            if b.channel == k:
+                ax.axvspan(b.lo, b.hi, color="#999999", alpha=0.15, linewidth=0)
+                loci.setdefault(b.locus, []).extend((b.lo, b.hi))
+        for locus, edges in loci.items():
+            ax.text(0.5 * (min(edges) + max(edges)), top * 1.02, locus, ha="center",
+                    va="bottom", fontsize="x-small")
+        for c in calls:
+            if c.channel == k:
+                ax.annotate(c.label if len(c.label) <= 24 else c.label[:23] + "...",
+                            (c.x, c.height), fontsize="x-small", ha="center",
+                            color="black" if c.called else "#888888",
+                            xytext=(0, 3), textcoords="offset points",
+                            rotation=0 if c.called else 90)
+        ax.set_ylim(min(0.0, float(y.min(initial=0.0))), top * 1.15)
+    if x_range is not None:
+        axes[-1].set_xlim(*x_range)
+    axes[-1].set_xlabel(x_label)
+    if title:
+        axes[0].set_title(title)
+    if shown:
+        more = len(flags) - len(shown)
+        fig.text(0.01, 0.0, "\n".join(shown) + (f"\n... and {more} more" if more > 0 else ""),
+                 fontsize="x-small", va="top", ha="left")
+    return _save(fig, path, fmt)
+
+
+def expected_heights_plot(result: ExpectedHeights, path: str | Path | None = None, *,
+             format: str | None = None) -> bytes:
+    """Electropherogram-style bars per locus (EuroForMix's ``plotTopEPG``): at each observed
+    allele and stutter-only position, the observed height (mean over replicates, grey, left)
+    beside the expected height stacked by contributor (right), at the fitted parameters and
+    each contributor's genotype call."""
+    fmt = _format(path, format)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    loci = result.loci
+    ncols = min(4, max(len(loci), 1))
+    nrows = max(1, -(-len(loci) // ncols))
+    fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows + 0.6))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    colours = [f"C{k}" for k in range(len(result.contributors))]
+    for ax, locus in zip(axes, loci, strict=False):
+        peaks = [p for p in result.peaks if p.locus == locus]
+        x = np.arange(len(peaks))
+        observed = [float(np.mean(p.observed)) if p.observed else 0.0 for p in peaks]
+        ax.bar(x - 0.2, observed, width=0.4, color="0.6", label="observed (mean)")
+        bottom = np.zeros(len(peaks))
+        for k, name in enumerate(result.contributors):
+            vals = np.array([p.expected[k] for p in peaks])
+            ax.bar(x + 0.2, vals, width=0.4, bottom=bottom, color=colours[k],
+                   label=f"{name} (Mx {result.mx[k]:.2f})")
+            bottom += vals
+        ax.set_xticks(x, [p.allele for p in peaks], fontsize="x-small")
+        ax.set_title(locus, fontsize="small")
+        ax.tick_params(axis="y", labelsize="x-small")
+    for ax in axes[len(loci):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize="small")
+    fig.suptitle(f"Observed and expected peak heights, {result.hypothesis.upper()} fit",
+                 y=1.02 + 0.02 / nrows)
     return _save(fig, path, fmt)

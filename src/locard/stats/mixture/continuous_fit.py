@@ -48,6 +48,7 @@ __all__ = [
     "ContinuousLocusLR",
     "Fit",
     "HypothesisFit",
+    "ParameterSpace",
     "Restart",
     "continuous_lr",
     "fit_case_hypothesis",
@@ -108,8 +109,11 @@ class Fit:
                               "evaluations": r.evaluations} for r in self.restarts]}
 
 
-class _Space:
-    """The map between the optimiser's unconstrained vector and :class:`Parameters`."""
+class ParameterSpace:
+    """The map between the optimiser's unconstrained vector and :class:`Parameters` (shared by
+    the maximum-likelihood fit and the MCMC of :mod:`continuous_mcmc`): mixture proportions by
+    a softmax of k - 1 free logits, mu and sigma by logs, beta and xi by logistic maps (forward
+    stutter scaled by 1 - xi_b)."""
 
     def __init__(self, k: int, options: ContinuousOptions) -> None:
         self.k = k
@@ -125,9 +129,11 @@ class _Space:
 
     @property
     def dim(self) -> int:
+        """The number of free coordinates."""
         return len(self.names)
 
     def params(self, z: NDArray[np.float64]) -> Parameters:
+        """The model parameters at the optimiser coordinates ``z``."""
         k = self.k
         logits = np.concatenate([z[: k - 1], [0.0]])
         e = np.exp(logits - logits.max())
@@ -148,10 +154,12 @@ class _Space:
         return Parameters(mx=mx, mu=mu, sigma=sigma, beta=beta, xi_b=xi_b, xi_f=xi_f)
 
     def natural(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(mx..., mu, sigma, beta, xi_b, xi_f)`` at ``z``."""
         p = self.params(z)
         return np.array([*p.mx, p.mu, p.sigma, p.beta, p.xi_b, p.xi_f])
 
     def bounds(self) -> list[tuple[float, float]]:
+        """Box bounds on the coordinates for L-BFGS-B."""
         b = [(-12.0, 12.0)] * (self.k - 1) + [(0.0, 16.0), (math.log(0.005), math.log(5.0))]
         return b + [(-12.0, 12.0)] * (self.dim - self.k - 1)
 
@@ -192,7 +200,7 @@ def fit_hypothesis(
     standard_errors: bool = True,
 ) -> Fit:
     """Maximum-likelihood fit of one hypothesis over ``loci`` (see the module docstring)."""
-    space = _Space(n_contributors, options)
+    space = ParameterSpace(n_contributors, options)
     rng = np.random.default_rng(seed)
     sums = [h.data.heights.sum(axis=1) for h in loci]
     mu0 = max(float(np.mean(np.concatenate(sums))) / 2.0, 1.0) if sums else 1000.0
@@ -241,7 +249,7 @@ def fit_hypothesis(
                restarts=tuple(restarts))
 
 
-def _standard_errors(objective: Any, space: _Space,
+def _standard_errors(objective: Any, space: ParameterSpace,
                      z: NDArray[np.float64]) -> dict[str, Any] | None:
     """Delta-method standard errors of the natural parameters from the central-difference
     Hessian of the negative log-likelihood in the optimiser's coordinates."""
