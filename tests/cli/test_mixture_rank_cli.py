@@ -71,3 +71,19 @@ def test_rank_text_and_bad_case(db: str, trace: dict[str, list[str]], tmp_path: 
     assert main(["mixture", "rank", _case(tmp_path, trace, []), "--db", db,
                  "--purpose", "CASE-9"]) == 1
     assert "hypotheses.hp.contributors" in capsys.readouterr().err
+
+
+def test_rank_with_smartrank_q_shutdown(db: str, trace: dict[str, list[str]], tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--q-shutdown-hp`` (SmartRank's convention: Hp's unknowns carry evidence alleles only)
+    is recorded and lowers Pr(E | Hp), so the LR, against the LRmix default."""
+    case = _case(tmp_path, trace, ["CANDIDATE"])
+    lrs = {}
+    for flags in ([], ["--q-shutdown-hp"]):
+        capsys.readouterr()
+        assert main(["mixture", "rank", case, "--db", db, "--index", "offender", "--top", "1",
+                     "--purpose", "CASE-9", "--json", *flags]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["provenance"]["parameters"]["q_shutdown_hp"] is bool(flags)
+        lrs[bool(flags)] = out["candidates"][0]["lr"]
+    assert lrs[True] < lrs[False]

@@ -108,3 +108,47 @@ def test_genemapper_wide_and_long_exports_read_as_mixtures() -> None:
     assert [str(a) for a in trace.alleles("D10S1248")] == ["12", "13", "14", "15", "16"]
     (rep,) = long.values()
     assert [str(a) for a in rep.alleles("D10S1248")] == ["13", "17", "18"]
+
+
+def _cmf_locus(name: str, alleles: list[str]) -> str:
+    return (f"<LOCUS><LOCUSNAME>{name}</LOCUSNAME>"
+            + "".join(f"<ALLELE><ALLELEVALUE>{a}</ALLELEVALUE></ALLELE>" for a in alleles)
+            + "</LOCUS>")
+
+
+def test_cmf_mixture_is_evidence_for_mixture_case(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A CODIS CMF file (a forensic mixture: more than two alleles at a locus) is evidence for
+    ``read_mixture_profiles`` and ``locard mixture case``: every specimen a replicate, all its
+    alleles kept; references may be CMF too."""
+    mix = {"D3S1358": ["14", "15", "16", "17"], "vWA": ["16", "18", "19"], "TH01": ["6", "9.3"]}
+    poi = {"D3S1358": ["15", "17"], "vWA": ["16", "19"], "TH01": ["6", "9.3"]}
+
+    def cmf(specimens: dict[str, dict[str, list[str]]], category: str) -> str:
+        body = "".join(
+            f"<SPECIMEN><SPECIMENID>{sid}</SPECIMENID><SPECIMENCATEGORY>{category}"
+            "</SPECIMENCATEGORY>" + "".join(_cmf_locus(k, v) for k, v in loci.items())
+            + "</SPECIMEN>" for sid, loci in specimens.items())
+        return ('<?xml version="1.0" encoding="utf-8"?><CODISImportFile '
+                'xmlns="urn:CODISImportFile-schema"><HEADERVERSION>3.2</HEADERVERSION>'
+                "<MESSAGETYPE>Import</MESSAGETYPE><SOURCELAB>LAB</SOURCELAB>" + body
+                + "</CODISImportFile>")
+
+    ev = tmp_path / "trace.xml"
+    ev.write_text(cmf({"TR-1": mix, "TR-2": mix}, "Forensic Mixture"), encoding="utf-8")
+    ref = tmp_path / "refs.xml"
+    ref.write_text(cmf({"POI": poi}, "Convicted Offender"), encoding="utf-8")
+    read = read_mixture_profiles(ev)
+    assert sorted(read) == ["TR-1", "TR-2"]
+    assert [str(a) for a in read["TR-1"].alleles("D3S1358")] == mix["D3S1358"]
+    out = tmp_path / "case.json"
+    capsys.readouterr()
+    assert main(["mixture", "case", "--evidence", str(ev), "--reference", str(ref),
+                 "--frequencies", "NIST1036:Cauc", "--poi", "POI", "--unknowns-hp", "1",
+                 "--unknowns-hd", "2", "--dropout-unknowns", "0.1", "--dropin", "0.05",
+                 "-o", str(out)]) == 0
+    case = json.loads(out.read_text())
+    assert set(case["evidence"]) == {"TR-1", "TR-2"}
+    assert case["evidence"]["TR-1"]["vWA"] == mix["vWA"]
+    assert case["profiles"]["POI"]["D3S1358"] == poi["D3S1358"]
+    assert main(["mixture", "lr", str(out), "--json"]) == 0

@@ -23,6 +23,8 @@ from typing import Any
 from defusedxml import ElementTree
 
 from locard.errors import FileFormatError, InputError
+from locard.formats import detect_format
+from locard.formats.cmf import read_cmf
 from locard.formats.genemapper import read_genemapper
 from locard.genetics.loci import canonical_locus
 from locard.genetics.profiles import Profile
@@ -33,12 +35,14 @@ CANDIDATE = "CANDIDATE"
 
 
 def read_mixture_profiles(path: str | Path) -> dict[str, Profile]:
-    """Every sample of an LRmix Studio sample/reference file or a GeneMapper export, by name
-    (a mixture keeps all its alleles; heights are not used by the semi-continuous model)."""
-    result = read_genemapper(path)
+    """Every sample of an LRmix Studio sample/reference file, a GeneMapper export or a CODIS
+    CMF file (its specimens), by name (a mixture keeps all its alleles; heights are not used
+    by the semi-continuous model)."""
+    result = read_cmf(path) if _is_cmf(path) else read_genemapper(path)
     if result.problems and not result.records:
         raise FileFormatError(f"no sample could be read: {result.problems[0]}", path=str(path),
-                              remedy="give an LRmix Studio sample file or a GeneMapper export")
+                              remedy="give an LRmix Studio sample file, a GeneMapper export "
+                                     "or a CMF file")
     out: dict[str, Profile] = {}
     for rec in result.records:
         name = rec.specimen_id or rec.profile.specimen_id or f"sample{rec.index}"
@@ -47,6 +51,14 @@ def read_mixture_profiles(path: str | Path) -> dict[str, Profile]:
                                   remedy="give each replicate and person a distinct name")
         out[name] = rec.profile
     return out
+
+
+def _is_cmf(path: str | Path) -> bool:
+    """A CODIS CMF file by its extension or its first bytes (XML), as ``locard import``."""
+    try:
+        return detect_format(path) == "cmf"
+    except FileFormatError:
+        return False  # the GeneMapper reader names what is wrong
 
 
 def _loci(profile: Profile, loci: Sequence[str] | None) -> dict[str, list[str]]:

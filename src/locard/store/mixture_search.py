@@ -138,6 +138,7 @@ def rank_store_by_mixture_lr(
     trace: str | None = None,
     query_index: Index | str = Index.FORENSIC,
     hd_conditioned: bool = True,
+    q_shutdown_hp: bool = False,
     store_indices: StoreIndices | None = None,
     max_combinations: int = DEFAULT_MAX_COMBINATIONS,
 ) -> MixtureRankReport:
@@ -154,7 +155,7 @@ def rank_store_by_mixture_lr(
         raise InputError(f"threshold = {threshold}: an LR threshold is a positive number",
                          remedy="give --threshold as an LR, e.g. 1000")
     with store.db.read() as conn:
-        user = store._user(conn, actor)
+        user = store.user_in(conn, actor)
     q_idx = parse_index(query_index)
     trace_pk: int | None = None
     query_ref: str | None = None
@@ -169,7 +170,7 @@ def rank_store_by_mixture_lr(
                                   purpose=purpose, query_ref=query_ref, defer_audit=True)
     assert purpose is not None
     tables = mixture_lr_tables(case, table, candidate=CANDIDATE, hd_conditioned=hd_conditioned,
-                               max_combinations=max_combinations)
+                               q_shutdown_hp=q_shutdown_hp, max_combinations=max_combinations)
     if not tables.loci:
         raise SearchError("no locus of the evidence enters the LR",
                           remedy="type the evidence at loci of the table and the knowns")
@@ -220,7 +221,8 @@ def rank_store_by_mixture_lr(
     n_db = sum(ranked.values())
     adventitious = adventitious_hits(tables, database_size=n_db, threshold=threshold)
     parameters = {"top": top, "threshold": threshold, "targets": [t.value for t in wanted],
-                  "hd_conditioned": hd_conditioned, "trace_index": q_idx.value,
+                  "hd_conditioned": hd_conditioned, "q_shutdown_hp": q_shutdown_hp,
+                  "trace_index": q_idx.value,
                   **dict(tables.provenance.get("parameters", {}))}
     provenance = make_provenance(
         "mixture LR ranking", parameters=parameters, tables=table, purpose=purpose,

@@ -188,14 +188,17 @@ def test_too_many_combinations_is_refused_with_the_estimate() -> None:
 def _naive_likelihood(reps: Sequence[Sequence[str]], freqs: Mapping[str, float], floor: float,
                       contributors: Sequence[tuple[tuple[str, str], float]],
                       typed: Sequence[tuple[str, str]], unknown_dropout: Sequence[float],
-                      *, dropin: float, theta: float) -> float:
-    """Written from the model's definition, with explicit loops and no shared code."""
+                      *, dropin: float, theta: float, unknowns_q: bool = True) -> float:
+    """Written from the model's definition, with explicit loops and no shared code;
+    ``unknowns_q=False``: the unknowns carry evidence alleles only (SmartRank's Q shutdown)."""
     evidence = sorted({a for r in reps for a in r})
     p = {a: freqs.get(a, floor) for a in evidence}
     p["Q"] = sum(f for a, f in freqs.items() if a not in evidence)
     universe = [*evidence, "Q"]
     genotypes = [(universe[i], universe[j]) for i in range(len(universe))
                  for j in range(i, len(universe))]
+    if not unknowns_q:
+        genotypes = [gt for gt in genotypes if "Q" not in gt]
 
     def as_q(a: str) -> str:
         return a if a in evidence else "Q"
@@ -281,3 +284,35 @@ def test_fast_code_equals_naive_enumeration(
                         min_frequency=floor)
     assert l_hp == pytest.approx(naive_hp, rel=REL, abs=1e-300)
     assert l_hd == pytest.approx(naive_hd, rel=REL, abs=1e-300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    reps=st.lists(st.lists(st.sampled_from(ALLELES), max_size=4, unique=True), min_size=1,
+                  max_size=2),
+    poi=genotype_st,
+    d_poi=prob_st,
+    u_hp=st.lists(prob_st, min_size=1, max_size=2),
+    u_hd=st.lists(st.sampled_from([0.1, 0.5]), min_size=1, max_size=2),
+    dropin=st.floats(0.01, 0.3),
+    theta=st.sampled_from([0.0, 0.01, 0.1]),
+)
+def test_q_shutdown_under_hp_equals_naive_enumeration(
+        reps: list[list[str]], poi: tuple[str, str], d_poi: float, u_hp: list[float],
+        u_hd: list[float], dropin: float, theta: float) -> None:
+    """SmartRank's convention (``q_shutdown_hp``): Hp's unknowns on the evidence alleles only,
+    Hd unchanged; against the naive enumeration to 1e-12 relative."""
+    from locard.stats.mixture.semicontinuous import locus_lr
+    floor = 0.02
+    hp = Hypothesis(("POI",), tuple(u_hp))
+    hd = Hypothesis((), tuple(u_hd))
+    evidence = Evidence.from_mapping({f"r{i}": {LOCUS: list(r)} for i, r in enumerate(reps)})
+    got = locus_lr(LOCUS, evidence, {"POI": _profile(poi)}, ["POI"], hp, hd, TABLE,
+                   dropout={"POI": d_poi}, dropin=dropin, theta=theta, min_frequency=floor,
+                   max_combinations=10**7, q_shutdown_hp=True)
+    naive_hp = _naive_likelihood(reps, FREQS, floor, [(poi, d_poi)], [poi], u_hp,
+                                 dropin=dropin, theta=theta, unknowns_q=False)
+    naive_hd = _naive_likelihood(reps, FREQS, floor, [], [poi], u_hd, dropin=dropin,
+                                 theta=theta)
+    assert got.likelihood_hp == pytest.approx(naive_hp, rel=REL, abs=1e-300)
+    assert got.likelihood_hd == pytest.approx(naive_hd, rel=REL, abs=1e-300)

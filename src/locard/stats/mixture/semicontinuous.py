@@ -265,6 +265,7 @@ def locus_likelihood(
     theta: float,
     max_combinations: int = DEFAULT_MAX_COMBINATIONS,
     locus: str = "",
+    unknowns_q: bool = True,
 ) -> float:
     """The semi-continuous likelihood at one locus, on integer-coded alleles.
 
@@ -273,7 +274,10 @@ def locus_likelihood(
     contributors as (two allele codes, ``Q = m`` for a non-evidence allele; drop-out);
     ``bn_counts[i]`` counts the typed people's alleles ``i`` (``bn_total`` every typed allele,
     including those that match nothing) for the Balding-Nichols sampling formula;
-    ``unknown_dropout`` has one drop-out per unknown. See the module docstring for the formula.
+    ``unknown_dropout`` has one drop-out per unknown. ``unknowns_q=False`` restricts the
+    unknowns' genotypes to the evidence alleles (SmartRank's "Q designation shutdown", which it
+    applies under Hp by default; the genotype probabilities are not renormalised). See the
+    module docstring for the formula.
     """
     p = np.asarray(frequencies, dtype=np.float64)
     n_alleles = len(p)
@@ -291,6 +295,9 @@ def locus_likelihood(
         obs_mask[r, list(alleles)] = True
     dropin_w = dropin * p
     counts, het = _genotypes(n_alleles)
+    if not unknowns_q:
+        keep = counts[:, m] == 0
+        counts, het = counts[keep], het[keep]
     n_genotypes = len(counts)
     # exchangeable unknowns: group by drop-out value
     groups: dict[float, int] = {}
@@ -471,11 +478,14 @@ def locus_lr(
     theta: float,
     min_frequency: float,
     max_combinations: int,
+    q_shutdown_hp: bool = False,
 ) -> MixtureLocusLR:
     """The LR at one locus: :func:`locus_likelihood` under ``hp`` and ``hd`` with the
     evidence alleles coded, Q pooling the table's unobserved alleles, and the Balding-Nichols
     counts started from every ``typed`` person's alleles (see the module docstring).
-    :func:`semicontinuous_lr` is the product of these over the evidence's loci."""
+    :func:`semicontinuous_lr` is the product of these over the evidence's loci.
+    ``q_shutdown_hp``: Hp's unknowns carry evidence alleles only (SmartRank's convention; see
+    :func:`locard.search.mixture_rank.mixture_lr_tables`)."""
     reps = [per[locus] for per in evidence.replicates.values() if locus in per]
     alleles = sorted({a for rep in reps for a in rep})
     code = {a: i for i, a in enumerate(alleles)}
@@ -510,14 +520,15 @@ def locus_lr(
             elif a in listed:
                 bn_counts[q] += 1
 
-    def lik(h: Hypothesis) -> float:
+    def lik(h: Hypothesis, *, unknowns_q: bool = True) -> float:
         return locus_likelihood(
             observed, freqs,
             contributors=[(genotypes[c], float(dropout[c])) for c in h.contributors],
             bn_counts=bn_counts, bn_total=bn_total, unknown_dropout=h.unknown_dropout,
-            dropin=dropin, theta=theta, max_combinations=max_combinations, locus=locus)
+            dropin=dropin, theta=theta, max_combinations=max_combinations, locus=locus,
+            unknowns_q=unknowns_q)
 
-    l_hp = lik(hp)
+    l_hp = lik(hp, unknowns_q=not q_shutdown_hp)
     l_hd = lik(hd)
     if l_hd <= 0:
         if l_hp <= 0:
