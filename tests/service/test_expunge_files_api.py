@@ -9,8 +9,8 @@ import numpy as np
 
 from locard.search import ProfileIndex
 from locard.search.index import DEFAULT_LOCI
+from locard.store.imports import genotype_json
 from locard.store.indexing import index_dir_for
-from locard.store.store import genotype_json
 
 from .conftest import Service
 

@@ -18,7 +18,7 @@ from locard.cli import main
 from locard.genetics import CODIS_CORE_13, Profile
 from locard.service.models import MatchStatistics
 from locard.stats.match import genotype_probability
-from locard.store.policy import _rarity_tables
+from locard.store.policy import load_rarity_tables
 from locard.store.statistics import profile_rmp
 
 COMPARED = list(CODIS_CORE_13[:12])
@@ -27,7 +27,7 @@ COMPARED = list(CODIS_CORE_13[:12])
 def _naive_rmp(svc: Service, profile: Profile, loci: list[str]) -> float:
     """NRC II 4.10 by hand over ``loci``, the largest over the policy's tables."""
     values = []
-    for table in _rarity_tables(svc.store.policy.rarity_tables):
+    for table in load_rarity_tables(svc.store.policy.rarity_tables):
         prob = 1.0
         for locus in loci:
             freqs = [table.frequency(locus, a).value for a in profile.loci[locus].alleles]

@@ -67,7 +67,7 @@ def test_export_of_an_old_database_with_a_long_id_does_not_fail(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A record that an older Locard let in (imported here with the rule switched off) no
     longer blocks the export: it is named as not written, and every other record is written."""
-    import locard.store.store as store_module
+    import locard.store.imports as store_module
 
     (ok, loci), (_, other) = _profiles(2, seed=7)
     f = _json_file(tmp_path / "old.json", [(ok, loci), (LONG_ID, other)])

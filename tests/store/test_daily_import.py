@@ -168,7 +168,7 @@ def test_migration_0009_adds_source_lab(db_url: str) -> None:
     with old.db.write() as conn:
         conn.execute(sa.text("ALTER TABLE specimens DROP COLUMN source_lab"))
         conn.execute(S.schema_migrations.delete().where(S.schema_migrations.c.version > 8))
-        Store._set_meta(conn, "schema_version", "8")
+        Store.set_meta(conn, "schema_version", "8")
     old.close()
     assert Store.migrate(db_url, actor="admin") == ["0009_specimen_source_lab"]
     with Store.open(db_url) as s:

@@ -22,8 +22,8 @@ import pytest
 from locard.genetics import Profile
 from locard.search import ProfileIndex
 from locard.store import Store
+from locard.store.imports import genotype_json
 from locard.store.indexing import StoreIndices, index_dir_for
-from locard.store.store import genotype_json
 
 from .conftest import full_profile
 

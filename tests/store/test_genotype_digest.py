@@ -9,7 +9,7 @@ from tests.store.conftest import full_profile
 from locard.genetics import Profile
 from locard.store import Store
 from locard.store import schema as S
-from locard.store.store import genotype_json
+from locard.store.imports import genotype_json
 
 
 def _digests(store: Store) -> dict[str, str]:

@@ -153,7 +153,7 @@ def test_migration_0006_adds_the_column_to_an_old_database(db_url: str) -> None:
         conn.execute(sa.text("ALTER TABLE users DROP COLUMN session_epoch"))
         conn.execute(S.schema_migrations.delete().where(
             S.schema_migrations.c.name == "0006_session_revocation"))
-        Store._set_meta(conn, "schema_version", "5")
+        Store.set_meta(conn, "schema_version", "5")
     old.close()
     with pytest.raises(SchemaTooOld):
         Store.open(db_url)

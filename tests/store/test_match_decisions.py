@@ -177,7 +177,7 @@ def test_migration_from_schema_4_keeps_old_decisions(db_url: str) -> None:
                 note="allele drop-in at TH01"))
             conn.execute(S.schema_migrations.delete().where(
                 S.schema_migrations.c.name == "0005_match_decisions"))
-            Store._set_meta(conn, "schema_version", "4")
+            Store.set_meta(conn, "schema_version", "4")
     assert "0005_match_decisions" in Store.migrate(db_url, actor="admin")
     with Store.open(db_url) as s:
         rows = [(r["match_id"], r["status"], r["reviewer_id"], r["decided_at"], r["note"],

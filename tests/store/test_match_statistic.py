@@ -12,7 +12,7 @@ from locard.genetics import CODIS_CORE_13, Profile
 from locard.stats.match import genotype_probability
 from locard.store import SCHEMA_VERSION, Store
 from locard.store import schema as S
-from locard.store.policy import _rarity_tables
+from locard.store.policy import load_rarity_tables
 from locard.store.searching import enable_search_on_entry, search_store
 from locard.store.statistics import NOT_COMPARED, compared_loci, match_rmp, profile_rmp
 
@@ -30,7 +30,7 @@ def _offender(seed: int) -> Profile:
 def _naive_rmp(store: Store, profile: Profile, loci: list[str]) -> float:
     """NRC II 4.10 by hand over ``loci``, the largest over the policy's tables."""
     values = []
-    for table in _rarity_tables(store.policy.rarity_tables):
+    for table in load_rarity_tables(store.policy.rarity_tables):
         prob = 1.0
         for locus in loci:
             freqs = [table.frequency(locus, a).value for a in profile.loci[locus].alleles]
@@ -109,7 +109,7 @@ def test_migration_0004_renames_match_rarity_to_rmp(db_url: str) -> None:
         conn.execute(sa.text("UPDATE candidate_matches SET match_rarity = 2.5e-13 "
                              "WHERE id = :m"), {"m": mid})
         conn.execute(S.schema_migrations.delete().where(S.schema_migrations.c.version > 3))
-        Store._set_meta(conn, "schema_version", "3")
+        Store.set_meta(conn, "schema_version", "3")
     old.close()
     assert "0004_rmp_name" in Store.migrate(db_url, actor="admin")
     with Store.open(db_url) as s:

@@ -334,7 +334,7 @@ def test_schema_too_new(db_url: str) -> None:
     Store.init(db_url, admin="admin").close()
     s = Store.open(db_url)
     with s.db.write() as conn:
-        Store._set_meta(conn, "schema_version", str(SCHEMA_VERSION + 1))
+        Store.set_meta(conn, "schema_version", str(SCHEMA_VERSION + 1))
     s.close()
     with pytest.raises(SchemaTooNew):
         Store.open(db_url)
@@ -352,7 +352,7 @@ def test_schema_too_old_then_migrate(db_url: str) -> None:
         conn.execute(sa.text("DROP TABLE case_members"))
         conn.execute(sa.text("DROP TABLE mp_cases"))
         conn.execute(S.schema_migrations.delete().where(S.schema_migrations.c.version > 1))
-        Store._set_meta(conn, "schema_version", "1")
+        Store.set_meta(conn, "schema_version", "1")
         for ix in ("ix_specimens_idx", "ix_specimens_retention", "ix_specimens_consent",
                    "ix_matches_candidate"):
             conn.execute(sa.text(f"DROP INDEX {ix}"))

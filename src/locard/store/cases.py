@@ -32,7 +32,8 @@ from locard.genetics.profiles import Profile
 from locard.stats.kinship import Pedigree
 from locard.store import schema as S
 from locard.store.categories import Index
-from locard.store.store import Store, User, _now
+from locard.store.kernel import User, utc_now
+from locard.store.store import Store
 
 __all__ = [
     "MEMBER_LABEL",
@@ -156,9 +157,7 @@ def _check_labels(pedigree: Pedigree) -> None:
 
 
 def _user_for(store: Store, actor: str, action: str) -> User:
-    with store.db.read() as conn:
-        user = store._user(conn, actor)
-    store._require(user, action)
+    user = store.authorize(actor, action)
     return user
 
 
@@ -206,7 +205,7 @@ def add_case(store: Store, case_ref: str, pedigree: Pedigree, members: Mapping[s
     try:
         return _insert_case(store, user, ref, pedigree, members, seen, purpose)
     except PolicyViolation as exc:
-        store._refuse(user, "case_refused", exc, {"case_ref": ref}, purpose=purpose)
+        store.refuse(user, "case_refused", exc, {"case_ref": ref}, purpose=purpose)
         raise  # pragma: no cover - _refuse raised
     except sa.exc.IntegrityError as exc:  # another session registered the same reference
         raise InputError(f"case {ref!r} already exists in lab {user.lab!r}",
@@ -220,7 +219,7 @@ def _insert_case(store: Store, user: User, ref: str, pedigree: Pedigree,
                                              "sex": p.sex.value} for p in pedigree.individuals],
                             "missing": pedigree.missing}, sort_keys=True)
     with store.db.write() as conn:
-        lab_id = store._lab_id(conn, user.lab)
+        lab_id = store.lab_id(conn, user.lab)
         if _case_row(conn, lab_id, ref) is not None:
             raise InputError(f"case {ref!r} already exists in lab {user.lab!r}",
                              remedy="choose another reference, or remove the old case first")
@@ -238,7 +237,7 @@ def _insert_case(store: Store, user: User, ref: str, pedigree: Pedigree,
                 raise PolicyViolation(
                     f"case {ref!r}, member {member!r}: specimen {specimen!r} is in the "
                     f"{Index(row.idx).label} index; a case links only relatives' references")
-        now = _now()
+        now = utc_now()
         inserted = conn.execute(S.mp_cases.insert().values(
             lab_id=lab_id, case_ref=ref, missing=pedigree.missing, pedigree_json=structure,
             created_at=now, created_by=user.id)).inserted_primary_key
@@ -247,7 +246,7 @@ def _insert_case(store: Store, user: User, ref: str, pedigree: Pedigree,
         conn.execute(S.case_members.insert(), [
             {"case_id": case_id, "member": member, "specimen_pk": int(rows[specimen].id)}
             for specimen, member in seen.items()])
-        store._audit(conn, user, "case_add", {
+        store.write_audit(conn, user, "case_add", {
             "case_ref": ref, "individuals": len(pedigree.individuals),
             "members": {m: store.specimen_ref(user.lab, s) for m, s in sorted(members.items())}},
             purpose=purpose)
@@ -261,7 +260,7 @@ def get_case(store: Store, case_ref: str, *, actor: str,
     ref = _check_ref(case_ref)
     user = _user_for(store, actor, "view")
     with store.db.read() as conn:
-        lab_id = store._lab_id(conn, user.lab)
+        lab_id = store.lab_id(conn, user.lab)
         row = _case_row(conn, lab_id, ref)
         linked = [] if row is None else conn.execute(
             sa.select(S.case_members.c.member, S.specimens.c.specimen_id,
@@ -273,7 +272,7 @@ def get_case(store: Store, case_ref: str, *, actor: str,
         creator = None if row is None or row.created_by is None else conn.execute(
             sa.select(S.users.c.name).where(S.users.c.id == row.created_by)).scalar_one_or_none()
     with store.db.write() as conn:
-        store._audit(conn, user, "case_view", {
+        store.write_audit(conn, user, "case_view", {
             "case_ref": ref, "found": row is not None,
             "members": {m: store.specimen_ref(user.lab, s) for m, s, _ in linked}},
             purpose=purpose)
@@ -294,13 +293,13 @@ def list_cases(store: Store, *, actor: str) -> list[CaseSummary]:
     typed = (sa.select(sa.func.count()).select_from(S.case_members)
              .where(S.case_members.c.case_id == S.mp_cases.c.id).scalar_subquery())
     with store.db.read() as conn:
-        lab_id = store._lab_id(conn, user.lab)
+        lab_id = store.lab_id(conn, user.lab)
         rows = conn.execute(
             sa.select(S.mp_cases.c.case_ref, S.mp_cases.c.missing, S.mp_cases.c.pedigree_json,
                       S.mp_cases.c.created_at, typed.label("typed"))
             .where(S.mp_cases.c.lab_id == lab_id).order_by(S.mp_cases.c.case_ref)).all()
     with store.db.write() as conn:
-        store._audit(conn, user, "case_list", {"cases": len(rows)})
+        store.write_audit(conn, user, "case_list", {"cases": len(rows)})
     return [CaseSummary(str(r.case_ref), str(r.missing),
                         len(json.loads(r.pedigree_json)["individuals"]), int(r.typed),
                         str(r.created_at)) for r in rows]
@@ -315,10 +314,10 @@ def remove_case(store: Store, case_ref: str, *, actor: str, reason: str) -> None
         raise InputError("removing a case needs a reason")
     user = _user_for(store, actor, "case")
     with store.db.write() as conn:
-        lab_id = store._lab_id(conn, user.lab)
+        lab_id = store.lab_id(conn, user.lab)
         row = _case_row(conn, lab_id, ref)
         if row is None:
             raise NotFound(f"no missing-person case {ref!r} in lab {user.lab!r}")
         conn.execute(S.case_members.delete().where(S.case_members.c.case_id == row.id))
         conn.execute(S.mp_cases.delete().where(S.mp_cases.c.id == row.id))
-        store._audit(conn, user, "case_remove", {"case_ref": ref, "reason": reason})
+        store.write_audit(conn, user, "case_remove", {"case_ref": ref, "reason": reason})

@@ -361,7 +361,8 @@ def _rule_loci(rule: Rule) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def _rarity_tables(names: tuple[str, ...]) -> tuple[Any, ...]:
+def load_rarity_tables(names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The bundled frequency tables the match-rarity rule names (cached)."""
     try:
         from locard.stats.bundled import get_bundled_table
     except ImportError as exc:  # pragma: no cover - bundled tables are part of Locard

@@ -159,7 +159,7 @@ def _query_profile(store: Store, query: str | Profile, *, lab: str | None,
     lab_code = lab or user.lab
     ref = store.specimen_ref(lab_code, query)
     if lab_code != user.lab:
-        store._refuse(user, "search_refused", PermissionDenied(
+        store.refuse(user, "search_refused", PermissionDenied(
             f"a search may start only from the user's own lab's specimens (lab {user.lab!r})",
             remedy="ask the other lab to search, or search with a profile file"),
             {"query_lab": lab_code, "query_ref": ref}, purpose=purpose)
@@ -177,7 +177,7 @@ def _query_profile(store: Store, query: str | Profile, *, lab: str | None,
                              f"index, not {parse_index(query_index).value}")
     if failure is not None or row is None:
         with store.db.write() as conn:
-            store._audit(conn, user, "search", {
+            store.write_audit(conn, user, "search", {
                 "query_index": None if row is None else parse_index(row.idx).value,
                 "targets": [], "mode": "direct", "query_ref": ref, "hits": 0,
                 "found": row is not None, "failed": type(failure).__name__},
@@ -287,9 +287,7 @@ def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str
     moderate stringency, as CODIS). ``store_indices`` reuses open indices (default: open
     them from the snapshot, brought up to date)."""
     s = Stringency(stringency.lower()) if isinstance(stringency, str) else stringency
-    with store.db.read() as conn:
-        user = store._user(conn, actor)
-    store._require(user, "search")
+    user = store.authorize(actor, "search")
     if not purpose or not purpose.strip():
         # the refusal is audited by authorize_search
         store.authorize_search(query_index or Index.FORENSIC, Index.FORENSIC, actor=actor,

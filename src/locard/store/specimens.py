@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from locard.store import schema as S
 from locard.store.categories import canonical_category, parse_index
-from locard.store.store import Store, _audit_time
+from locard.store.kernel import audit_time
+from locard.store.store import Store
 
 __all__ = ["SPECIMEN_PAGE_MAX", "SpecimenPage", "SpecimenRow", "count_specimens",
            "list_specimens"]
@@ -72,8 +73,8 @@ def _filters(lab_id: int, *, index: str | None, category: str | None,
         where.append(c.category == canonical_category(category))
     if local_only is not None:
         where.append(c.local_only == local_only)
-    lo = _audit_time(since, "--since", end=False, what="specimen filter")
-    hi = _audit_time(until, "--until", end=True, what="specimen filter")
+    lo = audit_time(since, "--since", end=False, what="specimen filter")
+    hi = audit_time(until, "--until", end=True, what="specimen filter")
     if lo is not None:
         where.append(c.created_at >= lo[0])
     if hi is not None:
@@ -97,9 +98,7 @@ def list_specimens(store: Store, *, actor: str, index: str | None = None,
     if not 1 <= limit <= SPECIMEN_PAGE_MAX:
         raise InputError(f"page size {limit} is outside 1..{SPECIMEN_PAGE_MAX}",
                          remedy=f"give --limit between 1 and {SPECIMEN_PAGE_MAX}")
-    with store.db.read() as conn:
-        user = store._user(conn, actor)
-    store._require(user, "view")
+    user = store.authorize(actor, "view")
     where = _filters(user.lab_id, index=index, category=category, local_only=local_only,
                      since=since, until=until)
     c = S.specimens.c
@@ -117,7 +116,7 @@ def list_specimens(store: Store, *, actor: str, index: str | None = None,
                                   str(r.legal_basis), bool(r.local_only), r.kit,
                                   str(r.created_at), r.retention_until) for r in rows)
     with store.db.write() as conn:
-        store._audit(conn, user, "specimen_list", _details(
+        store.write_audit(conn, user, "specimen_list", _details(
             index=index, category=category, local_only=local_only, since=since, until=until,
             after=after, limit=limit, rows=len(specimens)), purpose=purpose)
     return SpecimenPage(user.lab, specimens, total,
@@ -130,9 +129,7 @@ def count_specimens(store: Store, *, actor: str, index: str | None = None,
                     purpose: str | None = None) -> dict[str, int]:
     """How many of the actor's lab's specimens the filters select, per index (only indices
     with at least one); audited."""
-    with store.db.read() as conn:
-        user = store._user(conn, actor)
-    store._require(user, "view")
+    user = store.authorize(actor, "view")
     where = _filters(user.lab_id, index=index, category=category, local_only=local_only,
                      since=since, until=until)
     with store.db.read() as conn:
@@ -141,7 +138,7 @@ def count_specimens(store: Store, *, actor: str, index: str | None = None,
                             .order_by(S.specimens.c.idx)).all()
     counts = {str(r[0]): int(r[1]) for r in rows}
     with store.db.write() as conn:
-        store._audit(conn, user, "specimen_count", _details(
+        store.write_audit(conn, user, "specimen_count", _details(
             index=index, category=category, local_only=local_only, since=since, until=until,
             total=sum(counts.values())), purpose=purpose)
     return counts

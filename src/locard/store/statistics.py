@@ -96,9 +96,9 @@ def profile_rmp(policy: Policy, profile: Profile, *,
     most conservative over the policy's tables with the policy's theta; the CPI for a mixture.
     None when no locus is left to compute over. :class:`StoreError` when the tables cannot be
     loaded."""
-    from locard.store.policy import _rarity_tables
+    from locard.store.policy import load_rarity_tables
 
-    tables = _rarity_tables(policy.rarity_tables)
+    tables = load_rarity_tables(policy.rarity_tables)
     wanted = _order(profile.str_loci if loci is None else
                     [x for x in loci if x in profile.str_loci])
     if not wanted or not tables:
