@@ -162,13 +162,14 @@ def test_demo_runs_for_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_cli_start_up_does_not_load_the_database_layer() -> None:
-    """`locard --help` and the statistics commands must not pay for SQLAlchemy or Numba:
-    the store and the kernels load on first use (a fresh interpreter, so nothing is cached)."""
+    """`locard --help` and the statistics commands must not pay for SQLAlchemy, Numba or the
+    CE analysis stack (SciPy): the store, the kernels and the analysis load on first use (a
+    fresh interpreter, so nothing is cached)."""
     import subprocess
     import sys
 
-    code = ("import sys, locard.cli; "
-            "print(sorted(m for m in ('sqlalchemy', 'numba') if m in sys.modules))")
+    code = ("import sys, locard.cli.app; print(sorted(m for m in "
+            "('sqlalchemy', 'numba', 'scipy', 'locard.ce.calling') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"

@@ -1,6 +1,9 @@
-"""Root of the ``locard`` command: global options, the error funnel, sub-command registration."""
+"""Root of the ``locard`` command: global options, the error funnel, sub-command registration.
 
-# ruff: noqa: I001  (sub-command modules are imported after `app` exists, in a chosen order)
+Each command module owns its Typer apps and imports nothing from here; this module adds them,
+explicitly and in the order ``locard --help`` lists them: the top-level commands first, then
+the groups.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,22 @@ from collections.abc import Sequence
 import typer
 
 from locard._version import __version__
+from locard.cli import (
+    case_commands,
+    ce_commands,
+    demo,
+    genetics_commands,
+    identify_commands,
+    kinship_commands,
+    match_commands,
+    mixture_analysis_commands,
+    mixture_commands,
+    search_commands,
+    service_commands,
+    specimen_commands,
+    stats_commands,
+    store_commands,
+)
 from locard.cli.common import error_json, print_json
 from locard.errors import LocardError
 
@@ -44,20 +63,28 @@ def _root(
     _state["debug"] = debug
 
 
-# Sub-commands register themselves on import (one module per area).
-from locard.cli import genetics_commands as _genetics  # noqa: E402,F401
-from locard.cli import stats_commands as _stats  # noqa: E402,F401
-from locard.cli import demo as _demo  # noqa: E402,F401
-from locard.cli import store_commands as _store  # noqa: E402,F401
-from locard.cli import specimen_commands as _specimens  # noqa: E402,F401
-from locard.cli import search_commands as _search  # noqa: E402,F401
-from locard.cli import match_commands as _matches  # noqa: E402,F401
-from locard.cli import identify_commands as _identify  # noqa: E402,F401
-from locard.cli import case_commands as _case  # noqa: E402,F401
-from locard.cli import kinship_commands as _kinship  # noqa: E402,F401
-from locard.cli import service_commands as _service  # noqa: E402,F401
-from locard.cli import mixture_commands as _mixture  # noqa: E402,F401
-from locard.cli import mixture_analysis_commands as _mixture_analysis  # noqa: E402,F401
+# Top-level commands (a Typer added without a name contributes its commands).
+for _module in (genetics_commands, stats_commands, demo, store_commands, search_commands,
+                kinship_commands, identify_commands, service_commands):
+    app.add_typer(_module.commands)
+
+# Groups, each owned by one module; `db` and `mixture` take commands from a second module.
+store_commands.db_app.add_typer(search_commands.db_commands)
+mixture_commands.mixture_app.add_typer(mixture_analysis_commands.commands)
+app.add_typer(stats_commands.frequencies_app, name="frequencies")
+app.add_typer(store_commands.specimen_app, name="specimen")
+app.add_typer(store_commands.consent_app, name="consent")
+app.add_typer(store_commands.retention_app, name="retention")
+app.add_typer(store_commands.audit_app, name="audit")
+app.add_typer(store_commands.policy_app, name="policy")
+app.add_typer(store_commands.user_app, name="user")
+app.add_typer(store_commands.db_app, name="db")
+app.add_typer(specimen_commands.specimens_app, name="specimens")
+app.add_typer(match_commands.matches_app, name="matches")
+app.add_typer(kinship_commands.kinship_app, name="kinship")
+app.add_typer(case_commands.case_app, name="case")
+app.add_typer(mixture_commands.mixture_app, name="mixture")
+app.add_typer(ce_commands.ce_app, name="ce")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

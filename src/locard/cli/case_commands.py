@@ -15,15 +15,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json, print_table
-from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
+from locard.cli.context import open_store, resolve_user
+from locard.cli.options import DbOption, JsonOption, PurposeOption, UserOption
 from locard.errors import InputError
 from locard.stats.kinship import Pedigree
 
 case_app = typer.Typer(help="Missing-person cases: a reference pedigree typed from the "
                             "relatives index.", no_args_is_help=True)
-app.add_typer(case_app, name="case")
 
 
 def _members(options: list[str]) -> dict[str, str]:
@@ -74,17 +73,18 @@ def case_add(
     member: list[str] | None = typer.Option(None, "--member", metavar="ID=SPECIMEN",
                                             help="Link a member to a stored relative's "
                                                  "reference (repeatable)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Register a missing-person case: the pedigree and links to the relatives' references."""
     from locard.store.cases import add_case
 
     pedigree, members = read_case_file(pedigree_file, missing=missing, members=member)
-    with _open(db) as store:
-        case = add_case(store, case_ref, pedigree, members, actor=_user(user), purpose=purpose)
+    with open_store(db) as store:
+        case = add_case(store, case_ref, pedigree, members, actor=resolve_user(user),
+                        purpose=purpose)
     if as_json:
         print_json(case.to_dict())
         return
@@ -95,15 +95,15 @@ def case_add(
 
 @case_app.command("list")
 def case_list(
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Your lab's missing-person cases."""
     from locard.store.cases import list_cases
 
-    with _open(db) as store:
-        cases = list_cases(store, actor=_user(user))
+    with open_store(db) as store:
+        cases = list_cases(store, actor=resolve_user(user))
     if as_json:
         print_json({"cases": [c.to_dict() for c in cases]})
         return
@@ -119,16 +119,16 @@ def case_list(
 @case_app.command("show")
 def case_show(
     case_ref: str = typer.Argument(..., metavar="CASE_REF", help="The case reference."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """One case: the pedigree, which members are typed and by which reference."""
     from locard.store.cases import get_case
 
-    with _open(db) as store:
-        case = get_case(store, case_ref, actor=_user(user), purpose=purpose)
+    with open_store(db) as store:
+        case = get_case(store, case_ref, actor=resolve_user(user), purpose=purpose)
     data = case.to_dict()
     if as_json:
         print_json(data)
@@ -148,12 +148,12 @@ def case_show(
 def case_remove(
     case_ref: str = typer.Argument(..., metavar="CASE_REF", help="The case reference."),
     reason: str = typer.Option(..., "--reason", help="Why (identified, closed, ...)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    db: DbOption = None,
+    user: UserOption = None,
 ) -> None:
     """Delete a case (the relatives' references stay; expunge them separately)."""
     from locard.store.cases import remove_case
 
-    with _open(db) as store:
-        remove_case(store, case_ref, actor=_user(user), reason=reason)
+    with open_store(db) as store:
+        remove_case(store, case_ref, actor=resolve_user(user), reason=reason)
     console.print(f"Case {case_ref!r} removed.")

@@ -7,9 +7,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, print_json, print_table, print_wrapped
+from locard.cli.options import JsonOption
 from locard.stats.match import DEFAULT_THETA
+
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
 
 def _controls_table(stats: dict[str, Any]) -> None:
@@ -87,7 +90,7 @@ def _database_tables(summary: dict[str, Any]) -> None:
                   f"(head {str(audit['head_hash'])[:16]}...): {actions}")
 
 
-@app.command("demo")
+@commands.command("demo")
 def demo_command(
     db: str = typer.Option("locard-demo.db", "--db",
                            help="Where to build the demo database (SQLite file; an earlier "
@@ -96,7 +99,7 @@ def demo_command(
                                    help="Synthetic offender profiles to import."),
     seed: int = typer.Option(2026, "--seed", help="Seed of the synthetic profiles."),
     theta: float = typer.Option(DEFAULT_THETA, "--theta", help="Coancestry coefficient."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: JsonOption = False,
 ) -> None:
     """Run Locard's main job on its embedded default (SQLite) and show the results."""
     from locard.demo import DEMO_ADMIN, run_demo

@@ -5,15 +5,18 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, print_json, print_table
+from locard.cli.options import JsonOption
 from locard.genetics.loci import LOCI, LOCUS_SETS, aliases_of
 
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
-@app.command("kits")
+
+@commands.command("kits")
 def kits_command(
     name: str | None = typer.Argument(None, help="Show one kit's loci, dyes and ladders."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: JsonOption = False,
 ) -> None:
     """List the STR kits Locard knows (derived from the OSIRIS kit definitions)."""
     from locard.genetics.kits import get_kit, list_kits
@@ -49,9 +52,9 @@ def kits_command(
     console.print(table)
 
 
-@app.command("loci")
+@commands.command("loci")
 def loci_command(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: JsonOption = False,
 ) -> None:
     """List the loci Locard knows, their aliases and the named locus sets."""
     sets_of = {name: [s for s, members in LOCUS_SETS.items() if name in members] for name in LOCI}

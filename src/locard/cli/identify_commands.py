@@ -15,8 +15,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json, print_table
+from locard.cli.context import resolve_user
 from locard.cli.kinship_commands import (
     MIN_FREQ_HELP,
     MUTATION_HELP,
@@ -24,9 +24,12 @@ from locard.cli.kinship_commands import (
     THETA_HELP,
     mutation_choice,
 )
-from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
+from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
 from locard.errors import InputError
 from locard.stats.kinship import Pedigree
+
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
 
 def _read_pedigree(path: str) -> Pedigree:
@@ -38,15 +41,14 @@ def _read_pedigree(path: str) -> Pedigree:
         return Pedigree.from_dict(data)
 
 
-@app.command("identify")
+@commands.command("identify")
 def identify_command(
     case: str = typer.Option(..., "--case", metavar="CASE_REF|PEDIGREE",
                              help="A case stored in the database (locard case add), or a "
                              "pedigree JSON file: individuals (id, father, mother, sex, "
                              "profile) with the relatives' profiles inline, and 'missing': the "
                              "missing person's id. An existing file wins."),
-    purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
-                                "(written to the audit log)."),
+    purpose: str = typer.Option(..., "--purpose", help=PURPOSE_HELP),  # required
     top: int = typer.Option(20, "--top", help="Candidates to list."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
@@ -58,10 +60,10 @@ def identify_command(
     index: list[str] | None = typer.Option(None, "--index", help="missing_person and/or "
                                            "unidentified (default both; nothing else is "
                                            "allowed)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Rank missing persons and unidentified remains by the pedigree's missing-person LR."""
     from locard.store import Store
@@ -74,12 +76,12 @@ def identify_command(
     store = Store.open(db, policy=policy)
     try:
         if pedigree is None:
-            report = identify_case(store, case, table=table, actor=_user(user),
+            report = identify_case(store, case, table=table, actor=resolve_user(user),
                                    purpose=purpose, top=top, mutation=choice.spec,
                                    indices=index or None, min_frequency=min_frequency,
                                    theta=theta)
         else:
-            report = identify(store, pedigree, table=table, actor=_user(user),
+            report = identify(store, pedigree, table=table, actor=resolve_user(user),
                               purpose=purpose, top=top, mutation=choice.spec,
                               indices=index or None, min_frequency=min_frequency,
                               theta=theta)

@@ -15,8 +15,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json, read_single_profile
+from locard.cli.options import JsonOption
 from locard.errors import InputError, InvalidParameter, PedigreeError
 from locard.genetics.profiles import Profile
 from locard.stats.kinship import (
@@ -41,10 +41,12 @@ from locard.stats.kinship.dvi import (
     dvi,
 )
 
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
+
 kinship_app = typer.Typer(
     help="Kinship statistics: relationship LRs and missing-person LRs on a pedigree.",
     no_args_is_help=True)
-app.add_typer(kinship_app, name="kinship")
 
 DEFAULT_TABLE = "NIST1036:ALL"
 MUTATION_HELP = (
@@ -207,7 +209,7 @@ def kinship_lr_command(
                                                                    "PROFILE1."),
     specimen2: str | None = typer.Option(None, "--specimen2", help="Pick one specimen of "
                                                                    "PROFILE2."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """LR that two profiles are related as stated versus unrelated, per locus.
 
@@ -297,7 +299,7 @@ def kinship_pedigree_command(
     min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
     theta: float | None = typer.Option(
         None, "--theta", help=THETA_HELP + " A .fam file's theta by default."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """LR that the candidate is the pedigree's missing person versus unrelated."""
     from locard.tables import load_frequency_table
@@ -418,7 +420,7 @@ def _dvi_human(result: DVIResult) -> None:
                       f"assignments")
 
 
-@app.command("dvi")
+@commands.command("dvi")
 def dvi_command(
     victims: str | None = typer.Option(
         None, "--victims",
@@ -462,7 +464,7 @@ def dvi_command(
                                         help="Refuse a component with more joint assignments."),
     theta: float | None = typer.Option(
         None, "--theta", help=THETA_HELP + " Default 0, or a .fam file's theta."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Disaster victim identification: every victim against every missing person, then
     joint identification (exclusions by LR and sex, undisputed IDs, joint likelihoods for
@@ -547,7 +549,7 @@ def kinship_power_command(
         help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
     mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
     min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """How informative is the family before anyone is compared: exclusion power, the expected
     log10 LR and the simulated LR distribution if a person is the missing one (H1) or

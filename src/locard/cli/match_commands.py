@@ -15,7 +15,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import (
     console,
     esc,
@@ -25,11 +24,11 @@ from locard.cli.common import (
     print_table,
     print_wrapped,
 )
-from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
+from locard.cli.context import open_store, resolve_user
+from locard.cli.options import DbOption, JsonOption, PurposeOption, UserOption
 
 matches_app = typer.Typer(help="Candidate matches: list, review, decide, report.",
                           no_args_is_help=True)
-app.add_typer(matches_app, name="matches")
 
 ID_HELP = "Candidate match ID (see `locard matches list`)."
 
@@ -43,13 +42,13 @@ def matches_list(
                                      "time (UTC unless an offset is given)."),
     until: str | None = typer.Option(None, "--until", help="Recorded up to this ISO date (the "
                                      "whole day) or time."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List the candidate matches of your lab, oldest first."""
-    with _open(db) as store:
-        found = store.list_matches(actor=_user(user), status=status, index=index,
+    with open_store(db) as store:
+        found = store.list_matches(actor=resolve_user(user), status=status, index=index,
                                    since=since, until=until)
     if as_json:
         print_json({"matches": [m.to_dict() for m in found]})
@@ -68,17 +67,17 @@ def matches_list(
 @matches_app.command("show")
 def matches_show(
     match_id: int = typer.Argument(..., help=ID_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show a match: both specimens as you may see them, the per-locus comparison, the
     statistic over the compared loci and the decisions."""
     from locard.store.matches import match_detail
 
-    with _open(db) as store:
-        detail = match_detail(store, match_id, actor=_user(user), purpose=purpose)
+    with open_store(db) as store:
+        detail = match_detail(store, match_id, actor=resolve_user(user), purpose=purpose)
     if as_json:
         print_json(detail.to_dict())
         return
@@ -120,20 +119,20 @@ def matches_decide(
     note: str = typer.Option(..., "--note", help="Why (required; kept with the decision)."),
     supersedes: int | None = typer.Option(None, "--supersedes", help="Correct this decision "
                                           "(the latest one's ID, see `locard matches show`)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Confirm or reject a candidate match (reviewers, administrators). A decision is final;
     a correction names the decision it supersedes."""
     why = purpose or f"match review {match_id}"
-    with _open(db) as store:
+    with open_store(db) as store:
         if supersedes is None:
-            decided = store.decide_match(match_id, status, actor=_user(user), note=note,
+            decided = store.decide_match(match_id, status, actor=resolve_user(user), note=note,
                                          purpose=why)
         else:
-            decided = store.correct_match_decision(match_id, status, actor=_user(user),
+            decided = store.correct_match_decision(match_id, status, actor=resolve_user(user),
                                                    note=note, supersedes=supersedes,
                                                    purpose=why)
     if as_json:
@@ -148,18 +147,18 @@ def matches_report(
     match_id: int = typer.Argument(..., help=ID_HELP),
     out: str | None = typer.Option(None, "--out", help="PDF file to write (default "
                                    "locard-match-ID.pdf)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write the PDF report of a confirmed match (the one the web page offers)."""
     from locard.service.reports import match_report_pdf  # reportlab only, not the web stack
     from locard.store.matches import report_detail
 
     path = Path(out or f"locard-match-{match_id}.pdf")
-    actor = _user(user)
-    with _open(db) as store:
+    actor = resolve_user(user)
+    with open_store(db) as store:
         detail = report_detail(store, match_id, actor=actor, purpose=purpose)
     pdf = match_report_pdf(detail, reviewer=actor)
     path.write_bytes(pdf)

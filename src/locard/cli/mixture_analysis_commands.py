@@ -12,9 +12,13 @@ import typer
 from rich.table import Table
 
 from locard.cli.common import console, err_console, naming_file, print_json
-from locard.cli.mixture_commands import mixture_app
+from locard.cli.options import JsonOption
 from locard.errors import InputError
 from locard.stats.mixture.casefile import MixtureCase, parse_case
+
+#: `locard mixture case|dropout|sensitivity|tippet` (cli/app.py adds them to the `mixture`
+#: group of :mod:`locard.cli.mixture_commands`)
+commands = typer.Typer()
 
 
 def _load(case: str) -> tuple[MixtureCase, Any]:
@@ -48,7 +52,7 @@ def _parse_dropouts(values: list[str]) -> dict[str, float]:
     return out
 
 
-@mixture_app.command("case")
+@commands.command("case")
 def mixture_case_command(
     evidence: list[str] = typer.Option(
         [], "--evidence", help="Evidence file(s): LRmix Studio sample file or GeneMapper ID-X "
@@ -122,7 +126,7 @@ def mixture_case_command(
         console.print(f"wrote {out}")
 
 
-@mixture_app.command("dropout")
+@commands.command("dropout")
 def mixture_dropout_command(
     case: str = typer.Argument(..., help="Case file (JSON) or '-'."),
     simulations: int = typer.Option(1000, "--simulations", min=1,
@@ -131,7 +135,7 @@ def mixture_dropout_command(
     fixed_unknowns: bool = typer.Option(
         False, "--fixed-unknowns", help="Keep the unknowns' drop-outs; vary only the person of "
         "interest's."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Estimate drop-out as LRmix Studio does (Monte Carlo on the observed allele count): the
     5th and 95th percentiles, the LR at each, and the conservative one."""
@@ -167,13 +171,13 @@ def _sensitivity(parsed: MixtureCase, table: Any, vary: str) -> Any:
                                 vary_unknowns=vary in ("unknowns", "both"))
 
 
-@mixture_app.command("sensitivity")
+@commands.command("sensitivity")
 def mixture_sensitivity_command(
     case: str = typer.Argument(..., help="Case file (JSON) or '-'."),
     vary: str = typer.Option("both", "--vary", help="Whose drop-out varies: poi, unknowns "
                              "or both."),
     plot: str | None = typer.Option(None, "--plot", help="Write the plot (FILE.png or .svg)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """The LR across drop-out 0.01-0.99 (the person of interest's and/or the unknowns'), as
     LRmix Studio's sensitivity analysis: a table and a plot."""
@@ -198,7 +202,7 @@ def mixture_sensitivity_command(
         console.print(f"wrote {plot}")
 
 
-@mixture_app.command("tippet")
+@commands.command("tippet")
 def mixture_tippet_command(
     case: str = typer.Argument(..., help="Case file (JSON) or '-'."),
     simulations: int = typer.Option(1000, "--simulations", min=1,
@@ -208,7 +212,7 @@ def mixture_tippet_command(
         100, "--calibration", min=0, help="Simulated Hp-true/Hd-true cases for Cllr and ECE "
         "(lir); 0: none."),
     plot: str | None = typer.Option(None, "--plot", help="Write the Tippet plot (.png/.svg)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Non-contributor test: the LR distribution when the person of interest is replaced by
     random profiles, the share with LR >= the observed one, Cllr and ECE, a Tippet plot."""

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import console, naming_file, print_json
-from locard.cli.store_commands import DB_HELP, POLICY_HELP, USER_HELP, _user
+from locard.cli.context import resolve_user
+from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
 from locard.errors import InputError
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
@@ -25,7 +25,6 @@ from locard.stats.mixture.casefile import (
 mixture_app = typer.Typer(
     help="Mixed and low-template traces: semi-continuous (LRmix) likelihood ratios.",
     no_args_is_help=True)
-app.add_typer(mixture_app, name="mixture")
 
 
 @mixture_app.command("lr")
@@ -35,7 +34,15 @@ def mixture_lr_command(
         DEFAULT_MAX_COMBINATIONS, "--max-combinations", min=1,
         help="Most genotype combinations of the unknowns one locus may enumerate (larger "
              "cases are refused with a time estimate)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    conservative: bool = typer.Option(
+        False, "--conservative", help="Continuous cases: also the conservative LR, the 5% "
+                                      "quantile of the Bayesian LR by MCMC (EuroForMix)."),
+    mcmc_samples: int = typer.Option(2000, "--mcmc-samples", min=2,
+                                     help="MCMC draws per hypothesis for --conservative."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Continuous cases: write the bar plot of observed against "
+                             "expected heights per contributor at the Hp fit (.png or .svg)."),
+    as_json: JsonOption = False,
 ) -> None:
     """Likelihood ratio of a mixed or low-template trace under the case file's hypotheses
     (drop-out per contributor, drop-in, theta, replicates), per locus and in total."""
@@ -54,8 +61,13 @@ def mixture_lr_command(
         parsed = parse_case(text, source=source)
     table = load_frequency_table(parsed.table_spec)
     if parsed.spec.model == "continuous":
-        _continuous_lr(parsed, table, as_json=as_json)
+        _continuous_lr(parsed, table, as_json=as_json, conservative=conservative,
+                       mcmc_samples=mcmc_samples, plot=plot)
         return
+    if conservative or plot is not None:
+        raise InputError(f"{source}: --conservative and --plot need the continuous model",
+                         remedy="set \"model\": \"continuous\" and give peak heights, or "
+                                "leave out --conservative and --plot")
     result = run_case(parsed, table, max_combinations=max_combinations)
     if as_json:
         print_json(result.to_dict())
@@ -83,11 +95,35 @@ def mixture_lr_command(
                   "[/dim]")
 
 
-def _continuous_lr(parsed: MixtureCase, table: FrequencyTable, *, as_json: bool) -> None:
-    """``locard mixture lr`` on a ``"model": "continuous"`` case file."""
+def _continuous_lr(parsed: MixtureCase, table: FrequencyTable, *, as_json: bool,
+                   conservative: bool = False, mcmc_samples: int = 2000,
+                   plot: Path | None = None) -> None:
+    """``locard mixture lr`` on a ``"model": "continuous"`` case file; with ``conservative``
+    the MCMC conservative LR, with ``plot`` the observed/expected heights bar plot (both from
+    the hypotheses fitted alone, as ``fit_continuous_case`` prepares them)."""
+    from locard.stats.mixture.casefile import fit_continuous_case
+
     result = run_continuous_case(parsed, table)
+    out = result.to_dict()
+    fits = {w: fit_continuous_case(parsed, table, which=w)
+            for w in (("hp", "hd") if conservative else ("hp",) if plot is not None else ())}
+    cons = None
+    if conservative:
+        from locard.stats.mixture.continuous_mcmc import conservative_lr
+
+        cons = conservative_lr(fits["hp"], fits["hd"], samples=mcmc_samples,
+                               seed=parsed.spec.seed)
+        out["conservative"] = cons.to_dict()
+    if plot is not None:
+        from locard.plots import expected_heights_plot
+        from locard.stats.mixture.continuous_expected import expected_heights
+        from locard.stats.mixture.deconvolution import deconvolve
+
+        expected = expected_heights(fits["hp"], deconvolve(fits["hp"], top=1, hypothesis="hp"))
+        expected_heights_plot(expected, plot)
+        out["plot"] = str(plot)
     if as_json:
-        print_json(result.to_dict())
+        print_json(out)
         return
     view = Table(title="Continuous likelihood ratio (gamma peak-height model)")
     for col in ("locus", "evidence alleles", "ln L(Hp)", "ln L(Hd)", "log10 LR"):
@@ -105,14 +141,20 @@ def _continuous_lr(parsed: MixtureCase, table: FrequencyTable, *, as_json: bool)
                       f"mu {p.mu:.1f}, sigma {p.sigma:.4f}, beta {p.beta:.4f}, "
                       f"xi {p.xi_b:.4f}/{p.xi_f:.4f}; {len(fit.restarts)} optimiser starts")
     console.print(f"LR = {result.lr:.4g}   log10 LR = {result.log10_lr:.3f}")
+    if cons is not None:
+        console.print(f"Conservative LR ({cons.quantile:g} quantile of the Bayesian LR, "
+                      f"{len(cons.hp.logliks)} MCMC draws per hypothesis; acceptance Hp "
+                      f"{cons.hp.acceptance_rate:.2f}, Hd {cons.hd.acceptance_rate:.2f}): "
+                      f"LR = {cons.lr:.4g}   log10 LR = {cons.log10_lr:.3f}")
+    if plot is not None:
+        console.print(f"Observed and expected heights (Hp fit): {plot}")
 
 
 @mixture_app.command("rank")
 def mixture_rank_command(
     case: str = typer.Argument(..., help="Case file (JSON; see docs/mixture.md) whose Hp names "
                                "the database candidate CANDIDATE, or '-'."),
-    purpose: str = typer.Option(..., "--purpose", help="Stated purpose: a case number "
-                                "(written to the audit log)."),
+    purpose: str = typer.Option(..., "--purpose", help=PURPOSE_HELP),  # required
     index: list[str] | None = typer.Option(
         None, "--index", help="Index to rank (repeat; default: every index the policy "
                               "matrix allows for the trace's index)."),
@@ -126,13 +168,17 @@ def mixture_rank_command(
     hd_once: bool = typer.Option(
         False, "--hd-once", help="Leave the candidate out of Hd (SmartRank's default: Pr(E|Hd) "
                                  "computed once); default: a typed non-contributor under Hd."),
+    q_shutdown_hp: bool = typer.Option(
+        False, "--q-shutdown-hp", help="Draw Hp's unknowns from the evidence alleles only "
+                                       "(SmartRank's default 'Q designation shutdown'); "
+                                       "default: Q under both hypotheses (LRmix)."),
     max_combinations: int = typer.Option(
         DEFAULT_MAX_COMBINATIONS, "--max-combinations", min=1,
         help="Most genotype combinations of the unknowns one locus may enumerate."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Rank a database by the semi-continuous LR of a mixed trace (SmartRank-class), with the
     expected number of adventitious hits above the threshold and a suggested threshold."""
@@ -155,9 +201,10 @@ def mixture_rank_command(
     store = Store.open(db, policy=policy)
     try:
         report = rank_store_by_mixture_lr(
-            store, parsed, table=table, actor=_user(user), purpose=purpose, top=top,
+            store, parsed, table=table, actor=resolve_user(user), purpose=purpose, top=top,
             threshold=threshold, indices=index or None, trace=trace,
-            hd_conditioned=not hd_once, max_combinations=max_combinations)
+            hd_conditioned=not hd_once, q_shutdown_hp=q_shutdown_hp,
+            max_combinations=max_combinations)
     finally:
         store.close()
     if as_json:
@@ -196,7 +243,7 @@ def mixture_deconvolve_command(
                                      "adjusted over the peaks)."),
     pp_plot_file: Path | None = typer.Option(None, "--pp-plot",
                                              help="Write the PP-plot (.png or .svg)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Deconvolve a mixed trace with the continuous model: the most probable genotype of each
     contributor at each locus with its posterior probability, at the maximum-likelihood fit of

@@ -18,7 +18,6 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import (
     Tick,
     console,
@@ -28,25 +27,20 @@ from locard.cli.common import (
     print_table,
     progress,
 )
-from locard.cli.store_commands import DB_HELP, POLICY_HELP, PURPOSE_HELP, USER_HELP, _user
+from locard.cli.context import resolve_user
+from locard.cli.options import DbOption, JsonOption, PolicyOption, StatedPurposeOption, UserOption
 from locard.errors import InputError
 from locard.genetics.loci import CODIS_CORE_20
 from locard.genetics.profiles import Profile
 
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
+
 INDEX_SUFFIX = ".locard-index"
 
 
-def _db_group() -> typer.Typer:
-    """The ``db`` group, shared with the store's commands when they registered it first."""
-    for group in app.registered_groups:
-        if group.name == "db" and group.typer_instance is not None:
-            return group.typer_instance
-    db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-    app.add_typer(db, name="db")
-    return db
-
-
-db_app = _db_group()
+#: `locard db check` and `locard db index` (cli/app.py adds them to the store's `db` group)
+db_commands = typer.Typer()
 
 
 def _table(spec: str | None, *, min_frequency: float | None = None) -> Any:
@@ -113,7 +107,7 @@ def _import_synthetic(profiles: list[Profile], categories: list[str], *, db: str
         groups.setdefault(category, []).append(profile)
     imported: dict[str, int] = {}
     with Store.open(db) as store, tempfile.TemporaryDirectory(prefix="locard-synth-") as tmp:
-        actor = _user(user)
+        actor = resolve_user(user)
         store.on_progress = tick
         enable_search_on_entry(store, actor=actor, purpose="synthetic data")
         for category, members in groups.items():
@@ -133,7 +127,7 @@ def _import_synthetic(profiles: list[Profile], categories: list[str], *, db: str
 _FORENSIC_CATEGORIES = ("Forensic Partial", "Forensic Mixture")
 
 
-@app.command("synth")
+@commands.command("synth")
 def synth_command(
     ctx: typer.Context,
     n: int = typer.Argument(..., help="Number of unrelated single-source profiles."),
@@ -150,7 +144,7 @@ def synth_command(
                                     help="Legal basis recorded for each imported profile "
                                          "(--db; traces and mixtures: casework)."),
     lab: str = typer.Option("SYNTH", "--lab", help="Source lab ID written into CMF/imports."),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    user: UserOption = None,
     kit: str | None = typer.Option(None, "--kit", help="Loci of this kit (default CODIS 20)."),
     frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                     help="Frequency table to draw alleles from."),
@@ -288,7 +282,7 @@ def _index_file_search(query: Profile, index_file: str, *, purpose: str, stringe
     print_table(out)
 
 
-@app.command("search")
+@commands.command("search")
 def search_command(
     query: str | None = typer.Argument(None, help="A specimen ID of your lab, or a query "
                                        "profile file (JSON, CSV, CMF, ...; '-' for stdin)."),
@@ -308,9 +302,9 @@ def search_command(
                                            "query is treated as (default forensic)."),
     limit: int = typer.Option(50, "--limit", help="Most candidates to list."),
     specimen: str | None = typer.Option(None, "--specimen", help="Pick one specimen of a file."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    db: DbOption = None,
+    user: UserOption = None,
+    policy: PolicyOption = None,
     index_file: str | None = typer.Option(None, "--index-file", help="Search this bare index "
                                           "snapshot folder instead of the store."),
     mixture: bool = typer.Option(False, "--mixture", help="With --index-file: mixture "
@@ -321,7 +315,7 @@ def search_command(
     min_frequency: float | None = typer.Option(
         None, "--min-frequency", help="With --index-file: floor for rare alleles (default: "
         "NRC II 5/2N; a table without sample sizes needs it)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Search the store for a specimen or a profile (or every profile of a file, --file), at a
     CODIS stringency."""
@@ -351,7 +345,7 @@ def search_command(
     q: str | Profile = _read_query(query, specimen) if _is_profile_file(query) else query
     store = Store.open(db, policy=policy)
     try:
-        report = search_store(store, q, actor=_user(user), purpose=purpose, lab=lab,
+        report = search_store(store, q, actor=resolve_user(user), purpose=purpose, lab=lab,
                               query_index=query_index, stringency=stringency,
                               min_loci=min_loci, mismatches=mismatches, indices=index or None,
                               limit=limit)
@@ -398,7 +392,7 @@ def _batch_search(path: str, *, purpose: str, lab: str | None, stringency: str,
         raise InputError(f"{path}: no profiles in the file")
     store = Store.open(db, policy=policy)
     try:
-        reports = [search_store(store, p, actor=_user(user), purpose=purpose, lab=lab,
+        reports = [search_store(store, p, actor=resolve_user(user), purpose=purpose, lab=lab,
                                 query_index=query_index, stringency=stringency,
                                 min_loci=min_loci, mismatches=mismatches,
                                 indices=index or None, limit=limit) for p in profiles]
@@ -472,7 +466,7 @@ def _index_file_check(index_file: str, min_loci: int | None, pairs_matrix: bool,
     sys.stdout.flush()
 
 
-@db_app.command("check")
+@db_commands.command("check")
 def db_check_command(
     min_loci: int | None = typer.Option(None, "--min-loci", help="Loci that must match on "
                                         "both alleles (default: the median number of loci "
@@ -482,13 +476,13 @@ def db_check_command(
     index: list[str] | None = typer.Option(None, "--index", help="Index to check (repeat; "
                                            "default: every index but the relatives'; the "
                                            "self-check is quality control, audited as such)."),
-    purpose: str = typer.Option("database self-check", "--purpose", help=PURPOSE_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    purpose: StatedPurposeOption = "database self-check",
+    db: DbOption = None,
+    user: UserOption = None,
+    policy: PolicyOption = None,
     index_file: str | None = typer.Option(None, "--index-file", help="Check this bare index "
                                           "snapshot folder instead of the store."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Self-check: duplicates and near matches within indices, optionally the pair table."""
     if index_file is not None:
@@ -499,7 +493,7 @@ def db_check_command(
 
     store = Store.open(db, policy=policy)
     try:
-        check = self_check(store, actor=_user(user), purpose=purpose, min_loci=min_loci,
+        check = self_check(store, actor=resolve_user(user), purpose=purpose, min_loci=min_loci,
                            pairs_matrix=pairs_matrix, indices=index or None)
     finally:
         store.close()
@@ -519,13 +513,13 @@ def db_check_command(
     sys.stdout.flush()
 
 
-@db_app.command("index")
+@db_commands.command("index")
 def db_index_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Re-encode every profile instead "
                                  "of applying the new events to the snapshot."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Bring the search index snapshot up to date (or rebuild it)."""
     from locard.store import Store
@@ -533,9 +527,9 @@ def db_index_command(
 
     store = Store.open(db)
     try:
-        indices = StoreIndices.open(store, actor=_user(user), attach=False)
+        indices = StoreIndices.open(store, actor=resolve_user(user), attach=False)
         if rebuild and not indices.status.rebuilt:
-            indices.rebuild(actor=_user(user), reason="--rebuild")
+            indices.rebuild(actor=resolve_user(user), reason="--rebuild")
             indices.save()
         store.db.checkpoint()  # fold and truncate the SQLite WAL (what expunge may ask)
         info = {**indices.status.to_dict(), "seq": indices.seq, "counts": indices.counts()}

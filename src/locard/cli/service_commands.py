@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from locard.cli.app import app
+from locard.cli.options import DbOption, PolicyOption
 
-DB_HELP = "Database: a file path or postgresql://... URL (default $LOCARD_DB or ./locard.db)."
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
 
-@app.command("serve")
+@commands.command("serve")
 def serve(
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: DbOption = None,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    policy: str | None = typer.Option(None, "--policy", help="Policy file."),
+    policy: PolicyOption = None,
     insecure_cookies: bool = typer.Option(
         False, "--insecure-cookies",
         help="Send session cookies over plain http (localhost testing only)."),

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import typer
 
-from locard.cli.app import app
 from locard.cli.common import console, esc, list_table, print_json, print_table
-from locard.cli.store_commands import DB_HELP, PURPOSE_HELP, USER_HELP, _open, _user
+from locard.cli.context import open_store, resolve_user
+from locard.cli.options import DbOption, JsonOption, PurposeOption, UserOption
 
 specimens_app = typer.Typer(help="List and count your lab's specimens.", no_args_is_help=True)
-app.add_typer(specimens_app, name="specimens")
 
 INDEX_HELP = "Only this index (offender, forensic, relative, ...)."
 CATEGORY_HELP = "Only this specimen category (CODIS name, e.g. 'Forensic Unknown')."
@@ -33,16 +32,16 @@ def specimens_list(
     limit: int = typer.Option(100, "--limit", help="Most specimens on one page (1-10000)."),
     after: int | None = typer.Option(None, "--after", help="Page on: the key after which to "
                                      "start (the 'next page' key the previous page printed)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List your lab's specimens (no genotypes), a page at a time, oldest first."""
     from locard.store.specimens import list_specimens
 
-    with _open(db) as store:
-        page = list_specimens(store, actor=_user(user), index=index, category=category,
+    with open_store(db) as store:
+        page = list_specimens(store, actor=resolve_user(user), index=index, category=category,
                               local_only=local_only, since=since, until=until, limit=limit,
                               after=after, purpose=purpose)
     if as_json:
@@ -68,16 +67,16 @@ def specimens_count(
                                            help=LOCAL_HELP, show_default=False),
     since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
     until: str | None = typer.Option(None, "--until", help=UNTIL_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Count your lab's specimens per index, with the same filters as `specimens list`."""
     from locard.store.specimens import count_specimens
 
-    with _open(db) as store:
-        counts = count_specimens(store, actor=_user(user), index=index, category=category,
+    with open_store(db) as store:
+        counts = count_specimens(store, actor=resolve_user(user), index=index, category=category,
                                  local_only=local_only, since=since, until=until,
                                  purpose=purpose)
     total = sum(counts.values())

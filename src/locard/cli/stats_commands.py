@@ -7,7 +7,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import (
     console,
     esc,
@@ -16,14 +15,17 @@ from locard.cli.common import (
     print_wrapped,
     read_single_profile,
 )
+from locard.cli.options import JsonOption
 from locard.stats.match import DEFAULT_THETA, Formula, most_conservative_rmp
+
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
 frequencies_app = typer.Typer(help="Allele frequency tables (for match statistics only).",
                               no_args_is_help=True)
-app.add_typer(frequencies_app, name="frequencies")
 
 
-@app.command("rmp")
+@commands.command("rmp")
 def rmp_command(
     profile: str = typer.Argument(..., help="Profile file (JSON, CSV, CMF, GeneMapper) or '-'."),
     frequencies: list[str] = typer.Option(
@@ -37,7 +39,7 @@ def rmp_command(
         None, "--min-frequency", help="Floor for rare alleles (default: NRC II 5/2N)."),
     kit: str | None = typer.Option(None, "--kit", help="Compute over this kit's loci."),
     specimen: str | None = typer.Option(None, "--specimen", help="Pick one specimen of a file."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    as_json: JsonOption = False,
 ) -> None:
     """Random match probability of a single-source profile, with per-locus values."""
     from locard.tables import load_frequency_table
@@ -84,7 +86,7 @@ def rmp_command(
 
 
 @frequencies_app.command("list")
-def frequencies_list(as_json: bool = typer.Option(False, "--json")) -> None:
+def frequencies_list(as_json: JsonOption = False) -> None:
     """List the bundled frequency tables."""
     from locard.tables import list_frequency_tables
 
@@ -105,7 +107,7 @@ def frequencies_list(as_json: bool = typer.Option(False, "--json")) -> None:
 def frequencies_show(
     name: str = typer.Argument(..., help="Bundled name (NIST1036:Cauc) or FILE[:POPULATION]."),
     locus: str | None = typer.Option(None, "--locus", help="Show one locus only."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: JsonOption = False,
 ) -> None:
     """Show a frequency table: per locus, alleles and frequencies, 2N and the 5/2N minimum."""
     from locard.genetics.loci import canonical_locus

@@ -8,8 +8,6 @@ machine might read the output.
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +17,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from locard.cli.app import app
 from locard.cli.common import (
     console,
     err_console,
@@ -29,16 +26,17 @@ from locard.cli.common import (
     progress,
     write_rejects,
 )
+from locard.cli.context import open_store, resolve_user
+from locard.cli.options import DbOption, JsonOption, PolicyOption, PurposeOption, UserOption
 
 if TYPE_CHECKING:
-    from locard.store import ImportReport, Store
+    from locard.store import ImportReport
 
-DB_HELP = "Database: a file path or postgresql://... URL (default $LOCARD_DB or ./locard.db)."
-USER_HELP = "Act as this Locard user (default $LOCARD_USER or the OS user)."
-PURPOSE_HELP = "Stated purpose: a case number (written to the audit log)."
-POLICY_HELP = "Policy file (default $LOCARD_POLICY or the shipped default)."
 #: the lab code of `locard init` when none is given and there is no terminal to ask on
 DEFAULT_LAB = "LOCAL"
+
+#: this module's top-level commands (cli/app.py adds them to `locard`)
+commands = typer.Typer()
 
 specimen_app = typer.Typer(help="Specimens in the database.", no_args_is_help=True)
 consent_app = typer.Typer(help="Consent records.", no_args_is_help=True)
@@ -47,45 +45,18 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 policy_app = typer.Typer(help="The database policy.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-app.add_typer(specimen_app, name="specimen")
-app.add_typer(consent_app, name="consent")
-app.add_typer(retention_app, name="retention")
-app.add_typer(audit_app, name="audit")
-app.add_typer(policy_app, name="policy")
-app.add_typer(user_app, name="user")
-app.add_typer(db_app, name="db")
 
 
-def _user(name: str | None) -> str:
-    if name:
-        return name
-    env = os.environ.get("LOCARD_USER")
-    return env or getpass.getuser()
-
-
-@contextmanager
-def _open(db: str | None, policy: str | None = None) -> Iterator[Store]:
-    # SQLAlchemy loads here, not at start-up, so `locard --help` and the statistics commands
-    # stay quick
-    from locard.store import Store
-
-    store = Store.open(db, policy=policy)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@app.command("init")
+@commands.command("init")
 def init_command(
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: DbOption = None,
     user: str | None = typer.Option(None, "--user", help="First administrator (default: "
                                     "$LOCARD_USER or the OS user)."),
     lab: str | None = typer.Option(None, "--lab", help="The administrator's lab (ORI-like "
                                    "code, e.g. NY0030000): asked for on a terminal, else "
                                    f"{DEFAULT_LAB}."),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a Locard database (or bring an old one up to date) and its first administrator
     in its lab (the lab code every import, search and export acts for)."""
@@ -94,9 +65,9 @@ def init_command(
     if lab is None:
         lab = (typer.prompt("Lab code (ORI-like, e.g. NY0030000)", default=DEFAULT_LAB)
                if not as_json and sys.stdin.isatty() else DEFAULT_LAB)
-    store = Store.init(db, admin=_user(user), lab=lab, policy=policy)
+    store = Store.init(db, admin=resolve_user(user), lab=lab, policy=policy)
     try:
-        admin = store.user(_user(user))
+        admin = store.user(resolve_user(user))
         info = {"database": store.db.display_url, "schema_version": store.schema_version(),
                 "policy": store.policy.name, "administrator": admin.name, "lab": admin.lab}
     finally:
@@ -110,7 +81,7 @@ def init_command(
                   "searches and exports act for this lab", markup=False)
 
 
-@app.command("import")
+@commands.command("import")
 def import_command(
     file: str = typer.Argument(..., help="Profile file: CMF, GeneMapper, CSV or JSON."),
     format: str | None = typer.Option(None, "--format", help="cmf, genemapper, csv or json "
@@ -145,17 +116,17 @@ def import_command(
                                           "with alleles outside the kit's ladder range (each "
                                           "one is flagged in the report) instead of refusing "
                                           "them."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    policy: PolicyOption = None,
     search_on_entry: bool = typer.Option(
         True, "--search-on-entry/--no-search-on-entry",
         help="Search new profiles against the indices the policy allows and record hits as "
              "candidate matches for review (default on; the policy file can turn it off)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything but store "
                                  "nothing: report what would be imported and rejected."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: JsonOption = False,
 ) -> None:
     """Import a profile file, all or nothing unless --skip-invalid. Without --legal-basis each
     record gets its category's default legal basis (see `locard policy show`). Lists the
@@ -164,16 +135,16 @@ def import_command(
     from locard.formats.consents import read_consent_file
 
     consents = read_consent_file(consent_file) if consent_file is not None else None
-    with _open(db, policy) as store, progress() as tick, _rejects_on_failure(rejects):
+    with open_store(db, policy) as store, progress() as tick, _rejects_on_failure(rejects):
         store.on_progress = tick
         from locard.store.searching import enable_search_on_entry
 
-        enable_search_on_entry(store, actor=_user(user), purpose=purpose,
+        enable_search_on_entry(store, actor=resolve_user(user), purpose=purpose,
                                enabled=None if search_on_entry else False)
         report = store.import_file(file, format=format, category=category,
                                    legal_basis=legal_basis, consent=consent,
                                    skip_invalid=skip_invalid, allow_expunged=allow_expunged,
-                                   actor=_user(user), purpose=purpose, dry_run=dry_run,
+                                   actor=resolve_user(user), purpose=purpose, dry_run=dry_run,
                                    received_from=received_from, consents=consents,
                                    kit=kit, allow_off_ladder=allow_off_ladder)
     if dry_run:
@@ -295,7 +266,7 @@ def _show_import(report: ImportReport, file: str, *, rejects: str | None,
         raise typer.Exit(1)
 
 
-@app.command("export")
+@commands.command("export")
 def export_command(
     out: str = typer.Option(..., "--out", help="Output file."),
     format: str = typer.Option("cmf", "--format", help="cmf, csv, json or jsonl."),
@@ -304,16 +275,16 @@ def export_command(
         False, "--exclude-local-only", help="Leave out the profiles kept local (never searched "
         "nationally), e.g. for a national submission; otherwise CSV and JSON mark them "
         "(localOnly column, \"local_only\": true)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Export the user's lab's specimens. What the format cannot carry (in CMF: a locus without
     a CODIS name) is left out and listed, never silently."""
-    with _open(db) as store, progress() as tick:
+    with open_store(db) as store, progress() as tick:
         store.on_progress = tick
-        report = store.export(out, format=format, index=index, actor=_user(user),
+        report = store.export(out, format=format, index=index, actor=resolve_user(user),
                               purpose=purpose, exclude_local_only=exclude_local_only)
     if as_json:
         print_json({**report.to_dict(), "path": str(out)})
@@ -334,14 +305,14 @@ def export_command(
 def specimen_show(
     specimen_id: str = typer.Argument(..., help="Specimen ID."),
     lab: str | None = typer.Option(None, "--lab", help="The specimen's lab (default: yours)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    purpose: str | None = typer.Option(None, "--purpose", help=PURPOSE_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show one specimen (another lab's shows only its lab and specimen IDs)."""
-    with _open(db) as store:
-        view = store.get_specimen(specimen_id, lab=lab, actor=_user(user), purpose=purpose)
+    with open_store(db) as store:
+        view = store.get_specimen(specimen_id, lab=lab, actor=resolve_user(user), purpose=purpose)
     data = view.to_dict()
     if as_json:
         print_json(data)
@@ -413,23 +384,23 @@ def _confirm_withdraw(consent: str, lab: str | None) -> None:
         raise typer.Abort()
 
 
-@app.command("expunge")
+@commands.command("expunge")
 def expunge_command(
     specimen_id: str = typer.Argument(..., help="Specimen ID."),
     reason: str = typer.Option(..., "--reason", help="Why (e.g. the court order)."),
     lab: str | None = typer.Option(None, "--lab", help="The specimen's lab (default: yours)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed "
                              "when no terminal can ask, as in scripts)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Expunge a specimen for real: genotype deleted, only a tombstone remains. Asks for
     confirmation unless --yes."""
     if not yes:
         _confirm_expunge(specimen_id, lab)
-    with _open(db) as store:
-        ref = store.expunge(specimen_id, reason=reason, lab=lab, actor=_user(user))
+    with open_store(db) as store:
+        ref = store.expunge(specimen_id, reason=reason, lab=lab, actor=resolve_user(user))
     if as_json:
         print_json({"expunged": True, "tombstone": ref})
     else:
@@ -442,16 +413,16 @@ def consent_withdraw(
     lab: str | None = typer.Option(None, "--lab", help="The consent's lab (default: yours)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed "
                              "when no terminal can ask, as in scripts)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Withdraw a consent: every specimen stored under it is expunged. Asks for confirmation
     unless --yes."""
     if not yes:
         _confirm_withdraw(consent, lab)
-    with _open(db) as store:
-        n = store.withdraw_consent(consent, lab=lab, actor=_user(user))
+    with open_store(db) as store:
+        n = store.withdraw_consent(consent, lab=lab, actor=resolve_user(user))
     if as_json:
         print_json({"consent": consent, "expunged": n})
     else:
@@ -461,13 +432,13 @@ def consent_withdraw(
 @retention_app.command("apply")
 def retention_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be expunged."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Expunge every specimen past its retention date."""
-    with _open(db) as store:
-        rows = store.apply_retention(actor=_user(user), dry_run=dry_run)
+    with open_store(db) as store:
+        rows = store.apply_retention(actor=resolve_user(user), dry_run=dry_run)
     if as_json:
         print_json({"dry_run": dry_run, "specimens": rows})
         return
@@ -489,13 +460,13 @@ def audit_log(
                                      "day) or time."),
     before: int | None = typer.Option(None, "--before", help="Only entries older than this "
                                       "seq (page back with the first seq shown)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show your lab's audit log (auditors, administrators)."""
-    with _open(db) as store:
-        entries = store.audit_entries(actor=_user(user), limit=limit, action=action, user=by,
+    with open_store(db) as store:
+        entries = store.audit_entries(actor=resolve_user(user), limit=limit, action=action, user=by,
                                       since=since, until=until, before_seq=before)
     if as_json:
         print_json([e.to_dict() for e in entries])
@@ -516,11 +487,11 @@ def audit_log(
 
 @audit_app.command("verify")
 def audit_verify(
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Verify the audit hash chain; fails naming the first bad entry."""
-    with _open(db) as store:
+    with open_store(db) as store:
         n = store.verify_audit()
     if as_json:
         print_json({"verified": True, "entries": n})
@@ -530,8 +501,8 @@ def audit_verify(
 
 @policy_app.command("show")
 def policy_show(
-    policy: str | None = typer.Option(None, "--policy", help=POLICY_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Print the effective policy: rules, legal bases, retention, search matrix."""
     from locard.store import load_policy
@@ -576,13 +547,13 @@ def user_add(
     name: str = typer.Argument(..., help="User name (a login, not a data subject)."),
     role: str = typer.Option(..., "--role", help="analyst, reviewer, administrator or auditor."),
     lab: str | None = typer.Option(None, "--lab", help="Lab (default: the administrator's)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Add a user (administrators only)."""
-    with _open(db) as store:
-        added = store.add_user(name, role=role, lab=lab, actor=_user(user))
+    with open_store(db) as store:
+        added = store.add_user(name, role=role, lab=lab, actor=resolve_user(user))
     if as_json:
         print_json(added.to_dict())
     else:
@@ -592,13 +563,13 @@ def user_add(
 @user_app.command("token")
 def user_token(
     name: str = typer.Argument(..., help="User to issue a token for."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Issue a new API token (printed once; only its argon2 hash is stored)."""
-    with _open(db) as store:
-        token = store.issue_token(name, actor=_user(user))
+    with open_store(db) as store:
+        token = store.issue_token(name, actor=resolve_user(user))
     if as_json:
         print_json({"user": name, "token": token})
     else:
@@ -608,14 +579,14 @@ def user_token(
 @user_app.command("deactivate")
 def user_deactivate(
     name: str = typer.Argument(..., help="User to deactivate (of the administrator's lab)."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Deactivate a user (administrators of the same lab): the API token is revoked and every
     web session of the user ends at once."""
-    with _open(db) as store:
-        done = store.deactivate_user(name, actor=_user(user))
+    with open_store(db) as store:
+        done = store.deactivate_user(name, actor=resolve_user(user))
     if as_json:
         print_json(done.to_dict())
     else:
@@ -625,14 +596,14 @@ def user_deactivate(
 
 @db_app.command("migrate")
 def db_migrate(
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    user: str | None = typer.Option(None, "--user", help=USER_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Apply pending schema migrations."""
     from locard.store import Store
 
-    applied = Store.migrate(db, actor=_user(user))
+    applied = Store.migrate(db, actor=resolve_user(user))
     if as_json:
         print_json({"applied": applied})
     elif applied:
