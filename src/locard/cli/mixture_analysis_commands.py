@@ -14,6 +14,7 @@ from rich.table import Table
 from locard.cli.common import console, err_console, naming_file, print_json
 from locard.cli.options import JsonOption
 from locard.errors import InputError
+from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture.casefile import MixtureCase, parse_case
 
 #: `locard mixture case|dropout|sensitivity|tippet` (cli/app.py adds them to the `mixture`
@@ -21,7 +22,9 @@ from locard.stats.mixture.casefile import MixtureCase, parse_case
 commands = typer.Typer()
 
 
-def _load(case: str) -> tuple[MixtureCase, Any]:
+def load_case(case: str) -> tuple[MixtureCase, FrequencyTable]:
+    """The case file at ``case`` (``-``: stdin), parsed with the file named in any error, and
+    its frequency table resolved (bundled name or file): what every mixture command reads."""
     from locard.tables import load_frequency_table
 
     if case == "-":
@@ -141,7 +144,7 @@ def mixture_dropout_command(
     5th and 95th percentiles, the LR at each, and the conservative one."""
     from locard.stats.mixture.dropout import estimate_dropout
 
-    parsed, table = _load(case)
+    parsed, table = load_case(case)
     est = estimate_dropout(parsed, table, simulations=simulations, seed=seed,
                            vary_unknowns=not fixed_unknowns)
     if as_json:
@@ -181,7 +184,7 @@ def mixture_sensitivity_command(
 ) -> None:
     """The LR across drop-out 0.01-0.99 (the person of interest's and/or the unknowns'), as
     LRmix Studio's sensitivity analysis: a table and a plot."""
-    parsed, table = _load(case)
+    parsed, table = load_case(case)
     result = _sensitivity(parsed, table, vary)
     if plot:
         from locard.plots import sensitivity_plot
@@ -218,7 +221,7 @@ def mixture_tippet_command(
     random profiles, the share with LR >= the observed one, Cllr and ECE, a Tippet plot."""
     from locard.stats.mixture.tippet import non_contributor_test
 
-    parsed, table = _load(case)
+    parsed, table = load_case(case)
     result = non_contributor_test(parsed, table, simulations=simulations, seed=seed,
                                   calibration=calibration)
     if plot:

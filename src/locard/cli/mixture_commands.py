@@ -3,24 +3,28 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from locard.cli.common import console, naming_file, print_json
+from locard.cli.common import console, print_json
 from locard.cli.context import resolve_user
+from locard.cli.mixture_analysis_commands import load_case
 from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
 from locard.errors import InputError
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
 from locard.stats.mixture.casefile import (
     MixtureCase,
-    parse_case,
     run_case,
     run_continuous_case,
 )
+
+
+def _source(case: str) -> str:
+    return "<stdin>" if case == "-" else case
+
 
 mixture_app = typer.Typer(
     help="Mixed and low-template traces: semi-continuous (LRmix) likelihood ratios.",
@@ -46,26 +50,14 @@ def mixture_lr_command(
 ) -> None:
     """Likelihood ratio of a mixed or low-template trace under the case file's hypotheses
     (drop-out per contributor, drop-in, theta, replicates), per locus and in total."""
-    from locard.tables import load_frequency_table
 
-    if case == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(case).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{case}: cannot read the case file: {exc.strerror}",
-                             remedy="give the path of a case file, or '-' for stdin") from None
-    source = "<stdin>" if case == "-" else case
-    with naming_file(source):
-        parsed = parse_case(text, source=source)
-    table = load_frequency_table(parsed.table_spec)
+    parsed, table = load_case(case)
     if parsed.spec.model == "continuous":
         _continuous_lr(parsed, table, as_json=as_json, conservative=conservative,
                        mcmc_samples=mcmc_samples, plot=plot)
         return
     if conservative or plot is not None:
-        raise InputError(f"{source}: --conservative and --plot need the continuous model",
+        raise InputError(f"{_source(case)}: --conservative and --plot need the continuous model",
                          remedy="set \"model\": \"continuous\" and give peak heights, or "
                                 "leave out --conservative and --plot")
     result = run_case(parsed, table, max_combinations=max_combinations)
@@ -184,20 +176,8 @@ def mixture_rank_command(
     expected number of adventitious hits above the threshold and a suggested threshold."""
     from locard.store import Store
     from locard.store.mixture_search import rank_store_by_mixture_lr
-    from locard.tables import load_frequency_table
 
-    if case == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(case).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{case}: cannot read the case file: {exc.strerror}",
-                             remedy="give the path of a case file, or '-' for stdin") from None
-    source = "<stdin>" if case == "-" else case
-    with naming_file(source):
-        parsed = parse_case(text, source=source)
-    table = load_frequency_table(parsed.table_spec)
+    parsed, table = load_case(case)
     store = Store.open(db, policy=policy)
     try:
         report = rank_store_by_mixture_lr(
@@ -252,27 +232,15 @@ def mixture_deconvolve_command(
     from locard.stats.mixture.casefile import fit_continuous_case
     from locard.stats.mixture.continuous_validation import pp_validation
     from locard.stats.mixture.deconvolution import deconvolve
-    from locard.tables import load_frequency_table
 
     if hypothesis not in ("hd", "hp"):
         raise InputError(f"--hypothesis: {hypothesis!r} is not hd or hp",
                          remedy="use --hypothesis hd or --hypothesis hp")
-    if case == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(case).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{case}: cannot read the case file: {exc.strerror}",
-                             remedy="give the path of a case file, or '-' for stdin") from None
-    source = "<stdin>" if case == "-" else case
-    with naming_file(source):
-        parsed = parse_case(text, source=source)
+    parsed, table = load_case(case)
     if parsed.spec.model != "continuous":
-        raise InputError(f"{source}: deconvolution needs the continuous model",
+        raise InputError(f"{_source(case)}: deconvolution needs the continuous model",
                          remedy="set \"model\": \"continuous\" and give peak heights")
-    fitted = fit_continuous_case(parsed, load_frequency_table(parsed.table_spec),
-                                 which=hypothesis)
+    fitted = fit_continuous_case(parsed, table, which=hypothesis)
     result = deconvolve(fitted, top=top, hypothesis=hypothesis)
     validation = pp_validation(fitted, alpha=alpha, hypothesis=hypothesis)
     if pp_plot_file is not None:
