@@ -17,11 +17,12 @@ from locard.stats.mixture.dropout import SensitivityResult
 from locard.stats.mixture.tippet import TippetResult
 
 if TYPE_CHECKING:  # the continuous model loads Numba: not at import
+    from locard.stats.kinship.power import PowerResult
     from locard.stats.mixture.continuous_expected import ExpectedHeights
     from locard.stats.mixture.continuous_validation import PPValidation
 
 __all__ = ["EpgBin", "EpgCall", "EpgChannel", "electropherogram_plot", "expected_heights_plot",
-           "pp_plot", "sensitivity_plot", "tippet_plot"]
+           "power_plot", "pp_plot", "sensitivity_plot", "tippet_plot"]
 
 _FORMATS = ("png", "svg")
 
@@ -275,4 +276,34 @@ def expected_heights_plot(result: ExpectedHeights, path: str | Path | None = Non
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize="small")
     fig.suptitle(f"Observed and expected peak heights, {result.hypothesis.upper()} fit",
                  y=1.02 + 0.02 / nrows)
+    return _save(fig, path, fmt)
+
+
+def power_plot(result: PowerResult, path: str | Path | None = None, *,
+               format: str | None = None) -> bytes:
+    """The simulated log10 LR of a family (``locard kinship power``): histograms under H1 (the
+    person is the missing one) and H2 (unrelated); exclusions (LR = 0) are counted in the
+    legend, not drawn."""
+    fmt = _format(path, format)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.2))
+    ax = fig.subplots()
+    h1, h2 = np.asarray(result.log10_lr_h1), np.asarray(result.log10_lr_h2)
+    finite = np.concatenate([h1[np.isfinite(h1)], h2[np.isfinite(h2)]])
+    bins: int | list[float] = (
+        [float(x) for x in np.linspace(float(finite.min()), float(finite.max()) + 1e-9, 40)]
+        if finite.size else 10)
+    for values, label in ((h2, "H2: unrelated"), (h1, "H1: the missing person")):
+        zeros = int(np.sum(values == -np.inf))
+        ax.hist(values[np.isfinite(values)], bins=bins, alpha=0.55,
+                label=label + (f" ({zeros} of {len(values)} excluded)" if zeros else ""))
+    ax.set_xlabel("log10 LR")
+    ax.set_ylabel("simulations")
+    ax.set_title(f"Simulated LR of the family of {result.missing}")
+    ax.legend(fontsize="small")
+    ax.grid(True, linestyle=":")
     return _save(fig, path, fmt)

@@ -259,6 +259,31 @@ def test_missing_persons(page: Any, site: dict[str, Any]) -> None:
                     full_page=True)
 
 
+def test_family_power(page: Any, site: dict[str, Any]) -> None:
+    width = page.width
+    _visit(page, site, "/identify", "identify", width)
+    page.click("#power-link a")
+    page.wait_for_selector("#power-form")
+    _check_layout(page, width)
+    pedigree = {"missing": "X", "individuals": [
+        {"id": "FA", "sex": "male", "profile": "TH01: 7,9.3; D3S1358: 15,17"},
+        {"id": "MO", "sex": "female"},
+        {"id": "X", "father": "FA", "mother": "MO", "sex": "male"}]}
+    page.fill("textarea[name=pedigree]", json.dumps(pedigree))
+    page.fill("input[name=missing]", "X")
+    page.fill("input[name=candidates]", "MO")
+    page.fill("input[name=simulations]", "100")
+    page.click("#power-form button[type=submit]")
+    page.wait_for_selector("#power-result")
+    _check_layout(page, width)
+    assert page.locator("#power-candidates tbody tr").count() == 1
+    img = page.locator("#power-result img.plot")
+    assert img.is_visible()
+    box = img.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width
+    page.screenshot(path=str(SHOTS / f"power-result-{page.name}.png"), full_page=True)
+
+
 def test_mixtures(page: Any, site: dict[str, Any]) -> None:
     from tests.cli.test_mixture_cli import CASE
 

@@ -494,6 +494,63 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
                    reg=_NO_REG)
 
 
+# --- how informative is a family (kinship power) ----------------------------------------------
+
+
+def _power_page(request: Request, p: Principal, *, form: dict[str, Any] | None = None,
+                r: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
+    from locard.service.power import WEB_MAX_CANDIDATES, WEB_MAX_SIMULATIONS
+
+    if not _can(p, "search"):  # as identify: the roles that may search
+        raise PermissionDenied(f"user {p.name!r} ({p.user.role}) may not compute kinship "
+                               "power", remedy="needs the role: analyst, reviewer or "
+                                               "administrator")
+    blank = {"pedigree": "", "missing": "", "candidates": "", "simulations": "1000",
+             "seed": "1"}
+    return _render(request, "power.html", p, f={**blank, **(form or {})}, r=r, error=error,
+                   max_simulations=WEB_MAX_SIMULATIONS, max_candidates=WEB_MAX_CANDIDATES,
+                   fmt=_fmt, status=status)
+
+
+@router.get("/identify/power", response_class=HTMLResponse)
+def power_page(request: Request) -> HTMLResponse:
+    return _power_page(request, _principal(request))
+
+
+@router.post("/identify/power", response_class=HTMLResponse)
+async def power(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "",
+                pedigree: Annotated[str, Form(max_length=200_000)] = "",
+                missing: Annotated[str, Form(max_length=128)] = "",
+                candidates: Annotated[str, Form(max_length=2000)] = "",
+                simulations: Annotated[int, Form()] = 1000,
+                seed: Annotated[int, Form()] = 1,
+                pedigree_file: UploadFile | None = None) -> HTMLResponse:
+    """How informative is a pasted (or uploaded) pedigree before anyone is compared: the
+    numbers of ``locard kinship power --json`` (``locard.service.power``). Not stored."""
+    from locard.service.power import family_power, parse_power_pedigree
+
+    p = _principal(request)
+    check_csrf(p.csrf, csrf_token)
+    text = pedigree
+    if pedigree_file is not None and pedigree_file.filename:
+        raw = await pedigree_file.read(200_001)
+        if len(raw) > 200_000:
+            raise ServiceError("pedigree file over the limit of 200000 bytes", status=413)
+        text = raw.decode("utf-8-sig", errors="replace")
+    form = {"pedigree": text, "missing": missing, "candidates": candidates,
+            "simulations": str(simulations), "seed": str(seed)}
+    try:
+        data = parse_power_pedigree(text, missing=missing)
+        r = await run_in_threadpool(lambda: family_power(
+            data, candidates=candidates.split(","), simulations=simulations, seed=seed))
+    except LocardError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _power_page(request, p, form=form, error=f"{error_code(exc)}: {exc}",
+                           status=int(exc.http_status))
+    return _power_page(request, p, form=form, r=r)
+
+
 # --- mixture LR (semi-continuous) -------------------------------------------------------------
 
 
