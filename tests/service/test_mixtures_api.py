@@ -116,6 +116,23 @@ def test_rank_equals_the_cli(service: Service, tmp_path: Path,
                for e in entries)
 
 
+def test_rank_q_shutdown_hp_is_passed_through(service: Service) -> None:
+    """``q_shutdown_hp`` (SmartRank's Q designation shutdown under Hp) changes the LR: Hp's
+    unknown cannot carry a dropped-out allele, so Pr(E | Hp) and the LR are lower."""
+    case = _rank_case(service)
+    lrs = {}
+    for shut in (False, True):
+        r = service.client.post("/api/v1/mixtures/rank", headers=service.h("ana"), json={
+            "case": case, "purpose": "CASE-M1", "index": ["offender"], "top": 1,
+            "q_shutdown_hp": shut})
+        assert r.status_code == 200, r.text
+        [first] = r.json()["candidates"]
+        lrs[shut] = (first["specimen_id"], first["lr"])
+        assert r.json()["provenance"]["parameters"]["q_shutdown_hp"] is shut
+    assert lrs[True][0] == lrs[False][0]
+    assert 0 < lrs[True][1] < lrs[False][1]
+
+
 def test_rank_is_governed(service: Service) -> None:
     case = _rank_case(service)
     r = service.client.post("/api/v1/mixtures/rank", headers=service.h("aud"),

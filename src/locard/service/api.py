@@ -267,6 +267,9 @@ class MixtureRankRequest(BaseModel):
         None, description="the stored trace (a specimen ID of your lab) the evidence comes "
                           "from: hits become candidate matches for review")
     hd_once: bool = Field(False, description="leave the candidate out of Hd (SmartRank)")
+    q_shutdown_hp: bool = Field(False, description="Hp's unknowns carry evidence alleles "
+                                                   "only, no Q (SmartRank's default; "
+                                                   "`--q-shutdown-hp`)")
 
 
 def _case_data(case: CaseFile) -> dict[str, Any]:
@@ -293,7 +296,7 @@ def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest) -> 
     report = _engine(request).rank_mixture(
         case, table=table, actor=caller.name, purpose=body.purpose, top=body.top,
         threshold=body.threshold, indices=body.index or None, trace=body.trace,
-        hd_conditioned=not body.hd_once)
+        hd_conditioned=not body.hd_once, q_shutdown_hp=body.q_shutdown_hp)
     return _json(report)
 
 

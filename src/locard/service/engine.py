@@ -184,7 +184,8 @@ class Engine:
 
     def rank_mixture(self, case: Any, *, table: Any, actor: str, purpose: str, top: int,
                      threshold: float | None, indices: Sequence[str] | None,
-                     trace: str | None, hd_conditioned: bool) -> dict[str, Any]:
+                     trace: str | None, hd_conditioned: bool,
+                     q_shutdown_hp: bool = False) -> dict[str, Any]:
         """Rank the store by a mixture case's LR (``locard.store.mixture_search``: role,
         purpose, policy matrix and audit are the store's) on the shared indices."""
         from locard.store.mixture_search import rank_store_by_mixture_lr
@@ -194,7 +195,8 @@ class Engine:
             report = rank_store_by_mixture_lr(
                 self.store, case, table=table, actor=actor, purpose=purpose, top=top,
                 threshold=threshold, indices=indices, trace=trace,
-                hd_conditioned=hd_conditioned, store_indices=own)
+                hd_conditioned=hd_conditioned, q_shutdown_hp=q_shutdown_hp,
+                store_indices=own)
         return report.to_dict()
 
 

@@ -30,6 +30,7 @@ from locard.errors import InputError, PolicyViolation, StoreError
 from locard.genetics.loci import LOCI, LOCUS_SETS, LocusKind, canonical_locus
 from locard.genetics.profiles import Profile
 from locard.store.categories import Index, canonical_category, index_for_category, parse_index
+from locard.store.mixture_policy import MixtureSearchPolicy, parse_mixture_search
 
 __all__ = [
     "LEGAL_BASES",
@@ -168,6 +169,8 @@ class Policy:
     #: sample-name patterns of controls and ladders (``[controls] patterns``): such records
     #: are never stored; an import reports them as skipped controls
     control_patterns: tuple[re.Pattern[str], ...] = ()
+    #: ``[mixture_search]``: scoring new references against stored mixtures on entry
+    mixture_search: MixtureSearchPolicy = field(default_factory=MixtureSearchPolicy)
 
     def is_control(self, sample_name: str) -> bool:
         """True when ``sample_name`` matches one of the ``[controls]`` patterns (searched,
@@ -346,6 +349,7 @@ class Policy:
                             for q in self.kinship},
             },
             "controls": {"patterns": [p.pattern for p in self.control_patterns]},
+            "mixture_search": self.mixture_search.to_dict(),
         }
 
 
@@ -510,6 +514,7 @@ def _parse_policy(data: Mapping[str, Any], source: str, digest: str) -> Policy:
         raw=dict(data),
         category_legal_basis=by_category,
         control_patterns=_parse_controls(data.get("controls", {}), source),
+        mixture_search=parse_mixture_search(data.get("mixture_search", {}), source),
     )
     _check_lines(policy)
     return policy

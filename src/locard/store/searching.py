@@ -23,7 +23,9 @@ arrestee profiles against the forensic index; each hit becomes a pending candida
 (each target profile against the batch) when that runs fewer searches; see
 :class:`EntrySearch`. Search on entry is durable: the store writes each import's pending
 search (``search_outbox``) in the import's own transaction, the hook deletes it once the hits
-are recorded, and :func:`resume_pending_searches` runs what a crash left pending.
+are recorded, and :func:`resume_pending_searches` runs what a crash left pending. New single-source
+references are also scored against the stored forensic mixtures by the semi-continuous LR
+(``[mixture_search]``, :mod:`locard.store.mixture_entry`).
 
 :func:`self_check` finds duplicates and near matches within each index the matrix allows to be
 compared with itself (``locard db check``).
@@ -55,6 +57,7 @@ from locard.store import schema as S
 from locard.store.audit import canonical_json
 from locard.store.categories import Index, parse_index
 from locard.store.indexing import SpecimenRow, StoreIndices, specimen_rows
+from locard.store.mixture_entry import MixtureEntrySearch
 from locard.store.policy import Policy
 from locard.store.statistics import profile_rmp
 from locard.store.store import Store, User
@@ -447,6 +450,8 @@ class EntrySearch:
     strategy: str = "auto"
     recorded: list[int] = field(default_factory=list)
     strategies: dict[str, str] = field(default_factory=dict)
+    #: the mixture LR search on entry (``[mixture_search]``), made on first use
+    mixture_lr: MixtureEntrySearch | None = field(default=None, repr=False)
 
     @property
     def outbox(self) -> dict[str, Any]:
@@ -463,11 +468,26 @@ class EntrySearch:
         before = len(self.recorded)
         pairs = self.find(keys, audit=True)
         self._record(pairs)
+        self.score_mixtures(keys)
         if keys:  # recorded: the pending row of this import goes
             _outbox_done(self.store, S.search_outbox.c.first_pk == min(keys),
                          S.search_outbox.c.last_pk == max(keys),
                          S.search_outbox.c.params == canonical_json(self.outbox))
         return self.recorded[before:]
+
+    def score_mixtures(self, keys: Sequence[int]) -> list[int]:
+        """Score the new single-source references among ``keys`` against the stored forensic
+        mixtures by the semi-continuous LR (``[mixture_search]``, :mod:`locard.store.
+        mixture_entry`); records (and returns) the candidate matches above its threshold."""
+        if not self.store.policy.mixture_search.on_entry or not keys:
+            return []
+        if self.mixture_lr is None:
+            self.mixture_lr = MixtureEntrySearch(self.store, self.indices, self.actor,
+                                                 self.purpose)
+        local = _local_only_keys(self.store, keys)
+        made = self.mixture_lr([int(k) for k in keys if int(k) not in local])
+        self.recorded.extend(made)
+        return made
 
     # --- finding -----------------------------------------------------------------------------
 
@@ -681,6 +701,7 @@ def resume_pending_searches(store: Store, *,
                                    int(params["min_loci"]), int(params["mismatches"]),
                                    str(params["strategy"]))
                 hook._record(hook.find(keys, audit=True))
+                hook.score_mixtures(keys)
                 recorded.extend(hook.recorded)
         except LocardError as exc:
             left.append(f"keys {row.first_pk}-{row.last_pk}: {exc}")
