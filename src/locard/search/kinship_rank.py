@@ -47,6 +47,7 @@ __all__ = [
     "KINSHIP_TARGET_INDICES",
     "KinshipHit",
     "KinshipLookup",
+    "check_encoded",
     "kinship_lookup",
     "rank_by_kinship",
     "rank_index",
@@ -232,6 +233,31 @@ def _rank_row_major(codes: U8, table: FloatArray, alive: U8, top: int, chunk: in
     return out_s, out_i
 
 
+
+def check_encoded(codes: npt.ArrayLike, loci: Sequence[str], *, lookup_loci: tuple[str, ...],
+                  width: int, alive: npt.ArrayLike | None, locus_major: bool,
+                  ) -> tuple[npt.NDArray[np.uint8], int]:
+    """The encoded profiles ``codes`` as a uint8 array ``[n, n_loci, 2]`` (``[n_loci, n, 2]``
+    with ``locus_major``) and ``n``, checked against the ``loci`` named, a per-locus lookup
+    prepared for ``lookup_loci`` with ``width`` allele codes, and the ``alive`` mask: what
+    every table-sum ranking (kinship, mixture) checks before it scans."""
+    arr = np.asarray(codes)
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 2:
+        raise SearchError(f"codes must be uint8 [n, n_loci, 2] (or [n_loci, n, 2]); got "
+                          f"{arr.dtype} {arr.shape}")
+    n_loci_axis = 0 if locus_major else 1
+    if arr.shape[n_loci_axis] != len(loci):
+        raise SearchError(f"codes have {arr.shape[n_loci_axis]} loci; {len(loci)} named")
+    if lookup_loci != tuple(canonical_locus(x) for x in loci):
+        raise SearchError("the prepared lookup is for other loci")
+    if int(arr.max(initial=0)) >= width:
+        raise SearchError("a code is outside the allele maps")
+    n = int(arr.shape[1] if locus_major else arr.shape[0])
+    if alive is not None and len(np.asarray(alive)) != n:
+        raise SearchError(f"alive has {len(np.asarray(alive))} entries for {n} profiles")
+    return arr, n
+
+
 def top_rows_by_table_sum(codes: U8, log10_table: FloatArray, alive: U8, top: int, *,
                           locus_major: bool) -> tuple[FloatArray, I64]:
     """The ``top`` rows of ``codes`` by ``sum_l log10_table[l, a_l, b_l]``, best first (ties:
@@ -272,22 +298,10 @@ def rank_by_kinship(
     """
     if top < 1:
         raise SearchError(f"top = {top}: ask for at least one profile")
-    arr = np.asarray(codes)
-    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 2:
-        raise SearchError(f"codes must be uint8 [n, n_loci, 2] (or [n_loci, n, 2]); got "
-                          f"{arr.dtype} {arr.shape}")
-    n_loci_axis = 0 if locus_major else 1
-    if arr.shape[n_loci_axis] != len(loci):
-        raise SearchError(f"codes have {arr.shape[n_loci_axis]} loci; {len(loci)} named")
     lookup = (tables if isinstance(tables, KinshipLookup)
               else kinship_lookup(tables, loci, allele_maps))
-    if lookup.loci != tuple(canonical_locus(x) for x in loci):
-        raise SearchError("the prepared lookup is for other loci")
-    if int(arr.max(initial=0)) >= lookup.lr.shape[1]:
-        raise SearchError("a code is outside the allele maps")
-    n = arr.shape[1] if locus_major else arr.shape[0]
-    if alive is not None and len(alive) != n:
-        raise SearchError(f"alive has {len(alive)} entries for {n} profiles")
+    arr, n = check_encoded(codes, loci, lookup_loci=lookup.loci, width=lookup.lr.shape[1],
+                           alive=alive, locus_major=locus_major)
     alive_u8 = (np.zeros(0, dtype=np.uint8) if alive is None
                 else np.ascontiguousarray(alive, dtype=bool).view(np.uint8))
     want = min(n, top)

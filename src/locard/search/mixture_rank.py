@@ -62,7 +62,7 @@ from locard.errors import InputError, SearchError
 from locard.genetics.alleles import Allele, parse_allele
 from locard.genetics.loci import canonical_locus, locus_info
 from locard.genetics.profiles import Profile
-from locard.search.kinship_rank import top_rows_by_table_sum
+from locard.search.kinship_rank import check_encoded, top_rows_by_table_sum
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture.casefile import MixtureCase
 from locard.stats.mixture.semicontinuous import (
@@ -331,22 +331,10 @@ def rank_by_mixture_lr(
     if threshold is not None and not (threshold > 0 and math.isfinite(threshold)):
         raise SearchError(f"threshold = {threshold}: an LR threshold is a positive number",
                           remedy="give --threshold as an LR, e.g. 1000")
-    arr = np.asarray(codes)
-    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 2:
-        raise SearchError(f"codes must be uint8 [n, n_loci, 2] (or [n_loci, n, 2]); got "
-                          f"{arr.dtype} {arr.shape}")
-    n_loci_axis = 0 if locus_major else 1
-    if arr.shape[n_loci_axis] != len(loci):
-        raise SearchError(f"codes have {arr.shape[n_loci_axis]} loci; {len(loci)} named")
     lookup = (tables if isinstance(tables, MixtureLookup)
               else mixture_lookup(tables, loci, allele_maps))
-    if lookup.loci != tuple(canonical_locus(x) for x in loci):
-        raise SearchError("the prepared lookup is for other loci")
-    if int(arr.max(initial=0)) >= lookup.lr.shape[1]:
-        raise SearchError("a code is outside the allele maps")
-    n = arr.shape[1] if locus_major else arr.shape[0]
-    if alive is not None and len(alive) != n:
-        raise SearchError(f"alive has {len(alive)} entries for {n} profiles")
+    arr, n = check_encoded(codes, loci, lookup_loci=lookup.loci, width=lookup.lr.shape[1],
+                           alive=alive, locus_major=locus_major)
     key_arr = None if keys is None else np.asarray(keys, dtype=np.int64)
     if key_arr is not None and key_arr.shape[0] != n:
         raise SearchError(f"{key_arr.shape[0]} keys for {n} profiles")
