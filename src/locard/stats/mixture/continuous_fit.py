@@ -40,6 +40,7 @@ from locard.stats.mixture.continuous import (
     stack_hypothesis,
     stacked_loglik,
 )
+from locard.stats.mixture.semicontinuous import describe_contributors
 from locard.stats.provenance import make_provenance
 
 __all__ = [
@@ -70,14 +71,8 @@ class ContinuousHypothesis:
         return len(self.contributors) + self.unknowns
 
     def describe(self, *, poi: str | None = None) -> str:
-        names = [f"{c} (person of interest)" if c == poi else c for c in self.contributors]
-        if self.unknowns:
-            names.append(f"{self.unknowns} unknown {'person' if self.unknowns == 1 else 'people'}"
-                         " unrelated to them")
-        if not names:
-            return "no contributor"
-        text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"the contributors are {text}"
+        """The hypothesis in words (:func:`describe_contributors`)."""
+        return describe_contributors(self.contributors, self.unknowns, poi=poi)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ __all__ = [
     "Hypothesis",
     "MixtureLR",
     "MixtureLocusLR",
+    "describe_contributors",
     "locus_likelihood",
     "locus_lr",
     "semicontinuous_lr",
@@ -142,14 +143,21 @@ class Hypothesis:
 
     def describe(self, *, poi: str | None = None) -> str:
         """The hypothesis in words: 'POI, K1 and 1 unknown person'."""
-        names = [f"{c} (person of interest)" if c == poi else c for c in self.contributors]
-        if self.unknowns:
-            names.append(f"{self.unknowns} unknown {'person' if self.unknowns == 1 else 'people'}"
-                         " unrelated to them")
-        if not names:
-            return "no contributor"
-        text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"the contributors are {text}"
+        return describe_contributors(self.contributors, self.unknowns, poi=poi)
+
+
+def describe_contributors(contributors: Sequence[str], unknowns: int, *,
+                          poi: str | None = None) -> str:
+    """A hypothesis in words, for the CLI, the page and the PDF alike: 'the contributors are
+    POI (person of interest), K1 and 1 unknown person unrelated to them'."""
+    names = [f"{c} (person of interest)" if c == poi else c for c in contributors]
+    if unknowns:
+        names.append(f"{unknowns} unknown {'person' if unknowns == 1 else 'people'}"
+                     " unrelated to them")
+    if not names:
+        return "no contributor"
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"the contributors are {text}"
 
 
 # --- results ---------------------------------------------------------------------------------
