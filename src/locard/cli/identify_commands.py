@@ -18,10 +18,10 @@ from rich.table import Table
 from locard.cli.common import console, naming_file, print_json, print_table
 from locard.cli.context import resolve_user
 from locard.cli.kinship_commands import (
-    MIN_FREQ_HELP,
     MUTATION_HELP,
-    RATES_HELP,
     THETA_HELP,
+    MinFrequencyOption,
+    MutationRatesOption,
     mutation_choice,
 )
 from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
@@ -51,8 +51,8 @@ def identify_command(
     purpose: str = typer.Option(..., "--purpose", help=PURPOSE_HELP),  # required
     top: int = typer.Option(20, "--top", help="Candidates to list."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
-    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
-    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    mutation_rates: MutationRatesOption = None,
+    min_frequency: MinFrequencyOption = None,
     theta: float = typer.Option(0.0, "--theta", help=THETA_HELP),
     frequencies: str = typer.Option("NIST1036:ALL", "--frequencies", "-f",
                                     help="Table: a bundled name (NIST1036:Cauc) or "

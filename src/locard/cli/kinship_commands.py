@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -115,6 +115,17 @@ def _lr_table(result: KinshipLR, title: str) -> None:
 RATES_HELP = ("CSV of per-locus mutation rates (locus,female_rate,male_rate[,model,range,"
               "rate2]; '#' lines for the citation); other loci keep the bundled rates.")
 
+#: options shared by the kinship commands (identify too): the rate file, the frequency floor,
+#: and for the commands that read Familias files the table and model with the file's default
+MutationRatesOption = Annotated[str | None, typer.Option("--mutation-rates", help=RATES_HELP)]
+MinFrequencyOption = Annotated[float | None,
+                               typer.Option("--min-frequency", help=MIN_FREQ_HELP)]
+FamFrequenciesOption = Annotated[str | None, typer.Option(
+    "--frequencies", "-f",
+    help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database.")]
+FamMutationModelOption = Annotated[str | None, typer.Option(
+    "--mutation-model", help=MUTATION_HELP + " Default stepwise, or a .fam file's models.")]
+
 
 @dataclass(frozen=True, slots=True)
 class MutationChoice:
@@ -203,8 +214,8 @@ def kinship_lr_command(
                                 help="Coancestry (Balding-Nichols): the pairwise formula, or "
                                      "the parent-child pedigree with mutation."),
     mutation_model: str = typer.Option("stepwise", "--mutation-model", help=MUTATION_HELP),
-    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
-    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    mutation_rates: MutationRatesOption = None,
+    min_frequency: MinFrequencyOption = None,
     specimen1: str | None = typer.Option(None, "--specimen1", help="Pick one specimen of "
                                                                    "PROFILE1."),
     specimen2: str | None = typer.Option(None, "--specimen2", help="Pick one specimen of "
@@ -289,14 +300,10 @@ def kinship_pedigree_command(
         None, "--hypothesis",
         help="A .fam file's pedigree to use (default: the only one where the missing person "
              "has a parent or a child)."),
-    frequencies: str | None = typer.Option(
-        None, "--frequencies", "-f",
-        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
-    mutation_model: str | None = typer.Option(
-        None, "--mutation-model",
-        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
-    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
-    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    frequencies: FamFrequenciesOption = None,
+    mutation_model: FamMutationModelOption = None,
+    mutation_rates: MutationRatesOption = None,
+    min_frequency: MinFrequencyOption = None,
     theta: float | None = typer.Option(
         None, "--theta", help=THETA_HELP + " A .fam file's theta by default."),
     as_json: JsonOption = False,
@@ -432,14 +439,10 @@ def dvi_command(
              "'missing': one id or a list of the family's missing persons), or an object "
              "name -> pedigree; or a Familias .fam file with a [DVI] section (missing persons: "
              "the untyped members named 'Missing...')."),
-    frequencies: str | None = typer.Option(
-        None, "--frequencies", "-f",
-        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
-    mutation_model: str | None = typer.Option(
-        None, "--mutation-model",
-        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
-    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
-    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    frequencies: FamFrequenciesOption = None,
+    mutation_model: FamMutationModelOption = None,
+    mutation_rates: MutationRatesOption = None,
+    min_frequency: MinFrequencyOption = None,
     threshold: float = typer.Option(DEFAULT_UNDISPUTED_THRESHOLD, "--threshold",
                                     help="LR for an undisputed identification."),
     dominance: float | None = typer.Option(
@@ -541,14 +544,10 @@ def kinship_power_command(
         None, "--profiles", help="Relatives' profiles for a PED file (specimen id = id)."),
     hypothesis: str | None = typer.Option(None, "--hypothesis",
                                           help="A .fam file's pedigree to use."),
-    frequencies: str | None = typer.Option(
-        None, "--frequencies", "-f",
-        help=FREQ_HELP + f" Default {DEFAULT_TABLE}, or a .fam file's database."),
-    mutation_model: str | None = typer.Option(
-        None, "--mutation-model",
-        help=MUTATION_HELP + " Default stepwise, or a .fam file's models."),
-    mutation_rates: str | None = typer.Option(None, "--mutation-rates", help=RATES_HELP),
-    min_frequency: float | None = typer.Option(None, "--min-frequency", help=MIN_FREQ_HELP),
+    frequencies: FamFrequenciesOption = None,
+    mutation_model: FamMutationModelOption = None,
+    mutation_rates: MutationRatesOption = None,
+    min_frequency: MinFrequencyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """How informative is the family before anyone is compared: exclusion power, the expected
