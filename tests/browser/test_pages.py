@@ -48,10 +48,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     enough audit entries to page."""
     import httpx
     import uvicorn
+    from tests.fixtures import random_profiles, write_raw_cmf
     from tests.service.conftest import make_store
 
     from locard.service import Settings, create_app
-    from locard.store.demo_data import random_profiles, write_cmf
 
     tmp = tmp_path_factory.mktemp("pages")
     store, tokens, profiles = make_store(tmp / "locard.db", tmp)
@@ -72,7 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with httpx.Client(base_url=url, timeout=60) as c:
         partial = {k: v for i, (k, v) in enumerate(profiles["CO-0000002"].items()) if i >= 3}
         scene = tmp / "scene.xml"
-        write_cmf(scene, [("FU-2024-0042", "Forensic, Unknown", partial),
+        write_raw_cmf(scene, [("FU-2024-0042", "Forensic, Unknown", partial),
                           ("FU-2024-0043", "Forensic, Unknown", profiles["CO-0000003"])],
                   source_lab="LAB0001")
         with scene.open("rb") as fh:
@@ -86,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert r.status_code == 200, r.text
         fam = dict(random_profiles(2, seed=91, prefix="F"))
         rel = tmp / "rel.xml"
-        write_cmf(rel, [("REL-FA", "Biological Father", fam["F0000000"])],
+        write_raw_cmf(rel, [("REL-FA", "Biological Father", fam["F0000000"])],
                   source_lab="LAB0001")
         with rel.open("rb") as fh:
             r = c.post("/api/v1/imports", headers=h("ana"), files={"file": ("rel.xml", fh)},
@@ -141,7 +141,7 @@ def _check_layout(pg: Any, width: int, *, nav: bool = True) -> None:
     assert pg.locator("h1").first.is_visible()
     if nav:
         links = pg.locator("header nav a")
-        assert links.count() == 8
+        assert links.count() == 9
         for i in range(links.count()):
             link = links.nth(i)
             assert link.is_visible()

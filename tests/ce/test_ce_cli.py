@@ -3,8 +3,10 @@ ladders' honest per-locus account (GlobalFiler, PowerPlex Fusion)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +36,7 @@ def test_analyze_a_plate_folder_as_json(capsys: pytest.CaptureFixture[str]) -> N
     for locus, entry in pos["loci"].items():
         assert sorted(entry["alleles"]) == sorted(str(a) for a in expected.alleles(locus))
         assert len(entry["heights"]) == len(entry["sizes"]) == len(entry["alleles"])
-    assert not [f for f in pos["flags"] if f.startswith("positive control")]
+    assert not [f for f in pos["flag_details"] if f["rule"] == "positive control mismatch"]
     assert pos["verdict"]["control"] and not pos["verdict"]["accepted"]
     assert samples["Negative Control.fsa"]["loci"] == {}
     # a single-source reference with the 15 Identifiler loci: not the CODIS-20 indices
@@ -52,8 +54,9 @@ def test_a_wrong_declared_positive_control_is_flagged(capsys: pytest.CaptureFixt
                  "--json"])
     sample = json.loads(capsys.readouterr().out)["samples"][0]
     assert code == 0
-    flags = [f for f in sample["flags"] if f.startswith("positive control")]
-    assert flags and all("2800M" in f for f in flags)
+    flags = [f for f in sample["flag_details"] if f["rule"] == "positive control mismatch"]
+    assert flags and all("2800M" in f["message"] and f["locus"] for f in flags)
+    assert len(sample["flags"]) == len(sample["flag_details"])
 
 
 @requires_ce
@@ -130,7 +133,125 @@ def test_fusion_hid_ladder_is_read_and_analysed() -> None:
     folder, name = HID["PowerPlex Fusion"]
     ladder = locate_ladder(read_abif(CE / folder / name), kit="PowerPlex Fusion")
     assert ladder.found == ladder.expected == 367
-    assert ladder.flags() == []
+    # ladder quality: one extra FGA peak where 47.2 would be (the shipped Fusion FGA ladder
+    # has none; GlobalFiler's has), at the scan of TPOX 5 in dye 3 (ratio 0.65: no ordinary
+    # pull-up): reported, not forced (locard.ce.calling.ladder_problems)
+    assert list(ladder.problems()) == ["FGA"], ladder.flags()
+    (problem,) = ladder.problems()["FGA"]
+    assert "397.9" in problem and "47.2 would be" in problem
     for locus in ladder.loci.values():
         sizes = [s for s in locus.sizes if s is not None]
         assert sizes == sorted(sizes)
+
+
+# --- hand-over: --import, --cmf, --case ---------------------------------------------------
+
+VICTIMS = [str(IF / n) for n in ("MIX05case2_victim.fsa", "MIX05case3_victim.fsa",
+                                  "MIX05case4_victim.fsa")]
+
+
+def _analyze(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["ce", "analyze", *args, "--kit", "Identifiler", "--ladder",
+                 str(IF / "Identifiler LADDER.fsa"), "--json"])
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return code, out
+
+
+@requires_ce
+def test_analyze_json_is_analyze_run_plus_the_verdict(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    from locard.ce.analysis import analyze_run
+
+    code, out = _analyze(capsys, VICTIMS[1])
+    assert code == 0
+    (sample,) = out["samples"]
+    ladder = locate_ladder(read_abif(IF / "Identifiler LADDER.fsa"), kit="Identifiler")
+    expected = json.loads(json.dumps(analyze_run(VICTIMS[1], ladder=ladder).to_dict()))
+    assert {k: v for k, v in sample.items() if k != "verdict"} == expected
+    assert set(sample["verdict"]) >= {"accepted", "refused", "control"}
+
+
+@requires_ce
+def test_import_stores_the_accepted_samples_in_one_transaction(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from locard.store import Store
+
+    db = str(tmp_path / "l.db")
+    Store.init(db, admin="admin", lab="LAB-A").close()
+    code, out = _analyze(capsys, str(IF), "--import", "--db", db, "--user", "admin",
+                         "--category", "Forensic, Unknown", "--purpose", "CASE-1")
+    assert code == 0
+    assert sorted(out["import"]["imported"].values()) == ["MIX05_A", "MIX05_F", "MIX05_K"]
+    assert {Path(f).name for f in out["import"]["skipped"]} == {"Negative Control.fsa",
+                                                                "Positive Control.fsa"}
+    code = main(["specimen", "show", "MIX05_K", "--db", db, "--user", "admin", "--json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert shown["provenance"]["file_sha256"] == hashlib.sha256(
+        Path(VICTIMS[1]).read_bytes()).hexdigest()
+    # again: MIX05_A and the others are in the database already, so nothing is written
+    code, again = _analyze(capsys, *VICTIMS, "--import", "--db", db, "--user", "admin",
+                           "--category", "Forensic, Unknown")
+    assert code == 1 and "already in the database" in again["error"]
+    with Store.open(db) as s:
+        assert s.counts().get("forensic") == 3
+
+
+@requires_ce
+def test_import_needs_a_category(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _analyze(capsys, VICTIMS[0], "--import", "--db", str(tmp_path / "x.db"))
+    assert code == 1 and "--category" in out["error"]
+
+
+@requires_ce
+def test_cmf_round_trips_through_the_cmf_reader(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    from locard.formats.cmf import read_cmf
+
+    cmf = tmp_path / "out.xml"
+    code, out = _analyze(capsys, str(IF), "--cmf", str(cmf), "--lab", "LAB-A",
+                         "--user", "analyst")
+    assert code == 0
+    assert {Path(f).name for f in out["cmf"]["skipped"]} == {"Negative Control.fsa",
+                                                             "Positive Control.fsa"}
+    records = read_cmf(cmf)
+    by_id = {r.specimen_id: r for r in records}
+    assert sorted(by_id) == ["MIX05_A", "MIX05_F", "MIX05_K"]
+    for s in out["samples"]:
+        if s["sample"] in by_id:
+            profile = by_id[s["sample"]].profile
+            got = {k: sorted(str(a) for a in profile.alleles(k)) for k in profile.typed_loci}
+            assert got == {k: sorted(v["alleles"]) for k, v in s["loci"].items()}
+
+
+@requires_ce
+def test_case_file_runs_in_the_continuous_model(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    """Two runs of one sample (the same file twice, as replicates) -> a continuous case; with
+    the sample's own genotype as the person of interest, Hp (the POI alone) explains the
+    heights far better than Hd (one unknown): a large LR."""
+    from locard.stats.mixture.casefile import parse_case, run_continuous_case
+    from locard.tables import load_frequency_table
+
+    case = tmp_path / "case.json"
+    code, out = _analyze(capsys, VICTIMS[1], VICTIMS[1], "--case", str(case))
+    assert code == 0 and out["case"]["sample"] == "MIX05_K"
+    data = json.loads(case.read_text())
+    assert data["model"] == "continuous" and len(data["evidence"]) == 2
+    loci = ("D8S1179", "D21S11", "TH01", "D3S1358")  # a few loci keep the fit short
+    data["evidence"] = {r: {k: v for k, v in e.items() if k in loci}
+                        for r, e in data["evidence"].items()}
+    rep = next(iter(data["evidence"].values()))
+    data["profiles"] = {"poi": {k: (v["alleles"] * 2)[:2] for k, v in rep.items()}}
+    data["poi"] = "poi"
+    data["hypotheses"] = {"hp": {"contributors": ["poi"], "unknowns": 0},
+                          "hd": {"contributors": [], "unknowns": 1}}
+    parsed = parse_case(data)
+    result = run_continuous_case(parsed, load_frequency_table(data["frequencies"]["table"]))
+    assert result.lr > 1e3
+
+
+@requires_ce
+def test_case_needs_one_sample(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _analyze(capsys, VICTIMS[0], VICTIMS[1], "--case", str(tmp_path / "c.json"))
+    assert code == 1 and "one sample" in out["error"]

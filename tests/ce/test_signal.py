@@ -108,3 +108,52 @@ def test_off_scale_list_is_attributed_to_the_dye_that_saturated() -> None:
     assert dye1 == [1100] and dye2 == []
     # a scan outside every trace is dropped, not an error
     assert off_scale_by_dye([tall, pulled], [SCANS + 5]) == {1: [], 2: []}
+
+
+def _flat_top(dip: float) -> np.ndarray:
+    """A peak clipped to a plateau at 7600 RFU (scans 1996-2004) with a notch ``dip`` (a
+    fraction of the plateau) deep at its middle: two local maxima on one flat top."""
+    trace = 40.0 + gaussian(2000, 7600.0, sigma=4.0)
+    trace[1996:2005] = 7600.0
+    trace[2000] = 7600.0 * (1 - dip)
+    trace[1999] = trace[2001] = 7600.0 * (1 - dip / 2)
+    return trace
+
+
+def test_saturated_flat_top_is_one_peak() -> None:
+    """A saturated flat top with two local maxima (the TH01 9.3 of the off-scale Identifiler
+    run) is one peak; the instrument's off-scale list marks it saturated."""
+    params = SignalParameters(smoothing_window=3)
+    trace = _flat_top(0.04)
+    off = [*range(1996, 1999), *range(2002, 2005)]  # both maxima off-scale, not the notch
+    split = detect_peaks(trace, params=SignalParameters(smoothing_window=3, plateau_dip=0.0),
+                         off_scale_scans=off)
+    assert len([p for p in split if p.height > 5000]) == 2  # the bug this fixes
+    (peak,) = [p for p in detect_peaks(trace, params=params, off_scale_scans=off)
+               if p.height > 5000]
+    assert peak.saturated and abs(peak.scan - 2000) <= 1.0
+    # the same notch on an unsaturated peak is two maxima: only flat tops are merged
+    assert len([p for p in detect_peaks(trace, params=params) if p.height > 5000]) == 2
+    # a deep valley is two peaks even where saturated
+    deep = detect_peaks(_flat_top(0.5), params=params, off_scale_scans=off)
+    assert len([p for p in deep if p.height > 3000]) == 2
+
+
+def test_plateau_dip_is_checked() -> None:
+    with pytest.raises(InvalidParameter, match="plateau_dip"):
+        SignalParameters(plateau_dip=1.0)
+
+
+def test_a_split_saturated_top_listed_off_scale_is_one_peak() -> None:
+    """A saturated peak whose top the detector split deeply (the TH01 9.3 of MIX05case4:
+    maxima 9 scans apart, a 29 % dip) is one peak when the instrument lists every scan of
+    the stretch as off-scale; the same split with the valley not off-scale is two."""
+    params = SignalParameters(smoothing_window=3)
+    trace = _flat_top(0.3)
+    one = [p for p in detect_peaks(trace, params=params, off_scale_scans=range(1996, 2005))
+           if p.height > 3000]
+    assert len(one) == 1 and one[0].saturated
+    gap = [*range(1996, 1999), *range(2002, 2005)]  # the valley itself not listed
+    two = [p for p in detect_peaks(trace, params=params, off_scale_scans=gap)
+           if p.height > 3000]
+    assert len(two) == 2

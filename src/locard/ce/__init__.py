@@ -7,6 +7,7 @@ sized peaks.
 ``calling`` locate the allelic ladder's alleles, bin and call sample peaks, filter artefacts
 ``artefacts`` flag what needs review: stutter, minus-A, pull-up, spikes, dye blobs, balance,
             mixtures, off-scale, controls; each flag names the rule, the locus and the peak
+``analysis`` one run end to end (:func:`analyze_run`): calls, flags, profile, provenance
 
 Depends on :mod:`locard.genetics` (kits) and NumPy/SciPy only; the store, the service and the
 command line are thin layers over it.
@@ -15,14 +16,23 @@ command line are thin layers over it.
 from __future__ import annotations
 
 from locard.ce.abif import AbifEntry, AbifRun, read_abif
+from locard.ce.analysis import (
+    CallParameters,
+    LocusResult,
+    SampleAnalysis,
+    analyze_run,
+    control_kind,
+)
 from locard.ce.artefacts import ArtefactFlag, ArtefactParameters, review
 from locard.ce.calling import (
     CalledPeak,
+    LadderChecks,
     LadderLocus,
     LadderResult,
     LocusCall,
     SampleCalls,
     call_sample,
+    ladder_problems,
     locate_ladder,
 )
 from locard.ce.signal import Peak, SignalParameters, detect_peaks, process_trace
@@ -40,18 +50,25 @@ __all__ = [
     "AbifRun",
     "ArtefactFlag",
     "ArtefactParameters",
+    "CallParameters",
     "CalledPeak",
+    "LadderChecks",
     "LadderLocus",
     "LadderResult",
     "LaneStandard",
     "LocusCall",
+    "LocusResult",
     "Peak",
+    "SampleAnalysis",
     "SampleCalls",
     "SignalParameters",
     "SizingResult",
+    "analyze_run",
     "call_sample",
+    "control_kind",
     "detect_peaks",
     "get_lane_standard",
+    "ladder_problems",
     "lane_standards_for_kit",
     "list_lane_standards",
     "locate_ladder",

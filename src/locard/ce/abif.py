@@ -124,10 +124,12 @@ class AbifRun:
 
     @property
     def n_dyes(self) -> int:
+        """The number of dyes (traces) in the run."""
         return len(self.dyes)
 
     @property
     def n_scans(self) -> int:
+        """The number of scans per trace (0 without traces)."""
         return int(self.traces[0].shape[0]) if self.traces else 0
 
     def trace(self, dye: int) -> npt.NDArray[np.int16]:

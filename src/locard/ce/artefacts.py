@@ -31,6 +31,16 @@ Rules (each a :class:`ArtefactFlag` ``rule``; thresholds in :class:`ArtefactPara
     genotype (:func:`locard.genetics.kits.positive_control`).
 ``lane standard``
     the lane standard's warnings (peaks under ``min_ils_rfu``; :mod:`locard.ce.sizing`).
+``ladder``
+    a locus whose allelic ladder (the one the sample was called against,
+    ``SampleCalls.ladder``) has ladder-quality problems (:func:`locard.ce.calling.
+    ladder_problems`: a spike or an unexplained extra peak among the ladder alleles,
+    irregular spacing, a ladder allele far below the locus's median): the sample's calls
+    there rest on questionable bins. One flag per problem, naming the locus, the ladder file
+    and the problem, with the sample's called peaks at the locus (None when nothing was
+    called). A locus whose ladder does not fit at all (alleles not found) has no calls and
+    is flagged by :func:`locard.ce.analysis.analyze_run` instead; its problems are in the
+    ladder's own account (``LadderLocus.note``).
 
 The thresholds are common laboratory starting points (a heterozygote balance of 0.6, an
 Amelogenin balance of 0.5), not validated values: a laboratory sets its own.
@@ -40,13 +50,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from locard.ce.abif import AbifRun
-from locard.ce.calling import CalledPeak, SampleCalls
-from locard.ce.signal import Peak, SignalParameters, detect_peaks, off_scale_by_dye
+from locard.ce.calling import CalledPeak, SampleCalls, median_width, spike_dyes
+from locard.ce.signal import SignalParameters, detect_peaks, off_scale_by_dye
 from locard.errors import InvalidParameter
 from locard.genetics.kits import positive_control as declared_control
 
@@ -180,9 +191,24 @@ def _control_flags(calls: SampleCalls, control: str | None,
     return out
 
 
-def _median_width(peaks: Sequence[Peak]) -> float:
-    widths = [p.width for p in peaks if not p.saturated]
-    return float(np.median(widths)) if widths else float("nan")
+def _ladder_flags(calls: SampleCalls) -> list[ArtefactFlag]:
+    ladder = calls.ladder
+    if ladder is None:
+        return []
+    out: list[ArtefactFlag] = []
+    source = Path(ladder.file).name
+    for name, problems in ladder.problems().items():
+        if not ladder.loci[name].complete:
+            continue  # no calls there: analyze_run flags the locus as not fitting
+        call = calls.loci.get(name)
+        called = ", ".join(_describe(p) for p in call.called) if call is not None else ""
+        for problem in problems:
+            out.append(ArtefactFlag(
+                "ladder", name, called or None,
+                f"the ladder {source} is questionable at this locus: {problem}; the calls "
+                "here rest on its bins (check the ladder run, or analyse with another ladder "
+                "of the plate, --ladder)"))
+    return out
 
 
 def shape_flags(calls: SampleCalls, traces: Sequence[npt.ArrayLike], *,
@@ -195,7 +221,7 @@ def shape_flags(calls: SampleCalls, traces: Sequence[npt.ArrayLike], *,
     off = off_scale_by_dye(traces, off_scale)
     by_dye = {dye: detect_peaks(trace, dye=dye, params=signal, off_scale_scans=off[dye])
               for dye, trace in enumerate(traces, start=1)}
-    medians = {dye: _median_width(ps) for dye, ps in by_dye.items()}
+    medians = {dye: median_width(ps) for dye, ps in by_dye.items()}
     everything = [q for ps in by_dye.values() for q in ps]
     saturated = [q for q in everything if q.saturated]
     out: list[ArtefactFlag] = []
@@ -219,14 +245,15 @@ def shape_flags(calls: SampleCalls, traces: Sequence[npt.ArrayLike], *,
                     f"(>= {src.height:.0f} RFU, a lower bound, so the pull-up ratio cannot "
                     "clear it)"))
                 continue
-            dyes = {q.dye for q in everything if abs(q.scan - me.scan) <= p.spike_scans}
-            if (me.width < p.spike_width_fraction * median
-                    and len(dyes | {cp.dye}) >= p.spike_min_dyes):
+            dyes = spike_dyes(me, everything, typical_width=median,
+                              width_fraction=p.spike_width_fraction,
+                              min_dyes=p.spike_min_dyes, scans=p.spike_scans)
+            if dyes is not None:
                 out.append(ArtefactFlag(
                     "spike", name, _describe(cp),
                     f"width {me.width:.1f} scans < spike_width_fraction = "
                     f"{p.spike_width_fraction:g} of dye {cp.dye}'s median {median:.1f}, with "
-                    f"peaks at scan {me.scan:.0f} in dyes {sorted(dyes)}"))
+                    f"peaks at scan {me.scan:.0f} in dyes {list(dyes)}"))
                 continue
             if me.width >= p.blob_width_factor * median and not me.saturated:
                 out.append(ArtefactFlag(
@@ -257,4 +284,5 @@ def review(calls: SampleCalls, *, run: AbifRun | None = None, control: str | Non
         flags += shape_flags(calls, run.traces, off_scale=scans, params=p, signal=signal)
     if calls.sizing is not None:
         flags += [ArtefactFlag("lane standard", None, None, f) for f in calls.sizing.flags]
+    flags += _ladder_flags(calls)
     return tuple(flags)

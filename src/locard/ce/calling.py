@@ -29,15 +29,46 @@ spikes (a peak within ``spike_scans`` of a peak in every other dye), minus-A (on
 shorter than an allele, at most ``minus_a`` of its height), and a peak below
 ``min_peak_fraction`` of the locus's tallest (OSIRIS's fractional filter). These are simple
 first-line rules with laboratory-style defaults, not validated thresholds.
+
+Ladder quality (:func:`ladder_problems`, thresholds in :class:`LadderChecks`). A ladder can
+place all its alleles and still be a questionable source of bins; like OSIRIS's ladder
+checks (extraneous peaks in a ladder locus, irregular spacing, ladder peaks below the
+ladder's fractional filter), each locus of the ladder run gets a list of ``problems``:
+
+(a) extra peaks: within the locus's ladder range (first to last found allele,
+    ``tolerance_bp`` either side) a peak that is no ladder allele and is a *spike* (narrower
+    than ``spike_width_fraction`` of its dye's median width with a peak within
+    ``spike_scans`` in at least ``spike_min_dyes`` dyes, :func:`spike_dyes`) of at least
+    ``spike_fraction`` of the locus's median allele height, or any other peak of at least
+    ``extra_fraction`` of that median that no rule explains: not back or forward stutter
+    (one repeat, ``unit x stretch`` bp within ``tolerance_bp``, from a ladder allele) nor
+    minus-A or minus-2 (0.5 to 2.5 bp below a ladder allele) at most ``stutter_ratio`` of
+    that allele's height (ladders stutter more than samples: up to 0.45 in the reference
+    ladders, whose neighbouring alleles differ in height), not pull-up (a peak of another
+    dye within ``pullup_scans``, ``height <= pullup_ratio x`` its height);
+(b) spacing: a step between successive found alleles that differs from the kit's nominal
+    step times the locus's fitted stretch by more than ``spacing_tolerance_bp``
+    (``|(s_j - s_i) - b (n_j - n_i)| > tol``);
+(c) heights: a found allele below ``min_allele_fraction`` of the locus's median allele
+    height.
+
+A problem does not stop calling (the bins are there); every sample called against the
+ladder is flagged ``ladder`` at that locus (:func:`locard.ce.artefacts.review`), naming the
+ladder file and the problem, for the analyst to judge. The defaults are set from the
+Identifiler, PowerPlex 16, Profiler Plus and COfiler ladders in the reference data (lowest
+allele 0.49 of the median, largest step deviation 1.13 bp, tallest unexplained extra peak
+0.34 of the median), not validated values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from locard.ce.abif import AbifRun
 from locard.ce.signal import Peak, SignalParameters, detect_peaks, off_scale_by_dye
@@ -48,12 +79,16 @@ from locard.genetics.kits import Kit, KitLocus, get_kit
 
 __all__ = [
     "CalledPeak",
+    "LadderChecks",
     "LadderLocus",
     "LadderResult",
     "LocusCall",
     "SampleCalls",
     "call_sample",
+    "ladder_problems",
     "locate_ladder",
+    "median_width",
+    "spike_dyes",
 ]
 
 OFF_LADDER = "OL"
@@ -100,17 +135,23 @@ class LadderLocus:
     offset: float
     stretch: float
     window: tuple[float, float]
+    problems: tuple[str, ...] = ()
+    """Why the located ladder is questionable (see "Ladder quality" in the module
+    docstring); empty for a good locus."""
 
     @property
     def found(self) -> int:
+        """How many of the locus's ladder alleles were found."""
         return sum(s is not None for s in self.sizes)
 
     @property
     def missing(self) -> tuple[str, ...]:
+        """The ladder alleles not found."""
         return tuple(a for a, s in zip(self.alleles, self.sizes, strict=True) if s is None)
 
     @property
     def complete(self) -> bool:
+        """Whether every ladder allele of the locus was found."""
         return not self.missing
 
     @property
@@ -120,6 +161,8 @@ class LadderLocus:
                f"{self.offset:+.2f} + {self.stretch:.4f} x nominal bp")
         if self.missing:
             fit += f"; not found: {', '.join(self.missing)}"
+        if self.problems:
+            fit += f"; problems: {'; '.join(self.problems)}"
         return fit
 
 
@@ -132,23 +175,41 @@ class LadderResult:
     sample: str
     sizing: SizingResult
     loci: Mapping[str, LadderLocus]
+    sha256: str = ""
+    """SHA-256 of the ladder run's file (provenance of the bins)."""
 
     @property
     def expected(self) -> int:
+        """How many ladder alleles the kit defines, over every locus."""
         return sum(len(locus.alleles) for locus in self.loci.values())
 
     @property
     def found(self) -> int:
+        """How many ladder alleles were found, over every locus."""
         return sum(locus.found for locus in self.loci.values())
 
     @property
     def complete(self) -> bool:
+        """Whether every ladder allele of every locus was found."""
         return self.found == self.expected
 
     def flags(self) -> list[str]:
-        """One line per locus whose ladder does not fit its definition."""
+        """One line per locus whose ladder does not fit its definition or has problems."""
         return [f"ladder {name}: {locus.note}" for name, locus in self.loci.items()
-                if not locus.complete]
+                if not locus.complete or locus.problems]
+
+    def problems(self) -> dict[str, tuple[str, ...]]:
+        """Locus -> its ladder-quality problems, for the loci that have any."""
+        return {name: locus.problems for name, locus in self.loci.items() if locus.problems}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ladder's account, as ``locard ce analyze --json`` and the API give it:
+        ``{"file", "found", "expected", "loci": {locus: {"found", "expected", "note",
+        "problems"}}}``."""
+        return {"file": self.file, "found": self.found, "expected": self.expected,
+                "loci": {name: {"found": locus.found, "expected": len(locus.alleles),
+                                "note": locus.note, "problems": list(locus.problems)}
+                         for name, locus in self.loci.items()}}
 
 
 def _tall(sizes: np.ndarray, heights: np.ndarray, count: int, fraction: float) -> np.ndarray:
@@ -245,6 +306,143 @@ def _fit_locus(locus: KitLocus, sizes: np.ndarray, heights: np.ndarray, *, toler
         offset=a, stretch=b, window=(lo_w, hi_w))
 
 
+@dataclass(frozen=True, slots=True)
+class LadderChecks:
+    """Thresholds of the ladder-quality rules (see "Ladder quality" in the module
+    docstring): fractions are of the locus's median ladder-allele height, widths of the
+    dye's median peak width (FWHM), distances in scans or bp as named."""
+
+    extra_fraction: float = 0.5
+    stutter_ratio: float = 0.5
+    spike_fraction: float = 0.2
+    spike_width_fraction: float = 0.5
+    spike_min_dyes: int = 3
+    spike_scans: float = 2.0
+    pullup_ratio: float = 0.1
+    pullup_scans: float = 2.0
+    spacing_tolerance_bp: float = 1.5
+    min_allele_fraction: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name, value in (("extra_fraction", self.extra_fraction),
+                            ("stutter_ratio", self.stutter_ratio),
+                            ("spike_fraction", self.spike_fraction),
+                            ("spike_width_fraction", self.spike_width_fraction),
+                            ("pullup_ratio", self.pullup_ratio),
+                            ("min_allele_fraction", self.min_allele_fraction)):
+            if not 0 < value <= 1:
+                raise InvalidParameter(name, value, expected="a fraction in (0, 1]")
+        if self.spike_min_dyes < 2:
+            raise InvalidParameter("spike_min_dyes", self.spike_min_dyes,
+                                   expected="at least 2 dyes")
+        for name, value in (("spike_scans", self.spike_scans),
+                            ("pullup_scans", self.pullup_scans)):
+            if not value >= 0:
+                raise InvalidParameter(name, value, expected="0 or more scans")
+        if not self.spacing_tolerance_bp > 0:
+            raise InvalidParameter("spacing_tolerance_bp", self.spacing_tolerance_bp,
+                                   expected="a distance above 0 bp")
+
+
+def median_width(peaks: Sequence[Peak]) -> float:
+    """The median full width at half height (scans) of the unsaturated ``peaks`` (NaN when
+    there are none): the yardstick of the spike and dye-blob rules."""
+    widths = [p.width for p in peaks if not p.saturated]
+    return float(np.median(widths)) if widths else float("nan")
+
+
+def spike_dyes(peak: Peak, every: Sequence[Peak], *, typical_width: float,
+               width_fraction: float = 0.5, min_dyes: int = 3,
+               scans: float = 2.0) -> tuple[int, ...] | None:
+    """The dyes with a peak within ``scans`` of ``peak`` (its own dye included) when
+    ``peak`` is a spike, else None. A spike (an electrical spike or an air bubble) crosses
+    every colour at once and is sharper than DNA: ``width < width_fraction x
+    typical_width`` (the dye's median FWHM, :func:`median_width`) and peaks in at least
+    ``min_dyes`` dyes within ``scans`` of its apex, ``every`` holding the peaks of every dye
+    of the run."""
+    if not peak.width < width_fraction * typical_width:
+        return None
+    dyes = {q.dye for q in every if abs(q.scan - peak.scan) <= scans} | {peak.dye}
+    return tuple(sorted(dyes)) if len(dyes) >= min_dyes else None
+
+
+def ladder_problems(locus: LadderLocus, peaks: Sequence[Peak], sizes: npt.ArrayLike,
+                    every: Sequence[Peak], *, checks: LadderChecks | None = None,
+                    tolerance_bp: float = 1.0) -> tuple[str, ...]:
+    """The ladder-quality problems of ``locus`` as located in a ladder run (rules (a) to
+    (c), "Ladder quality" in the module docstring). ``peaks`` are the peaks of the
+    locus's dye with their ``sizes`` (bp), ``every`` the peaks of every dye of the run
+    (spikes and pull-up), ``tolerance_bp`` the ladder fit's tolerance. A locus with fewer
+    than two found alleles has no problems here: it is already incomplete."""
+    c = checks or LadderChecks()
+    sz = np.asarray(sizes, dtype=np.float64)
+    found = [(a, n, s, h) for a, n, s, h in zip(locus.alleles, locus.nominal, locus.sizes,
+                                                 locus.heights, strict=True)
+             if s is not None and h is not None]
+    if len(found) < 2:
+        return ()
+    heights = np.array([h for *_, h in found])
+    median = float(np.median(heights))
+    stretch = locus.stretch if np.isfinite(locus.stretch) else 1.0
+    repeat = locus.unit * stretch
+    out: list[str] = []
+    # (a) extra peaks
+    at = np.array([s for _, _, s, _ in found])
+    lo, hi = float(at.min()) - tolerance_bp, float(at.max()) + tolerance_bp
+    width = median_width(peaks)
+
+    def explained(p: Peak, size: float) -> bool:
+        for _, _, s, h in found:
+            if p.height > c.stutter_ratio * h:
+                continue
+            if (abs(s - repeat - size) <= tolerance_bp or abs(s + repeat - size) <= tolerance_bp
+                    or 0.5 <= s - size <= 2.5):
+                return True
+        return any(q.dye != p.dye and abs(q.scan - p.scan) <= c.pullup_scans
+                   and p.height <= c.pullup_ratio * q.height for q in every)
+
+    for p, size in zip(peaks, sz.tolist(), strict=True):
+        if not lo <= size <= hi or np.any(at == size):
+            continue
+        dyes = spike_dyes(p, every, typical_width=width, width_fraction=c.spike_width_fraction,
+                          min_dyes=c.spike_min_dyes, scans=c.spike_scans)
+        if dyes is not None and p.height >= c.spike_fraction * median:
+            out.append(f"a spike among the ladder alleles at {size:.2f} bp ({p.height:.0f} RFU, "
+                       f"{p.width:.1f} scans wide, < spike_width_fraction = "
+                       f"{c.spike_width_fraction:g} of the dye's median {width:.1f}; peaks at "
+                       f"scan {p.scan:.0f} in dyes {list(dyes)})")
+        elif p.height >= c.extra_fraction * median and not explained(p, size):
+            allele, kind, _ = _designate(size, locus, 0.5)
+            where = (f" where {allele} would be (not an allele of the kit's ladder)"
+                     if kind == "virtual" else "")
+            near = [q for q in every if q.dye != p.dye and abs(q.scan - p.scan) <= c.pullup_scans]
+            beside = ""
+            if near:
+                q = max(near, key=lambda q: q.height)
+                beside = (f"; dye {q.dye} has a {q.height:.0f} RFU peak at scan {q.scan:.0f} "
+                          f"(ratio {p.height / q.height:.2f}, above pullup_ratio = "
+                          f"{c.pullup_ratio:g})")
+            out.append(f"an extra peak among the ladder alleles at {size:.2f} bp{where} "
+                       f"({p.height:.0f} RFU, {p.height / median:.0%} of the median allele "
+                       f"{median:.0f} RFU, >= extra_fraction = {c.extra_fraction:g}) that is no "
+                       f"ladder allele, stutter, minus-A or pull-up{beside}")
+    # (b) spacing
+    for (a0, n0, s0, _), (a1, n1, s1, _) in pairwise(found):
+        expected = stretch * (n1 - n0)
+        if abs((s1 - s0) - expected) > c.spacing_tolerance_bp:
+            out.append(f"irregular spacing {a0} to {a1}: {s1 - s0:.2f} bp where the kit's "
+                       f"{n1 - n0:g} bp x stretch {stretch:.4f} gives {expected:.2f} (off by "
+                       f"{(s1 - s0) - expected:+.2f} bp, beyond spacing_tolerance_bp = "
+                       f"{c.spacing_tolerance_bp:g})")
+    # (c) heights
+    for a, _, s, h in found:
+        if h < c.min_allele_fraction * median:
+            out.append(f"ladder allele {a} at {s:.2f} bp is {h:.0f} RFU, {h / median:.0%} of "
+                       f"the locus's median {median:.0f} RFU (< min_allele_fraction = "
+                       f"{c.min_allele_fraction:g})")
+    return tuple(out)
+
+
 def _sized_peaks(run: AbifRun, sizing: SizingResult, dyes: Sequence[int],
                  params: SignalParameters | None) -> dict[int, tuple[list[Peak], np.ndarray]]:
     off_scale = run.values.get("OfSc1")
@@ -276,14 +474,17 @@ def _sizing_for(run: AbifRun, kit: Kit, sizing: SizingResult | None,
 def locate_ladder(run: AbifRun, *, kit: str, sizing: SizingResult | None = None,
                   params: SignalParameters | None = None, tolerance_bp: float = 1.0,
                   max_offset_bp: tuple[float, float] = (-10.0, 15.0), max_stretch: float = 0.08,
-                  min_relative_height: float = 0.2) -> LadderResult:
+                  min_relative_height: float = 0.2,
+                  checks: LadderChecks | None = None) -> LadderResult:
     """Find every ladder allele of every locus of ``kit`` in the allelic-ladder ``run``.
 
     ``tolerance_bp``: how far a ladder peak may lie from the locus's affine map (less where
     the nominal alleles are closer than 2.2 bp: 0.45 of the gap); ``max_offset_bp``: the
     range of the locus's shift from its nominal bp; ``max_stretch``: how far the spacing may
     differ from nominal (0.08: 8 %); ``min_relative_height``: the height, relative to the
-    median of the locus's tallest peaks, below which a peak is not a ladder candidate."""
+    median of the locus's tallest peaks, below which a peak is not a ladder candidate;
+    ``checks``: the ladder-quality thresholds (:class:`LadderChecks`), whose findings are
+    each locus's ``problems`` (:func:`ladder_problems`)."""
     if not tolerance_bp > 0:
         raise InvalidParameter("tolerance_bp", tolerance_bp, expected="a value above 0 bp")
     if not 0 <= max_stretch < 1:
@@ -294,16 +495,20 @@ def locate_ladder(run: AbifRun, *, kit: str, sizing: SizingResult | None = None,
     k = get_kit(kit)
     sized = _sizing_for(run, k, sizing, params)
     loci = [locus for locus in k.loci if locus.ladder_bp]
-    peaks = _sized_peaks(run, sized, sorted({_dye(locus) for locus in loci}), params)
+    peaks = _sized_peaks(run, sized, sorted({*(_dye(locus) for locus in loci), sized.dye}),
+                         params)
+    every = [p for dye_peaks, _ in peaks.values() for p in dye_peaks]
     found: dict[str, LadderLocus] = {}
     for locus in loci:
         dye_peaks, sizes = peaks[_dye(locus)]
         heights = np.array([p.height for p in dye_peaks], dtype=np.float64)
-        found[locus.name] = _fit_locus(locus, sizes, heights, tolerance_bp=tolerance_bp,
-                                       max_offset_bp=max_offset_bp, max_stretch=max_stretch,
-                                       min_relative_height=min_relative_height)
+        fitted = _fit_locus(locus, sizes, heights, tolerance_bp=tolerance_bp,
+                            max_offset_bp=max_offset_bp, max_stretch=max_stretch,
+                            min_relative_height=min_relative_height)
+        found[locus.name] = replace(fitted, problems=ladder_problems(
+            fitted, dye_peaks, sizes, every, checks=checks, tolerance_bp=tolerance_bp))
     return LadderResult(kit=k.name, file=run.path, sample=run.sample_name or run.path,
-                        sizing=sized, loci=found)
+                        sizing=sized, loci=found, sha256=run.sha256)
 
 
 # --- calling -----------------------------------------------------------------------------
@@ -331,6 +536,8 @@ class CalledPeak:
 
 @dataclass(frozen=True, slots=True)
 class LocusCall:
+    """Every peak of one locus window, called or with the reason it was not."""
+
     locus: str
     peaks: tuple[CalledPeak, ...]
 
@@ -346,18 +553,22 @@ class LocusCall:
 
     @property
     def alleles(self) -> list[str]:
+        """The called alleles, in size order."""
         return [p.allele for p in self.called]
 
     @property
     def heights(self) -> list[float]:
+        """Heights (RFU, 0.1) of the called alleles."""
         return [round(p.height, 1) for p in self.called]
 
     @property
     def sizes(self) -> list[float]:
+        """Sizes (bp, 0.01) of the called alleles."""
         return [round(p.size, 2) for p in self.called]
 
     @property
     def areas(self) -> list[float]:
+        """Areas (RFU x scans, 0.1) of the called alleles."""
         return [round(p.area, 1) for p in self.called]
 
 
@@ -375,12 +586,16 @@ class SampleCalls:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     sizing: SizingResult | None = field(default=None, repr=False)
     """The lane-standard fit the sample was sized with (its ``flags``: ILS peaks too low)."""
+    ladder: LadderResult | None = field(default=None, repr=False)
+    """The allelic ladder the sample was called against (its loci's ``problems``)."""
 
     def genotype(self) -> dict[str, list[str]]:
         """Locus -> called alleles, for the loci with at least one call."""
         return {name: call.alleles for name, call in self.loci.items() if call.alleles}
 
     def to_dict(self) -> dict[str, Any]:
+        """The calls as JSON-ready data: per locus with a call its alleles, heights, sizes
+        and areas; the flags and parameters."""
         return {"file": self.file, "sample": self.sample, "sha256": self.sha256,
                 "kit": self.kit,
                 "loci": {name: {"alleles": c.alleles, "heights": c.heights, "sizes": c.sizes,
@@ -560,4 +775,4 @@ def call_sample(run: AbifRun, ladder: LadderResult, *, sizing: SizingResult | No
                   (params or SignalParameters()).analytical_threshold}
     return SampleCalls(file=run.path, sample=run.sample_name or run.path, sha256=run.sha256,
                        kit=kit.name, loci=result, flags=tuple(flags), parameters=parameters,
-                       sizing=sized)
+                       sizing=sized, ladder=ladder)

@@ -12,7 +12,15 @@ threshold (RFU) as the minimum height and half of it as the minimum prominence; 
 refined by a parabola through the three highest samples.
 
 Off-scale: a peak is ``saturated`` when the raw signal within it reaches ``saturation_rfu`` or
-when the instrument listed one of its scans as off-scale (the ABIF ``OfSc`` entry). The ABIF
+when the instrument listed one of its scans as off-scale (the ABIF ``OfSc`` entry). A saturated
+peak has a flat, wavy or split top, so it can show two local maxima: two neighbouring
+saturated maxima are one peak when every scan between them is off-scale (the raw signal at
+``saturation_rfu`` or listed in ``OfSc``: one saturated stretch, however deep the split the
+detector's saturation made in it) or when the dip between them is no deeper than
+``plateau_dip`` of the lower one (``min(signal between) >= (1 - plateau_dip) *
+min(apexes)``). The merged peak has the higher height, the apex midway between them, the
+width from the first's left to the last's right half-height crossing and the area summed
+over the merged extent. The ABIF
 specification's ``OfSc`` is a list of scan numbers only, with no dye; :func:`off_scale_by_dye`
 gives each listed scan to the dye whose raw signal is highest around it (the dye that saturated
 the detector; the others show its pull-up there). Heights of saturated peaks are lower bounds.
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +63,7 @@ class SignalParameters:
     smoothing_window: int = 7
     saturation_rfu: float = 32000.0
     min_distance: int = 3
+    plateau_dip: float = 0.1
 
     def __post_init__(self) -> None:
         for name, value in (("analytical_threshold", self.analytical_threshold),
@@ -72,6 +82,9 @@ class SignalParameters:
                                    expected="a level above 0 RFU")
         if self.min_distance < 1:
             raise InvalidParameter("min_distance", self.min_distance, expected="at least 1 scan")
+        if not 0 <= self.plateau_dip < 1:
+            raise InvalidParameter("plateau_dip", self.plateau_dip,
+                                   expected="a fraction in [0, 1)")
 
     def threshold(self, dye: int) -> float:
         """The analytical threshold of dye ``dye`` (1-based)."""
@@ -175,4 +188,41 @@ def detect_peaks(trace: npt.ArrayLike, *, dye: int = 1, params: SignalParameters
                          or off_scale[window].any())
         peaks.append(Peak(dye=dye, scan=scan, height=height, area=area, width=width,
                           saturated=saturated))
-    return peaks
+    off_scale |= raw[:off_scale.size] >= p.saturation_rfu
+    return _merge_plateaus(peaks, signal, props, p.plateau_dip, off_scale)
+
+
+def _merge_plateaus(peaks: list[Peak], signal: FloatArray, props: Mapping[str, npt.NDArray[Any]],
+                    dip: float, off_scale: npt.NDArray[np.bool_]) -> list[Peak]:
+    """Merge runs of neighbouring saturated maxima of one flat top (see the module
+    docstring); ``props`` are :func:`scipy.signal.find_peaks`'s, in the order of ``peaks``."""
+    if len(peaks) < 2:
+        return peaks
+    out: list[Peak] = []
+    k = 0
+    while k < len(peaks):
+        j = k
+        while j + 1 < len(peaks):
+            a, b = peaks[j], peaks[j + 1]
+            lo, hi = round(a.scan), round(b.scan)
+            valley = float(signal[lo:hi + 1].min()) if hi > lo else min(a.height, b.height)
+            stretch = bool(off_scale[lo:hi + 1].all()) if hi > lo else True
+            if not (a.saturated and b.saturated
+                    and (stretch or valley >= (1 - dip) * min(a.height, b.height))):
+                break
+            j += 1
+        if j == k:
+            out.append(peaks[k])
+        else:
+            group = peaks[k:j + 1]
+            left, right = float(props["left_ips"][k]), float(props["right_ips"][j])
+            reach_l = max(1, round(1.5 * group[0].width))
+            reach_r = max(1, round(1.5 * group[-1].width))
+            lo = max(int(props["left_bases"][k]), round(group[0].scan) - reach_l)
+            hi = min(int(props["right_bases"][j]), round(group[-1].scan) + reach_r)
+            out.append(Peak(dye=group[0].dye, scan=(group[0].scan + group[-1].scan) / 2,
+                            height=max(q.height for q in group),
+                            area=max(0.0, float(signal[lo:hi + 1].sum())),
+                            width=right - left, saturated=True))
+        k = j + 1
+    return out

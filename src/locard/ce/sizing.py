@@ -78,6 +78,7 @@ class LaneStandard:
 
 @dataclass(frozen=True, slots=True)
 class KitLaneStandards:
+    """The internal lane standards a kit can be run with, and the dye they are in."""
     kit: str
     ils_dye: int
     standards: tuple[LaneStandard, ...]
@@ -266,10 +267,14 @@ class SizingResult:
 
     @property
     def max_residual(self) -> float:
+        """The largest absolute sizing residual (bp); NaN without residuals."""
         return max((abs(r) for r in self.residuals), default=float("nan"))
 
     @property
     def rms_residual(self) -> float:
+        """The root mean square of the sizing residuals (bp): sqrt(sum r^2 / n); NaN without
+        residuals.
+        """
         if not self.residuals:
             return float("nan")
         return math.sqrt(sum(r * r for r in self.residuals) / len(self.residuals))

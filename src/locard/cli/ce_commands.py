@@ -1,41 +1,42 @@
 """``locard ce analyze|plot``: raw capillary-electrophoresis runs (ABIF ``.fsa``/``.hid``) to
 called profiles, with a verdict against the store's acceptance rules, and the electropherogram.
 
-A thin layer: reading, sizing and calling are :mod:`locard.ce`; the verdict is
-:meth:`locard.store.policy.Policy.evaluate` on the called profile; the drawing is
+A thin layer: the analysis of a run is :func:`locard.ce.analysis.analyze_run`; the verdict
+and the import are :mod:`locard.store.ce_intake`; CMF is :func:`locard.formats.cmf.write_cmf`;
+the case file :func:`locard.ce.analysis.continuous_case`; the drawing is
 :func:`locard.plots.electropherogram_plot`.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.progress import Progress
 
 from locard.cli.common import console, err_console, esc, naming_file, print_json
-from locard.cli.options import JsonOption
+from locard.cli.context import resolve_user
+from locard.cli.options import DbOption, JsonOption, PolicyOption, PurposeOption, UserOption
 from locard.errors import InputError, LocardError
 from locard.genetics.kits import get_kit, positive_control
-from locard.genetics.profiles import Profile
 
 if TYPE_CHECKING:
-    from locard.ce.abif import AbifRun
-    from locard.ce.calling import LadderResult, SampleCalls
+    import numpy as np
+
+    from locard.ce.analysis import SampleAnalysis
+    from locard.ce.calling import LadderResult
     from locard.ce.sizing import SizingResult
+    from locard.store import Store
     from locard.store.policy import Policy
 
 ce_app = typer.Typer(help="Capillary electrophoresis: analyse raw .fsa/.hid runs, draw them.",
                      no_args_is_help=True)
 
 RUN_SUFFIXES = (".fsa", ".hid")
-POSITIVE = re.compile(r"pos(itive)?[\s_-]*(control|ctrl|con)?|\bpc\b", re.IGNORECASE)
-NEGATIVE = re.compile(r"neg(ative)?[\s_-]*(control|ctrl|con)?|blank|\bnc\b", re.IGNORECASE)
 
 
 def _runs(paths: list[str], ladder: Path) -> list[Path]:
@@ -58,87 +59,11 @@ def _runs(paths: list[str], ladder: Path) -> list[Path]:
     return out
 
 
-def _control_kind(run: AbifRun, path: Path) -> str | None:
-    text = f"{run.sample_name or ''} {path.stem}"
-    if NEGATIVE.search(text):
-        return "negative"
-    if POSITIVE.search(text):
-        return "positive"
-    return None
-
-
-def _verdict(calls: SampleCalls, kind: str | None, control_pattern: bool) -> dict[str, Any]:
-    """Which index the called profile could enter under the store's acceptance rules, and
-    why not for the others. Controls never enter the store."""
-    from locard.store.categories import Index
-
-    if kind is not None or control_pattern:
-        return {"control": True, "accepted": [], "refused": {},
-                "reason": "a control or ladder is never stored ([controls] in the policy)"}
-    genotype = calls.genotype()
-    if not genotype:
-        return {"control": False, "accepted": [], "refused": {},
-                "reason": "no alleles called"}
-    policy = _policy()
-    profile = Profile.from_dict({"specimen_id": calls.sample, "loci": genotype})
-    accepted: list[str] = []
-    refused: dict[str, list[str]] = {}
-    local: list[str] = []
-    for index in Index:
-        if index not in policy.indices:
-            continue
-        outcome = policy.evaluate(profile, index)
-        if outcome.accepted:
-            accepted.append(index.value)
-            if outcome.local_only:
-                local.append(index.value)
-        else:
-            refused[index.value] = [str(f) for f in outcome.failures]
-    return {"control": False, "accepted": accepted, "local_only": local, "refused": refused}
-
-
-def _control_flags(calls: SampleCalls, kind: str | None, positive: str | None) -> list[str]:
-    genotype = calls.genotype()
-    if kind == "negative":
-        return [f"negative control: {locus} has peaks called {', '.join(alleles)}"
-                for locus, alleles in genotype.items()]
-    if kind == "positive" and positive is not None:
-        expected = positive_control(positive).restrict(get_kit(calls.kit).locus_names)
-        out: list[str] = []
-        for locus in sorted(set(expected.typed_loci) | set(genotype)):
-            want = sorted(str(a) for a in expected.alleles(locus)) \
-                if locus in expected.typed_loci else []
-            got = sorted(genotype.get(locus, []))
-            if want != got:
-                out.append(f"positive control: {locus} called {'/'.join(got) or 'nothing'}, "
-                           f"{positive} is {'/'.join(want) or 'untyped'}")
-        return out
-    return []
-
-
 @cache
-def _policy() -> Policy:
+def _policy(path: str | None = None) -> Policy:
     from locard.store.policy import load_policy
 
-    return load_policy()
-
-
-def _analyse(path: Path, ladder: LadderResult, positive: str | None) -> dict[str, Any]:
-    from locard.ce.abif import read_abif
-    from locard.ce.calling import call_sample
-
-    with naming_file(str(path)):
-        run = read_abif(path)
-        calls = call_sample(run, ladder)
-    kind = _control_kind(run, path)
-    extra = _control_flags(calls, kind, positive)
-    record = calls.to_dict()
-    record["file"] = str(path)
-    record["flags"] = list(calls.flags) + extra
-    record["control"] = kind
-    record["verdict"] = _verdict(calls, kind,
-                                 _policy().is_control(run.sample_name or path.stem))
-    return record
+    return load_policy(path)
 
 
 def _progress(total: int, show: bool) -> Iterator[None]:
@@ -161,17 +86,48 @@ def analyze_command(
     positive_control_name: str | None = typer.Option(
         None, "--positive-control", help="Declared genotype of the positive control (e.g. "
         "9947A): runs named 'positive control' are checked against it."),
+    do_import: bool = typer.Option(
+        False, "--import", help="Store every sample whose verdict allows the index of "
+        "--category, with the run's provenance, in one transaction (all or none)."),
+    category: str | None = typer.Option(
+        None, "--category", help="Specimen category (CODIS name, e.g. 'Forensic, Unknown') "
+        "for --import, and written into --cmf (default there 'Forensic, Unknown')."),
+    legal_basis: str | None = typer.Option(None, "--legal-basis", help="With --import: "
+                                           "conviction, arrest, court-order, casework or "
+                                           "consent (default: the category's)."),
+    consent: str | None = typer.Option(None, "--consent", help="With --import: consent "
+                                       "record reference."),
+    cmf: str | None = typer.Option(None, "--cmf", help="Write the samples whose verdict "
+                                   "allows the index of --category as a CODIS CMF file (the "
+                                   "rest are listed)."),
+    lab: str | None = typer.Option(None, "--lab", help="With --cmf: the source lab's ORI "
+                                   "(at most 10 characters)."),
+    case: str | None = typer.Option(None, "--case", help="Write a continuous-model mixture case "
+                                    "file (JSON) with the peak heights as evidence, one "
+                                    "replicate per run of the one sample given."),
+    db: DbOption = None,
+    user: UserOption = None,
+    purpose: PurposeOption = None,
+    policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Size, call and check each run against the ladder; a verdict per sample against the
-    store's acceptance rules (which index it could enter, or why not)."""
+    """Size, call and review each run against the ladder; a verdict per sample against the
+    store's acceptance rules (which index it could enter, or why not). With --import the
+    accepted samples are stored; --cmf and --case write them out."""
     # the analysis stack (SciPy) loads with the command, not at CLI start-up
     from locard.ce.abif import read_abif
+    from locard.ce.analysis import analyze_run
     from locard.ce.calling import locate_ladder
+    from locard.store.ce_intake import ce_verdict
 
     kit_name = get_kit(kit).name
     if positive_control_name is not None:
         positive_control(positive_control_name)  # an unknown name fails before any work
+    if do_import and category is None:
+        raise InputError("--import needs --category", remedy="add --category, e.g. "
+                         "--category 'Forensic, Unknown'")
+    if cmf is not None and lab is None:
+        raise InputError("--cmf needs --lab (the source lab's ORI)", remedy="add --lab ORI")
     ladder_path = Path(ladder)
     if not ladder_path.is_file():
         raise InputError(f"{ladder}: no such ladder file",
@@ -179,22 +135,97 @@ def analyze_command(
     with naming_file(ladder):
         lad = locate_ladder(read_abif(ladder_path), kit=kit_name)
     runs = _runs(files, ladder_path.resolve())
-    samples: list[dict[str, Any]] = []
-    show = not as_json and err_console.is_terminal and len(runs) > 1
-    for path, _ in zip(runs, _progress(len(runs), show), strict=True):
-        try:
-            samples.append(_analyse(path, lad, positive_control_name))
-        except LocardError as exc:
-            samples.append({"file": str(path), "sample": None, "loci": {}, "flags": [],
-                            "error": str(exc)})
-    ladder_account = {name: {"found": locus.found, "expected": len(locus.alleles),
-                             "note": locus.note} for name, locus in lad.loci.items()}
+    store = _open_store(db, policy) if do_import else None
+    try:
+        rules = store.policy if store is not None else _policy(policy)
+        analyses: list[SampleAnalysis] = []
+        samples: list[dict[str, Any]] = []
+        show = not as_json and err_console.is_terminal and len(runs) > 1
+        for path, _ in zip(runs, _progress(len(runs), show), strict=True):
+            try:
+                with naming_file(str(path)):
+                    analysis = analyze_run(path, ladder=lad,
+                                           positive_control=positive_control_name)
+            except LocardError as exc:
+                samples.append({"file": str(path), "sample": None, "loci": {}, "flags": [],
+                                "error": str(exc)})
+                continue
+            analyses.append(analysis)
+            samples.append({**analysis.to_dict(),
+                            "verdict": ce_verdict(analysis, rules).to_dict()})
+        out: dict[str, Any] = {}
+        if store is not None:
+            from locard.store.ce_intake import import_analyses
+
+            assert category is not None
+            report = import_analyses(store, analyses, category=category,
+                                     actor=resolve_user(user), legal_basis=legal_basis,
+                                     consent=consent, purpose=purpose)
+            out["import"] = report.to_dict()
+    finally:
+        if store is not None:
+            store.close()
+    if cmf is not None:
+        assert lab is not None
+        out["cmf"] = _write_cmf(analyses, rules, cmf, lab=lab, user=resolve_user(user),
+                                category=category)
+    if case is not None:
+        out["case"] = _write_case(analyses, case)
     if as_json:
-        print_json({"kit": kit_name, "ladder": {"file": ladder, "found": lad.found,
-                                                "expected": lad.expected,
-                                                "loci": ladder_account},
-                    "samples": samples})
+        print_json({"kit": kit_name, "ladder": {**lad.to_dict(), "file": ladder},
+                    "samples": samples, **out})
         return
+    _show(ladder, lad, samples, out)
+
+
+def _open_store(db: str | None, policy: str | None) -> Store:
+    from locard.store import Store
+
+    return Store.open(db, policy=policy)
+
+
+def _write_cmf(analyses: list[SampleAnalysis], rules: Policy, out: str, *, lab: str,
+               user: str, category: str | None) -> dict[str, Any]:
+    """The samples whose verdict allows the index of ``category`` (default 'Forensic,
+    Unknown') as CMF; the others listed with the reason."""
+    from locard.formats.cmf import write_cmf
+    from locard.store.categories import index_for_category
+    from locard.store.ce_intake import ce_verdict
+
+    chosen = "Forensic, Unknown" if category is None else category
+    index = index_for_category(chosen)
+    written: list[SampleAnalysis] = []
+    skipped: dict[str, str] = {}
+    for a in analyses:
+        verdict = ce_verdict(a, rules)
+        if verdict.allows(index) and a.profile is not None:
+            written.append(a)
+        else:
+            skipped[a.file] = verdict.why_not(index)
+    with naming_file(out):
+        n = write_cmf([a.profile for a in written if a.profile is not None], out,
+                      source_lab=lab, submit_by_user=user[:20], specimen_category=chosen)
+    return {"file": out, "written": n, "specimens": [a.sample for a in written],
+            "skipped": skipped}
+
+
+def _write_case(analyses: list[SampleAnalysis], out: str) -> dict[str, Any]:
+    """A continuous-model case file from the runs of the one sample that is not a control."""
+    from locard.ce.analysis import continuous_case
+
+    runs = [a for a in analyses if a.control is None]
+    names = sorted({a.sample for a in runs})
+    if len(names) != 1:
+        raise InputError(f"--case takes the runs of one sample; given {len(names)} "
+                         f"({', '.join(names) or 'none but controls'})",
+                         remedy="give only the replicate runs of one sample with --case")
+    data = continuous_case(runs)
+    Path(out).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return {"file": out, "sample": names[0], "replicates": list(data["evidence"])}
+
+
+def _show(ladder: str, lad: LadderResult, samples: list[dict[str, Any]],
+          out: dict[str, Any]) -> None:
     console.print(f"ladder {esc(ladder)}: {lad.found}/{lad.expected} ladder alleles found")
     for line in lad.flags():
         console.print(f"  {esc(line)}")
@@ -211,15 +242,32 @@ def analyze_command(
         for flag in s["flags"]:
             console.print(f"  flag: {esc(flag)}")
         v = s["verdict"]
-        if v.get("control") or (not v["accepted"] and not v["refused"]):
+        if "reason" in v:
             console.print(f"  verdict: {esc(v['reason'])}")
         else:
             console.print("  verdict: could enter " + (", ".join(v["accepted"]) or "no index"))
             for index, why in v["refused"].items():
                 console.print(f"    not {index}: {esc('; '.join(why))}")
+    if "import" in out:
+        rep = out["import"]
+        console.print(f"\nimported into {rep['index']}: "
+                      + (", ".join(esc(v) for v in rep["imported"].values()) or "nothing"))
+        for file, why in rep["skipped"].items():
+            console.print(f"  not imported {esc(file)}: {esc(why)}")
+    if "cmf" in out:
+        c = out["cmf"]
+        console.print(f"\nwrote {c['written']} specimen(s) to {esc(c['file'])}")
+        for file, why in c["skipped"].items():
+            console.print(f"  not written {esc(file)}: {esc(why)}")
+    if "case" in out:
+        c = out["case"]
+        console.print(f"\nwrote case file {esc(c['file'])}: sample {esc(c['sample'])}, "
+                      f"{len(c['replicates'])} replicate(s)")
 
 
 def _sizes(sizing: SizingResult, n: int) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     scans = np.arange(n, dtype=np.float64)
     inside = sizing.in_range(scans)
     return sizing.size(scans[inside]), inside
@@ -236,6 +284,8 @@ def plot_command(
 ) -> None:
     """Draw the electropherogram: every dye; with --kit sized in bp, with --ladder the bins,
     the calls (filtered peaks in grey, with their reason) and the flags."""
+    import numpy as np
+
     from locard.ce.abif import read_abif
     from locard.ce.calling import call_sample, locate_ladder
     from locard.ce.signal import process_trace

@@ -53,6 +53,7 @@ __all__ = [
     "mp_cases",
     "schema_migrations",
     "search_outbox",
+    "specimen_provenance",
     "specimens",
     "tombstones",
     "users",
@@ -343,6 +344,24 @@ def _m0009_specimen_source_lab(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE specimens ADD COLUMN source_lab VARCHAR(64)"))
 
 
+specimen_provenance = sa.Table(
+    "specimen_provenance", metadata,
+    sa.Column("specimen_pk", sa.Integer, sa.ForeignKey("specimens.id"), primary_key=True),
+    sa.Column("provenance", sa.Text, nullable=False),
+)
+"""Where a specimen's profile came from, one row per specimen that has it (canonical JSON):
+for a profile analysed from a capillary-electrophoresis run, the instrument file's SHA-256
+and name, the sample ID, the run metadata, the kit, the ladder's SHA-256, the lane standard,
+the analysis parameters and the Locard version (:mod:`locard.store.ce_intake`). File hashes,
+sample IDs and parameters only, never a person's name. Expungement deletes the row."""
+
+
+def _m0010_specimen_provenance(conn: sa.Connection) -> None:
+    """``specimen_provenance``: provenance of a specimen's profile (e.g. the CE run it was
+    analysed from). Empty for every existing specimen."""
+    metadata.create_all(conn, tables=[specimen_provenance])
+
+
 #: (name, function) applied in order; the schema version is the number applied.
 MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0001_core_tables", _m0001_core_tables),
@@ -354,6 +373,7 @@ MIGRATIONS: list[tuple[str, Callable[[sa.Connection], None]]] = [
     ("0007_search_outbox", _m0007_search_outbox),
     ("0008_audit_reads", _m0008_audit_reads),
     ("0009_specimen_source_lab", _m0009_specimen_source_lab),
+    ("0010_specimen_provenance", _m0010_specimen_provenance),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
