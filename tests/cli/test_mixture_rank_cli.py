@@ -87,3 +87,62 @@ def test_rank_with_smartrank_q_shutdown(db: str, trace: dict[str, list[str]], tm
         assert out["provenance"]["parameters"]["q_shutdown_hp"] is bool(flags)
         lrs[bool(flags)] = out["candidates"][0]["lr"]
     assert lrs[True] < lrs[False]
+
+
+def _continuous_case(tmp_path: Path, **extra: object) -> str:
+    """The trace's donors (full_profile 7 major, 8 minor) as peak heights at five loci."""
+    from locard.stats.mixture.continuous_simulate import simulate_heights
+    from locard.tables.bundled import get_bundled_table
+
+    loci = ("D3S1358", "vWA", "TH01", "D8S1179", "D18S51")
+    people = [{loc: list(full_profile(s).alleles(loc)) for loc in loci} for s in (7, 8)]
+    ev = simulate_heights(people, get_bundled_table("NIST1036:ALL"), mx=[0.7, 0.3], mu=1500.0,
+                          sigma=0.12, seed=3)
+    path = tmp_path / "continuous.json"
+    path.write_text(json.dumps({
+        "model": "continuous",
+        "frequencies": {"table": "NIST1036:ALL", "min_frequency": 0.001},
+        "profiles": {"CANDIDATE": {}}, "poi": "CANDIDATE",
+        "evidence": {"r1": {loc: {"alleles": [str(a) for a in v], "heights": list(v.values())}
+                            for loc, v in ev.replicates["r1"].items()}},
+        "hypotheses": {"hp": {"contributors": ["CANDIDATE"], "unknowns": 1},
+                       "hd": {"contributors": [], "unknowns": 2}},
+        "dropin": {"probability": 0.05, "lambda": 0.01}, "analytical_threshold": 50,
+        "degradation": False, **extra}))
+    return str(path)
+
+
+def test_rank_continuous_json_and_table(db: str, trace: dict[str, list[str]], tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``"model": "continuous"``: Hd fitted once, fixed-parameter LRs, the top --refit refitted
+    (the refitted candidates first, by refitted LR), the donor a candidate match."""
+    case = _continuous_case(tmp_path)
+    capsys.readouterr()
+    assert main(["mixture", "rank", case, "--db", db, "--index", "offender", "--top", "3",
+                 "--refit", "1", "--purpose", "CASE-C9", "--trace", "F-MIX", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == "continuous" and out["refit"] == 1
+    assert set(out["hd_parameters"]) >= {"mx", "mu", "sigma", "beta", "xi_b"}
+    first = out["candidates"][0]
+    assert first["specimen_id"] == "CO-7" and first["refitted"]
+    assert first["lr"] > 1 and first["lr_fixed"] > 1
+    assert first["log10_lr_fixed"] == pytest.approx(
+        sum(v["log10_lr"] for v in first["per_locus_fixed"].values()))
+    assert first["log10_lr"] == pytest.approx(sum(v["log10_lr"]
+                                                  for v in first["per_locus"].values()))
+    assert first["match_id"] is not None
+    assert [c["refitted"] for c in out["candidates"]] == [True] + [False] * (
+        len(out["candidates"]) - 1)
+    assert all(c["lr"] is None for c in out["candidates"][1:])
+    assert main(["mixture", "rank", case, "--db", db, "--index", "offender", "--top", "2",
+                 "--refit", "1", "--purpose", "CASE-C9"]) == 0
+    text = capsys.readouterr().out
+    assert "CO-7" in text and "refit" in text and "Hd fit" in text
+
+
+def test_rank_continuous_refuses_semicontinuous_options(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mixture", "rank", _continuous_case(tmp_path), "--db", db, "--hd-once",
+                 "--purpose", "CASE-C9"]) == 1
+    err = capsys.readouterr().err
+    assert "--hd-once" in err and "semi-continuous" in err

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,13 +14,11 @@ from locard.cli.context import resolve_user
 from locard.cli.mixture_analysis_commands import load_case
 from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
 from locard.errors import InputError
-from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
-from locard.stats.mixture.casefile import (
-    MixtureCase,
-    run_case,
-    run_continuous_case,
-)
+
+if TYPE_CHECKING:
+    from locard.stats.frequencies import FrequencyTable
+    from locard.stats.mixture.casefile import MixtureCase
 
 
 def _source(case: str) -> str:
@@ -60,6 +59,8 @@ def mixture_lr_command(
         raise InputError(f"{_source(case)}: --conservative and --plot need the continuous model",
                          remedy="set \"model\": \"continuous\" and give peak heights, or "
                                 "leave out --conservative and --plot")
+    from locard.stats.mixture.casefile import run_case
+
     result = run_case(parsed, table, max_combinations=max_combinations)
     if as_json:
         print_json(result.to_dict())
@@ -91,28 +92,20 @@ def _continuous_lr(parsed: MixtureCase, table: FrequencyTable, *, as_json: bool,
                    conservative: bool = False, mcmc_samples: int = 2000,
                    plot: Path | None = None) -> None:
     """``locard mixture lr`` on a ``"model": "continuous"`` case file; with ``conservative``
-    the MCMC conservative LR, with ``plot`` the observed/expected heights bar plot (both from
-    the hypotheses fitted alone, as ``fit_continuous_case`` prepares them)."""
-    from locard.stats.mixture.casefile import fit_continuous_case
+    the MCMC conservative LR, with ``plot`` the observed/expected heights bar plot (both at
+    the fits the LR comes from: :func:`~locard.stats.mixture.continuous_report.continuous_report`,
+    the function the web service calls)."""
+    from locard.stats.mixture.continuous_report import continuous_report
 
-    result = run_continuous_case(parsed, table)
-    out = result.to_dict()
-    fits = {w: fit_continuous_case(parsed, table, which=w)
-            for w in (("hp", "hd") if conservative else ("hp",) if plot is not None else ())}
-    cons = None
-    if conservative:
-        from locard.stats.mixture.continuous_mcmc import conservative_lr
-
-        cons = conservative_lr(fits["hp"], fits["hd"], samples=mcmc_samples,
-                               seed=parsed.spec.seed)
-        out["conservative"] = cons.to_dict()
+    report = continuous_report(parsed, table, conservative=conservative,
+                               mcmc_samples=mcmc_samples)
+    result = report.result
+    out = report.to_dict()
+    cons = report.conservative
     if plot is not None:
         from locard.plots import expected_heights_plot
-        from locard.stats.mixture.continuous_expected import expected_heights
-        from locard.stats.mixture.deconvolution import deconvolve
 
-        expected = expected_heights(fits["hp"], deconvolve(fits["hp"], top=1, hypothesis="hp"))
-        expected_heights_plot(expected, plot)
+        expected_heights_plot(report.expected_heights("hp"), plot)
         out["plot"] = str(plot)
     if as_json:
         print_json(out)
@@ -166,18 +159,36 @@ def mixture_rank_command(
                                        "default: Q under both hypotheses (LRmix)."),
     max_combinations: int = typer.Option(
         DEFAULT_MAX_COMBINATIONS, "--max-combinations", min=1,
-        help="Most genotype combinations of the unknowns one locus may enumerate."),
+        help="Most genotype combinations of the unknowns one locus may enumerate "
+             "(continuous cases: 3,000,000 unless given)."),
+    refit: int = typer.Option(
+        20, "--refit", min=0,
+        help="Continuous cases: refit this many of the best candidates with the full "
+             "maximum-likelihood LR (all parameters free) and re-order them by it."),
     db: DbOption = None,
     user: UserOption = None,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rank a database by the semi-continuous LR of a mixed trace (SmartRank-class), with the
-    expected number of adventitious hits above the threshold and a suggested threshold."""
+    expected number of adventitious hits above the threshold and a suggested threshold; with
+    "model": "continuous", by the continuous LR (ProbRank-class): Hd fitted once, every profile
+    scored at its parameters, the best --refit refitted by maximum likelihood."""
     from locard.store import Store
     from locard.store.mixture_search import rank_store_by_mixture_lr
 
     parsed, table = load_case(case)
+    if parsed.spec.model == "continuous":
+        if hd_once or q_shutdown_hp:
+            raise InputError(f"{_source(case)}: --hd-once and --q-shutdown-hp are options of the "
+                             "semi-continuous ranking",
+                             remedy="leave out --hd-once and --q-shutdown-hp for a continuous "
+                                    "case")
+        _continuous_rank(parsed, table, db=db, user=user, policy=policy, purpose=purpose,
+                         index=index, top=top, refit=refit, threshold=threshold, trace=trace,
+                         max_combinations=(None if max_combinations == DEFAULT_MAX_COMBINATIONS
+                                           else max_combinations), as_json=as_json)
+        return
     store = Store.open(db, policy=policy)
     try:
         report = rank_store_by_mixture_lr(
@@ -206,6 +217,46 @@ def mixture_rank_command(
                       f"{adv.database_size:,} profiles: {adv.expected:.3g}")
     console.print(f"Suggested threshold (expected adventitious hits < 1): LR >= "
                   f"{adv.suggested_threshold:.4g}")
+    for locus, note in report.notes.items():
+        console.print(f"  {locus}: {note}")
+
+
+def _continuous_rank(parsed: MixtureCase, table: FrequencyTable, *, db: str | None,
+                     user: str | None, policy: str | None, purpose: str,
+                     index: list[str] | None, top: int, refit: int, threshold: float | None,
+                     trace: str | None, max_combinations: int | None, as_json: bool) -> None:
+    """``locard mixture rank`` on a ``"model": "continuous"`` case file."""
+    from locard.store import Store
+    from locard.store.mixture_search import rank_store_by_continuous_lr
+
+    store = Store.open(db, policy=policy)
+    try:
+        report = rank_store_by_continuous_lr(
+            store, parsed, table=table, actor=resolve_user(user), purpose=purpose, top=top,
+            refit=refit, threshold=threshold, indices=index or None, trace=trace,
+            max_combinations=max_combinations)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    view = Table(title=f"Continuous mixture LR ranking ({purpose}): {len(report)} "
+                       f"candidate(s) in {', '.join(report.targets)}; top {report.refit} "
+                       "refitted")
+    for col in ("rank", "lab", "specimen", "index", "LR fixed", "LR refit", "match"):
+        view.add_column(col, justify="left" if col in ("lab", "specimen", "index", "match")
+                        else "right", no_wrap=col == "specimen")
+    for c in report.candidates:
+        view.add_row(str(c.rank), c.lab, c.specimen_id, c.index, f"{c.lr_fixed:.4g}",
+                     "-" if c.lr is None else f"{c.lr:.4g}",
+                     "" if c.match_id is None else str(c.match_id))
+    console.print(view)
+    console.print(f"Hp: {report.hypotheses['hp']}")
+    console.print(f"Hd: {report.hypotheses['hd']}")
+    p = report.hd_parameters
+    console.print(f"Hd fit: ln L = {report.hd_loglik:.4f}; Mx {[round(m, 4) for m in p['mx']]}, "
+                  f"mu {p['mu']:.1f}, sigma {p['sigma']:.4f}, beta {p['beta']:.4f}, "
+                  f"xi {p['xi_b']:.4f}/{p['xi_f']:.4f}")
     for locus, note in report.notes.items():
         console.print(f"  {locus}: {note}")
 

@@ -18,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from locard._version import __version__
+from locard.display import format_number
 from locard.service.explain import explanation
 from locard.store.matches import MatchDetail
 
@@ -30,12 +31,8 @@ _STATUS_COLOR = {"match": colors.HexColor("#dcefdc"), "partial": colors.HexColor
                  "shared": colors.HexColor("#fde2c8"), "mismatch": colors.HexColor("#f6d0d0")}
 
 
-def _sci(x: float | None) -> str:
-    if x is None:
-        return "-"
-    if not math.isfinite(x):
-        return "infinite"
-    return f"{x:.3g}"
+#: the statistics of the report, as the CLI and the web page show them
+_sci = format_number
 
 
 def _statistic_line(st: dict[str, Any]) -> str:
@@ -261,6 +258,59 @@ def _grid(rows: list[list[Any]], widths: list[float], *, head: bool = True,
     return t
 
 
+def _plot_image(png: bytes, width_mm: float) -> Any:
+    """A PNG plot scaled to ``width_mm`` with its aspect ratio."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    w, h = ImageReader(io.BytesIO(png)).getSize()
+    return Image(io.BytesIO(png), width=width_mm * mm, height=width_mm * mm * h / w)
+
+
+def _continuous_sections(analysis: MixtureAnalysis, ss: Any, small: Any) -> list[Any]:
+    """The continuous model's fitted parameters, the observed-against-expected bar plot, the
+    PP-plots with their verdicts and the Tippet test at fixed parameters: the page's plots,
+    redrawn as PNG from the same objects."""
+    from locard.plots import expected_heights_plot, pp_plot, tippet_plot
+
+    out: list[Any] = [Spacer(1, 3 * mm), Paragraph("Fitted parameters", ss["Heading2"]),
+                      _grid([["Parameter", "Hp", "Hd"],
+                             *[[Paragraph(escape(n), small), Paragraph(escape(hp), small),
+                                Paragraph(escape(hd), small)] for n, hp, hd in analysis.fitted]],
+                            [60, 57, 57]),
+                      Paragraph("Maximum-likelihood estimates with delta-method standard "
+                                "errors (SE).", small)]
+    if analysis.expected is not None:
+        out += [Spacer(1, 3 * mm),
+                Paragraph("Observed and expected peak heights (Hp fit)", ss["Heading2"]),
+                _plot_image(expected_heights_plot(analysis.expected, format="png"), 174)]
+    for which, pp in analysis.pp.items():
+        verdict = (f"Poor fit: {len(pp.outside)} of {len(pp.points)} peaks lie outside the "
+                   f"envelope (Bonferroni-adjusted, alpha {pp.alpha:g})." if pp.poor_fit else
+                   f"Fit accepted: all {len(pp.points)} peaks lie inside the envelope "
+                   f"(Bonferroni-adjusted, alpha {pp.alpha:g}).")
+        out += [Spacer(1, 3 * mm),
+                Paragraph(f"Model validation, {which.upper()} fit", ss["Heading2"]),
+                _plot_image(pp_plot(pp, format="png"), 90), Paragraph(verdict, small)]
+    tip = analysis.tippet_result
+    if tip is not None and analysis.tippet is not None:
+        t = analysis.tippet
+        poi = escape(str(analysis.case.spec.poi))
+        out += [Spacer(1, 3 * mm),
+                Paragraph("Non-contributor test (at fixed parameters)", ss["Heading2"]),
+                _plot_image(tippet_plot(tip, format="png"), 120),
+                Paragraph(f"{t['at_or_above']} of {t['simulations']} random non-contributors "
+                          f"in place of {poi} have LR &gt;= {poi}'s (share "
+                          f"{t['share_at_or_above']:.4g}; bound 1/LR = "
+                          f"{t['bound_one_over_lr']:.4g}). Each LR is computed with the "
+                          "parameters fixed at the Hd maximum (not refitted per person), the "
+                          f"person in the best of Hd's unknown slots; at these parameters {poi} "
+                          f"has log10 LR = {t['observed_log10_lr']:.3f}.", small)]
+    elif "tippet" in analysis.skipped:
+        out.append(Paragraph(escape(analysis.skipped["tippet"]), small))
+    return out
+
+
 def mixture_report_pdf(analysis: MixtureAnalysis, *, reviewer: str) -> bytes:
     """The report of a mixture LR (:func:`locard.service.mixtures.mixture_analysis`) as PDF
     bytes: the hypotheses in words, the parameters, the LR with its per-locus table, the ENFSI
@@ -269,7 +319,8 @@ def mixture_report_pdf(analysis: MixtureAnalysis, *, reviewer: str) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm,
                             title="Locard mixture LR report", author="Locard",
-                            subject="Semi-continuous likelihood ratio of a mixed trace")
+                            subject=("Continuous" if analysis.continuous else "Semi-continuous")
+                            + " likelihood ratio of a mixed trace")
     ss = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=ss["Normal"], fontSize=8, leading=10)
     mono = ParagraphStyle("mono", parent=small, fontName="Courier", fontSize=7, leading=8.5)
@@ -279,11 +330,15 @@ def mixture_report_pdf(analysis: MixtureAnalysis, *, reviewer: str) -> bytes:
         v = float(x) if x is not None else math.nan
         return _sci(v) if not math.isfinite(v) else format(v, spec)
 
+    model_line = ("Model: continuous (gamma peak heights; Bleka, Storvik &amp; Gill 2016, "
+                  "EuroForMix): the peak heights of each replicate, with degradation, stutter "
+                  "and drop-in, the parameters fitted by maximum likelihood under each "
+                  "hypothesis." if analysis.continuous else
+                  "Model: semi-continuous (LRmix; Haned &amp; Gill): the alleles observed in "
+                  "each replicate with drop-out and drop-in, not the peak heights.")
     story: list[Any] = [
         Paragraph("Locard report - likelihood ratio of a mixed trace", ss["Title"]),
-        Paragraph("Model: semi-continuous (LRmix; Haned &amp; Gill): the alleles observed in "
-                  "each replicate with drop-out and drop-in, not the peak heights.",
-                  ss["Normal"]),
+        Paragraph(model_line, ss["Normal"]),
         Spacer(1, 3 * mm), Paragraph("Hypotheses", ss["Heading2"]),
         Paragraph(f"<b>Hp</b>: {escape(str(r['hypotheses']['hp']))}.", ss["Normal"]),
         Paragraph(f"<b>Hd</b>: {escape(str(r['hypotheses']['hd']))}.", ss["Normal"]),
@@ -297,16 +352,29 @@ def mixture_report_pdf(analysis: MixtureAnalysis, *, reviewer: str) -> bytes:
                for k, v in analysis.parameters], [55, 119], head=False),
         Spacer(1, 3 * mm), Paragraph("Per-locus likelihood ratios", ss["Heading2"]),
     ]
-    rows: list[list[Any]] = [["Locus", "Evidence alleles", "Pr(E | Hp)", "Pr(E | Hd)", "LR",
-                              "log10 LR"]]
-    for locus, v in r["per_locus"].items():
-        rows.append([locus, Paragraph(escape(", ".join(v["evidence_alleles"]) or "-"), small),
-                     num(v["likelihood_hp"]), num(v["likelihood_hd"]), num(v["lr"]),
-                     num(v["log10_lr"], ".3f")])
-    rows.append(["Product", "", "", "", num(r["lr"]), num(r["log10_lr"], ".3f")])
+    if analysis.continuous:
+        rows: list[list[Any]] = [["Locus", "Evidence alleles", "ln L(Hp)", "ln L(Hd)", "LR",
+                                  "log10 LR"]]
+        for locus, v in r["per_locus"].items():
+            rows.append([locus, Paragraph(escape(", ".join(v["evidence_alleles"]) or "-"),
+                                          small),
+                         num(v["loglik"]["hp"], ".3f"), num(v["loglik"]["hd"], ".3f"),
+                         num(v["lr"]), num(v["log10_lr"], ".3f")])
+        rows.append(["Total", "", num(r["loglik"]["hp"], ".3f"), num(r["loglik"]["hd"], ".3f"),
+                     num(r["lr"]), num(r["log10_lr"], ".3f")])
+    else:
+        rows = [["Locus", "Evidence alleles", "Pr(E | Hp)", "Pr(E | Hd)", "LR", "log10 LR"]]
+        for locus, v in r["per_locus"].items():
+            rows.append([locus, Paragraph(escape(", ".join(v["evidence_alleles"]) or "-"),
+                                          small),
+                         num(v["likelihood_hp"]), num(v["likelihood_hd"]), num(v["lr"]),
+                         num(v["log10_lr"], ".3f")])
+        rows.append(["Product", "", "", "", num(r["lr"]), num(r["log10_lr"], ".3f")])
     story.append(_grid(rows, [28, 44, 26, 26, 26, 24]))
     for locus, note in r["notes"].items():
         story.append(Paragraph(f"{escape(locus)}: {escape(note)}", small))
+    if analysis.continuous:
+        story += _continuous_sections(analysis, ss, small)
     highlight = next((i for i, (_r, w) in enumerate(analysis.scale, start=1)
                       if w == analysis.verbal), None)
     story += [Spacer(1, 3 * mm), Paragraph("Verbal scale", ss["Heading2"]),

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-__all__ = ["bar_chart", "growth_chart", "pedigree_svg"]
+__all__ = ["bar_chart", "expected_heights_svg", "growth_chart", "pedigree_svg"]
 
 PALETTE = ("#1f5f8b", "#c0672b", "#4a8c3f", "#8a4fa0", "#b8a02a", "#3a9a9a", "#a33b3b",
            "#6b6b6b", "#2f2f7a", "#7a5a2f")
@@ -120,6 +120,67 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, width: int = 560, height: in
         parts.append(f'<text x="{cx:.1f}" y="{top + h + 12}" text-anchor="end" '
                      f'transform="rotate(-45 {cx:.1f} {top + h + 12})" class="axis small">'
                      f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def expected_heights_svg(loci: Sequence[tuple[str, Sequence[tuple[str, float,
+                                                                    Sequence[float]]]]],
+                         contributors: Sequence[str], *, columns: int = 4,
+                         title: str = "Observed and expected peak heights") -> str:
+    """Electropherogram-style bars per locus: ``[(locus, [(allele, observed, [expected per
+    contributor]), ...]), ...]``; at each position the observed height (grey, left) beside
+    the expected heights stacked by contributor (right). Each panel has its own scale (RFU);
+    every bar has a tooltip with its value. The numbers are the caller's
+    (:func:`locard.stats.mixture.continuous_expected.expected_heights`), drawn, not computed."""
+    pw, ph, gap = 200, 130, 14
+    left, top, bottom, legend = 40, 18, 22, 26
+    cols = max(1, min(columns, len(loci)))
+    rows = max(1, -(-len(loci) // cols))
+    width = cols * (pw + gap) + gap
+    height = legend + rows * (ph + gap)
+    parts = [f'<svg class="chart epg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+             f'<title>{escape(title)}</title>']
+    x0 = gap
+    for label, colour in (("observed", "#9a9a9a"),
+                          *((c, PALETTE[k % len(PALETTE)]) for k, c in enumerate(contributors))):
+        parts.append(f'<rect x="{x0}" y="6" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x0 + 14}" y="15" class="axis">{escape(label)}</text>')
+        x0 += 24 + 7 * len(label)
+    for n, (locus, peaks) in enumerate(loci):
+        ox = gap + (n % cols) * (pw + gap)
+        oy = legend + (n // cols) * (ph + gap)
+        w, h = pw - left, ph - top - bottom
+        peak = nice_ceiling(max([1.0, *(max(obs, sum(exp)) for _, obs, exp in peaks)]))
+        parts.append(f'<text x="{ox + left + w / 2:.1f}" y="{oy + 12}" text-anchor="middle" '
+                     f'class="axis"><tspan font-weight="bold">{escape(locus)}</tspan></text>')
+        for k in range(3):
+            v = peak * k / 2
+            yy = oy + top + h - h * v / peak
+            parts.append(f'<line x1="{ox + left}" x2="{ox + left + w}" y1="{yy:.1f}" '
+                         f'y2="{yy:.1f}" class="grid"/><text x="{ox + left - 4}" '
+                         f'y="{yy + 3:.1f}" text-anchor="end" class="axis small">'
+                         f'{_fmt(v)}</text>')
+        step = w / max(len(peaks), 1)
+        bw = max(1.5, step * 0.38)
+        base = oy + top + h
+        for i, (allele, observed, expected) in enumerate(peaks):
+            bx = ox + left + i * step + step / 2
+            bh = h * observed / peak
+            parts.append(f'<rect x="{bx - bw:.1f}" y="{base - bh:.1f}" width="{bw:.1f}" '
+                         f'height="{bh:.1f}" fill="#9a9a9a"><title>{escape(locus)} '
+                         f'{escape(allele)}: observed {observed:.0f} RFU</title></rect>')
+            y = float(base)
+            for k, (name, v) in enumerate(zip(contributors, expected, strict=True)):
+                eh = h * v / peak
+                y -= eh
+                parts.append(f'<rect x="{bx:.1f}" y="{y:.1f}" width="{bw:.1f}" '
+                             f'height="{eh:.1f}" fill="{PALETTE[k % len(PALETTE)]}"><title>'
+                             f'{escape(locus)} {escape(allele)}: expected from {escape(name)} '
+                             f'{v:.0f} RFU</title></rect>')
+            parts.append(f'<text x="{bx:.1f}" y="{base + 11:.1f}" text-anchor="middle" '
+                         f'class="axis small">{escape(allele)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -161,6 +161,22 @@ def test_single_source_high_peaks_lr_is_one_over_genotype_probability() -> None:
         log10_lr, abs=1e-9)
 
 
+def test_a_fit_with_probability_0_at_every_start_is_refused() -> None:
+    """Regression: the optimiser's stand-in for ln L = -inf (1e300) was returned as a fitted
+    maximum ln L = -1e300; an impossible hypothesis (a peak no one explains, pC = 0) must raise."""
+    from locard.errors import StatisticsError
+
+    poi = Profile.from_mapping({"TH01": ["10", "12"]}, specimen_id="POI")
+    ev = HeightEvidence({"r1": {"TH01": {parse_allele("10"): 1000.0,
+                                         parse_allele("12"): 1000.0,
+                                         parse_allele("8"): 300.0}}})
+    options = ContinuousOptions(dropin=0.0, degradation=False, backward_stutter=False)
+    with pytest.raises(StatisticsError, match="probability 0 at every start"):
+        continuous_lr(ev, {"POI": poi}, ContinuousHypothesis(("POI",)),
+                      ContinuousHypothesis((), 1), TABLE, poi="POI", threshold=50,
+                      options=options, fragment_lengths=None)
+
+
 def test_beta_one_equals_no_degradation_and_xi_zero_equals_no_stutter() -> None:
     reps = [{"10": 900, "11": 350, "12": 1200}]
     base = ContinuousOptions(degradation=False, backward_stutter=False)

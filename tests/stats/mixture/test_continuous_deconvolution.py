@@ -17,7 +17,6 @@ from tests.stats.mixture.continuous_naive import naive_loglik
 
 from locard.genetics.alleles import Allele, parse_allele
 from locard.genetics.kits import get_kit
-from locard.stats.bundled import get_bundled_table
 from locard.stats.mixture.continuous import (
     ContinuousOptions,
     HeightEvidence,
@@ -35,6 +34,7 @@ from locard.stats.mixture.continuous_fit import (
 )
 from locard.stats.mixture.continuous_validation import pp_validation
 from locard.stats.mixture.deconvolution import deconvolve
+from locard.tables.bundled import get_bundled_table
 
 FREQS = {"8": 0.1, "9": 0.12, "10": 0.2, "11": 0.25, "12": 0.15, "13": 0.1, "14": 0.05}
 BP = {str(k): 100.0 + 4 * k for k in range(1, 20)}

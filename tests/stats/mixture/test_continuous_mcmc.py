@@ -22,7 +22,6 @@ from tests.stats.mixture.test_continuous_deconvolution import _two_person
 from locard.errors import InvalidParameter
 from locard.genetics.kits import get_kit
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.mixture.continuous import ContinuousOptions, HeightEvidence
 from locard.stats.mixture.continuous_fit import (
     ContinuousHypothesis,
@@ -30,6 +29,7 @@ from locard.stats.mixture.continuous_fit import (
     fit_case_hypothesis,
 )
 from locard.stats.mixture.continuous_mcmc import conservative_lr, sample_posterior
+from locard.tables.bundled import get_bundled_table
 
 LOCI = ("D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441",
         "D19S433", "TH01", "FGA")

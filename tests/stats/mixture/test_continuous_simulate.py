@@ -11,8 +11,8 @@ import pytest
 from locard.errors import InvalidParameter
 from locard.genetics.alleles import parse_allele
 from locard.genetics.kits import get_kit
-from locard.stats.bundled import get_bundled_table
 from locard.stats.mixture.continuous_simulate import simulate_heights
+from locard.tables.bundled import get_bundled_table
 
 A = parse_allele
 

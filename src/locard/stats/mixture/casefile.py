@@ -46,8 +46,8 @@ from locard.stats.mixture.semicontinuous import (
     semicontinuous_lr,
 )
 
-__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "fit_continuous_case", "parse_case",
-           "run_case", "run_continuous_case"]
+__all__ = ["CaseFile", "MixtureCase", "case_json_schema", "continuous_options",
+           "fit_continuous_case", "parse_case", "run_case", "run_continuous_case"]
 
 SCHEMA_ID = "https://locard.invalid/schemas/mixture-case.schema.json"
 DOCS_REMEDY = "see docs/mixture.md (the case file) and docs/mixture-case.schema.json"
@@ -86,11 +86,13 @@ class HypothesisSpec(_Strict):
 
 
 class Hypotheses(_Strict):
+    """The prosecution (``hp``) and defence (``hd``) hypotheses."""
     hp: HypothesisSpec
     hd: HypothesisSpec
 
 
 class DropinSpec(_Strict):
+    """Drop-in: its probability per replicate and, for the continuous model, the height rate."""
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     probability: Probability = Field(description="Drop-in probability pC per replicate.")
@@ -168,6 +170,7 @@ class MixtureCase:
 
     @property
     def table_spec(self) -> str:
+        """The frequency table the case file names (a bundled name or a file)."""
         return self.spec.frequencies.table
 
 
@@ -374,6 +377,12 @@ def _continuous_options(case: MixtureCase, caller: str) -> ContinuousOptions:
         dropin=spec.dropin.probability, dropin_lambda=0.01 if lam is None else lam,
         degradation=spec.degradation, backward_stutter=stutter.backward,
         forward_stutter=stutter.forward, theta=spec.theta)
+
+
+def continuous_options(case: MixtureCase) -> ContinuousOptions:
+    """The continuous model's options (drop-in, degradation, stutter, theta) as the case file
+    states them, exactly as :func:`run_continuous_case` uses them."""
+    return _continuous_options(case, "continuous_options")
 
 
 def fit_continuous_case(case: MixtureCase, table: FrequencyTable, *, which: str = "hd",

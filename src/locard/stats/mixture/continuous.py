@@ -107,6 +107,7 @@ class Parameters:
     xi_f: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
+        """The parameters as a JSON-ready dict."""
         return {"mx": list(self.mx), "mu": self.mu, "sigma": self.sigma, "beta": self.beta,
                 "xi_b": self.xi_b, "xi_f": self.xi_f}
 
@@ -156,6 +157,7 @@ class LocusData:
 
     @property
     def n_positions(self) -> int:
+        """The number of positions at the locus, ``Q`` included."""
         return len(self.bp)
 
     def code(self, allele: Allele) -> int:
@@ -289,6 +291,7 @@ class LocusHypothesis:
 
     @property
     def n_known(self) -> int:
+        """The number of typed contributors."""
         return len(self.known)
 
 

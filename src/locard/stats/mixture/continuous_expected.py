@@ -37,9 +37,11 @@ class ExpectedPeak:
 
     @property
     def expected_total(self) -> float:
+        """The expected height summed over the contributors (RFU)."""
         return sum(self.expected)
 
     def to_dict(self) -> dict[str, Any]:
+        """The peak as a JSON-ready dict."""
         return {"locus": self.locus, "allele": self.allele, "observed": list(self.observed),
                 "expected": list(self.expected), "expected_total": self.expected_total}
 
@@ -57,9 +59,11 @@ class ExpectedHeights:
 
     @property
     def loci(self) -> tuple[str, ...]:
+        """The loci of the peaks, in order of first appearance."""
         return tuple(dict.fromkeys(p.locus for p in self.peaks))
 
     def to_dict(self) -> dict[str, Any]:
+        """The expected heights as a JSON-ready dict."""
         return {"hypothesis": self.hypothesis, "contributors": list(self.contributors),
                 "mx": list(self.mx),
                 "genotypes": [{k: "/".join(v) for k, v in g.items()} for g in self.genotypes],

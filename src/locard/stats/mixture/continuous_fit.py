@@ -68,6 +68,7 @@ class ContinuousHypothesis:
 
     @property
     def size(self) -> int:
+        """The number of contributors: typed plus unknown."""
         return len(self.contributors) + self.unknowns
 
     def describe(self, *, poi: str | None = None) -> str:
@@ -98,6 +99,7 @@ class Fit:
     restarts: tuple[Restart, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The fit as a JSON-ready dict: parameters, log-likelihood, standard errors, restarts."""
         return {"parameters": self.parameters.to_dict(), "loglik": self.loglik,
                 "standard_errors": self.standard_errors,
                 "restarts": [{"start": r.start, "loglik": r.loglik, "converged": r.converged,
@@ -159,6 +161,11 @@ class ParameterSpace:
         return b + [(-12.0, 12.0)] * (self.dim - self.k - 1)
 
     def random(self, rng: np.random.Generator, mu0: float) -> NDArray[np.float64]:
+        """A random starting point in the working coordinates, clipped to :meth:`bounds`.
+
+        Mixture proportions Dirichlet(1, ..., 1); log mu ~ N(log ``mu0``, 0.5); sigma ~ U(0.05,
+        0.8); degradation and stutter, where modelled, uniform on a plausible range.
+        """
         mx = rng.dirichlet(np.ones(self.k))
         logits = np.log(np.maximum(mx, 1e-6))
         z = list(logits[:-1] - logits[-1])
@@ -221,7 +228,8 @@ def fit_hypothesis(
         n += 1
         res = optimize.minimize(objective, z0, method="L-BFGS-B", bounds=space.bounds(),
                                 options={"maxiter": 2000})
-        ll = -float(res.fun)
+        # the objective's 1e300 stands for probability 0 (ln L = -inf), not a finite value
+        ll = -float(res.fun) if float(res.fun) < 1e300 else -math.inf
         restarts.append(Restart(start=n, loglik=ll, converged=bool(res.success),
                                 evaluations=int(res.nfev)))
         if ll > best + tolerance:
@@ -300,13 +308,16 @@ class ContinuousLocusLR:
 
     @property
     def lr(self) -> float:
+        """The locus LR: exp(loglik_hp - loglik_hd)."""
         return math.exp(self.loglik_hp - self.loglik_hd)
 
     @property
     def log10_lr(self) -> float:
+        """log10 of the locus LR: (loglik_hp - loglik_hd) / ln 10."""
         return (self.loglik_hp - self.loglik_hd) / math.log(10)
 
     def to_dict(self) -> dict[str, Any]:
+        """The locus LR as a JSON-ready dict."""
         return {"lr": self.lr, "log10_lr": self.log10_lr,
                 "loglik": {"hp": self.loglik_hp, "hd": self.loglik_hd},
                 "evidence_alleles": list(self.alleles)}
@@ -327,16 +338,20 @@ class ContinuousLR:
 
     @property
     def log10_lr(self) -> float:
+        """log10 of the LR: (loglik Hp - loglik Hd) / ln 10 at each hypothesis's maximum."""
         return (self.hp_fit.loglik - self.hd_fit.loglik) / math.log(10)
 
     @property
     def lr(self) -> float:
+        """The LR: exp(loglik Hp - loglik Hd) at each hypothesis's maximum."""
         return math.exp(self.hp_fit.loglik - self.hd_fit.loglik)
 
     def __repr__(self) -> str:
         return f"ContinuousLR(log10_lr={self.log10_lr:.4f}, loci={len(self.per_locus)})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The LR as a JSON-ready dict: LR, log-likelihoods, parameters, standard errors, restarts.
+        """
         return {
             "model": "continuous",
             "lr": self.lr,

@@ -52,6 +52,7 @@ class McmcChain:
     mle_loglik: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The chain's summary as a JSON-ready dict (not the samples)."""
         return {"hypothesis": self.hypothesis, "samples": len(self.logliks),
                 "acceptance_rate": self.acceptance_rate, "delta": self.delta,
                 "tuning": [{"delta": d, "acceptance_rate": r} for d, r in self.tuning],
@@ -75,6 +76,7 @@ class ConservativeLR:
 
     @property
     def lr(self) -> float:
+        """The conservative LR: 10 ** ``log10_lr``."""
         return float(10.0 ** self.log10_lr)
 
     def __repr__(self) -> str:
@@ -82,6 +84,7 @@ class ConservativeLR:
                 f"mle_log10_lr={self.mle_log10_lr:.4f}, quantile={self.quantile})")
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict, with both chains' summaries and the method."""
         return {"lr": self.lr, "log10_lr": self.log10_lr, "mle_log10_lr": self.mle_log10_lr,
                 "quantile": self.quantile, "log10_lr_quantiles": dict(self.distribution),
                 "samples": len(self.hp.logliks), "seed": self.seed,

@@ -54,6 +54,7 @@ class PPPoint:
     outside: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """The point as a JSON-ready dict."""
         return {"locus": self.locus, "replicate": self.replicate, "allele": self.allele,
                 "height": self.height, "probability": self.probability,
                 "expected": self.expected, "p_value": self.p_value, "outside": self.outside}
@@ -70,13 +71,16 @@ class PPValidation:
 
     @property
     def poor_fit(self) -> bool:
+        """Whether any peak falls outside the Bonferroni-corrected band."""
         return any(p.outside for p in self.points)
 
     @property
     def outside(self) -> tuple[PPPoint, ...]:
+        """The peaks outside the band."""
         return tuple(p for p in self.points if p.outside)
 
     def to_dict(self) -> dict[str, Any]:
+        """The validation as a JSON-ready dict, with the Bonferroni alpha (alpha / peaks)."""
         return {"hypothesis": self.hypothesis, "alpha": self.alpha,
                 "bonferroni_alpha": self.alpha / max(len(self.points), 1),
                 "peaks": len(self.points), "poor_fit": self.poor_fit,

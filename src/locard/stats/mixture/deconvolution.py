@@ -35,6 +35,7 @@ class GenotypePosterior:
     probability: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The genotype (``A/B``) and its posterior probability."""
         return {"genotype": "/".join(self.alleles), "probability": self.probability}
 
 
@@ -55,6 +56,7 @@ class ContributorGenotypes:
                 if g and g[0].probability >= min_probability and "Q" not in g[0].alleles}
 
     def to_dict(self) -> dict[str, Any]:
+        """The contributor's genotype posteriors as a JSON-ready dict."""
         return {"name": self.name, "mx": self.mx, "typed": self.typed,
                 "per_locus": {k: [g.to_dict() for g in v] for k, v in self.per_locus.items()}}
 
@@ -69,6 +71,7 @@ class Deconvolution:
     contributors: tuple[ContributorGenotypes, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The deconvolution as a JSON-ready dict."""
         return {"hypothesis": self.hypothesis, "loglik": self.loglik,
                 "parameters": dict(self.parameters),
                 "contributors": [c.to_dict() for c in self.contributors]}

@@ -122,6 +122,7 @@ class DropoutEstimate:
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The estimate as a JSON-ready dict."""
         return {
             "observed_alleles": self.observed_alleles, "replicates": self.replicates,
             "simulations": self.simulations, "accepted": dict(self.accepted),
@@ -293,11 +294,13 @@ def _lr_or_none(case: MixtureCase, table: FrequencyTable, d: float, *, vary_poi:
 
 @dataclass(frozen=True, slots=True)
 class SensitivityPoint:
+    """The LR at one drop-out probability (None where it cannot be computed)."""
     dropout: float
     lr: float | None
     log10_lr: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The point as a JSON-ready dict."""
         return {"dropout": self.dropout, "lr": self.lr, "log10_lr": self.log10_lr}
 
 
@@ -311,6 +314,7 @@ class SensitivityResult:
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict."""
         return {"varied": list(self.varied), "points": [p.to_dict() for p in self.points],
                 "provenance": dict(self.provenance)}
 

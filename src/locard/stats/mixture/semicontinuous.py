@@ -139,6 +139,7 @@ class Hypothesis:
 
     @property
     def unknowns(self) -> int:
+        """The number of unknown contributors."""
         return len(self.unknown_dropout)
 
     def describe(self, *, poi: str | None = None) -> str:
@@ -175,9 +176,11 @@ class MixtureLocusLR:
 
     @property
     def log10_lr(self) -> float:
+        """log10 of the locus LR (-inf for 0)."""
         return math.log10(self.lr) if self.lr > 0 else -math.inf
 
     def to_dict(self) -> dict[str, Any]:
+        """The locus LR as a JSON-ready dict, with both likelihoods."""
         return {"lr": self.lr, "log10_lr": self.log10_lr, "likelihood_hp": self.likelihood_hp,
                 "likelihood_hd": self.likelihood_hd, "evidence_alleles": list(self.alleles)}
 
@@ -199,12 +202,15 @@ class MixtureLR:
 
     @property
     def log10_lr(self) -> float:
+        """log10 of the LR (minus infinity for an LR of 0)."""
         return math.log10(self.lr) if self.lr > 0 else -math.inf
 
     def __repr__(self) -> str:
         return f"MixtureLR(lr={self.lr:.6g}, loci={len(self.per_locus)})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: LR, log10 LR, per-locus detail, log-likelihoods under Hp and Hd,
+        parameters and provenance."""
         return {
             "model": "semi-continuous",
             "lr": self.lr,

@@ -53,6 +53,7 @@ class Calibration:
     skipped: int
 
     def to_dict(self) -> dict[str, Any]:
+        """The calibration as a JSON-ready dict: Cllr, Cllr_min, ECE and the log10 LRs."""
         return {"cllr": self.cllr, "cllr_min": self.cllr_min,
                 "ece": [{"log10_prior_odds": k, "ece": v} for k, v in self.ece.items()],
                 "hp_true_log10_lrs": list(self.hp_true_log10_lrs),
@@ -73,6 +74,7 @@ class TippetResult:
 
     @property
     def observed_log10_lr(self) -> float:
+        """log10 of the observed LR (-inf for 0)."""
         return math.log10(self.observed_lr) if self.observed_lr > 0 else -math.inf
 
     @property
@@ -81,6 +83,7 @@ class TippetResult:
         return min(1.0, 1.0 / self.observed_lr) if self.observed_lr > 0 else 1.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict, with a summary of the non-contributor log10 LRs."""
         arr = np.asarray(self.non_contributor_log10_lrs)
         finite = arr[np.isfinite(arr)]
         return {
