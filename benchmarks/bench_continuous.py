@@ -27,9 +27,9 @@ import numpy as np
 from locard.genetics.alleles import Allele, parse_allele
 from locard.genetics.kits import get_kit
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.mixture.continuous import ContinuousOptions, HeightEvidence
 from locard.stats.mixture.continuous_fit import ContinuousHypothesis, continuous_lr
+from locard.tables.bundled import get_bundled_table
 
 CODIS20 = ("CSF1PO", "D3S1358", "D5S818", "D7S820", "D8S1179", "D13S317", "D16S539", "D18S51",
            "D21S11", "FGA", "TH01", "TPOX", "vWA", "D1S1656", "D2S441", "D2S1338", "D10S1248",

@@ -27,10 +27,10 @@ import numpy as np
 
 from locard.errors import CombinatorialLimit
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.kinship import Individual, MutationModel, Pedigree, Sex
 from locard.stats.kinship.dvi import DVIFamily, dvi_identify, dvi_lr_matrix
 from locard.stats.simulate import SimulationModel, simulate_codes
+from locard.tables.bundled import get_bundled_table
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPWISE = MutationModel("stepwise")

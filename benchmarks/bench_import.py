@@ -32,15 +32,18 @@ import tempfile
 import time
 from pathlib import Path
 
+#: the repository root: the children run there, to import the test fixtures (tests/fixtures.py)
+REPO = Path(__file__).resolve().parents[1]
+
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from locard.store import Store
-from locard.store.demo_data import random_profiles, write_cmf
+from tests.fixtures import random_profiles, write_raw_cmf
 n, work = int(sys.argv[1]), Path(sys.argv[2])
 cmf = work / f"offenders_{n}.xml"
 t0 = time.perf_counter()
-write_cmf(cmf, ((s, "Convicted Offender", g) for s, g in random_profiles(n, seed=n)),
+write_raw_cmf(cmf, ((s, "Convicted Offender", g) for s, g in random_profiles(n, seed=n)),
           source_lab="BENCH0001")
 gen = time.perf_counter() - t0
 db = work / f"bench_{n}.db"
@@ -61,7 +64,7 @@ import json, random, resource, sys, time
 from pathlib import Path
 from locard.genetics import CODIS_CORE_13, CODIS_CORE_20
 from locard.store import Store
-from locard.store.demo_data import random_profiles, write_cmf
+from tests.fixtures import random_profiles, write_raw_cmf
 from locard.store.indexing import StoreIndices
 from locard.store.searching import enable_search_on_entry
 n, work, strategy = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -76,7 +79,7 @@ def offenders():
         if i in planted_at:
             kept[s] = g
         yield s, "Convicted Offender", g
-write_cmf(cmf, offenders(), source_lab="BENCH0001")
+write_raw_cmf(cmf, offenders(), source_lab="BENCH0001")
 gen = time.perf_counter() - t0
 traces = []
 chosen = sorted(kept)
@@ -95,7 +98,7 @@ for s, g in random_profiles(max(0, n_traces - len(traces)), seed=n + 1, prefix="
     keep = set(rng.sample(list(CODIS_CORE_13), rng.randint(10, 13)))
     traces.append((s, "Forensic, Unknown", {k: v for k, v in g.items() if k in keep}))
 tf = work / f"traces_{n}.xml"
-write_cmf(tf, traces, source_lab="BENCH0001")
+write_raw_cmf(tf, traces, source_lab="BENCH0001")
 db = work / f"bench_{n}_{strategy}.db"
 store = Store.init(db, admin="bench", lab="BENCH0001")
 trep = store.import_file(tf, format="cmf", legal_basis="casework", actor="bench",
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="locard-bench-", dir=args.workdir) as tmp:
         for n in args.sizes:
             proc = subprocess.run([sys.executable, "-c", _CHILD, str(n), tmp],
-                                  capture_output=True, text=True, check=False)
+                                  capture_output=True, text=True, check=False, cwd=REPO)
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 return 1
@@ -195,7 +198,7 @@ def _entry(args: argparse.Namespace) -> int:
                 proc = subprocess.run(
                     [sys.executable, "-c", _CHILD_ENTRY, str(n), tmp, strategy,
                      str(args.traces), str(args.planted)],
-                    capture_output=True, text=True, check=False)
+                    capture_output=True, text=True, check=False, cwd=REPO)
                 if proc.returncode != 0:
                     print(proc.stderr, file=sys.stderr)
                     return 1

@@ -37,7 +37,6 @@ import numpy as np
 from locard.errors import CombinatorialLimit
 from locard.genetics.profiles import Profile
 from locard.search.kinship_rank import kinship_lookup, rank_by_kinship
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship import (
     Individual,
@@ -49,6 +48,7 @@ from locard.stats.kinship import (
 )
 from locard.stats.kinship.dvi import dvi_identify, dvi_lr_matrix
 from locard.stats.simulate import SimulationModel, simulate_codes
+from locard.tables.bundled import get_bundled_table
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPWISE = MutationModel("stepwise")

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import Evidence, Hypothesis, semicontinuous_lr
+from locard.tables.bundled import get_bundled_table
 
 
 def _draw(table: FrequencyTable, loci: Sequence[str], rng: np.random.Generator

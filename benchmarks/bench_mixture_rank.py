@@ -35,11 +35,11 @@ from locard.search.mixture_rank import (
     mixture_lr_tables,
     rank_by_mixture_lr,
 )
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture.casefile import MixtureCase, parse_case
 from locard.stats.mixture.semicontinuous import semicontinuous_lr
 from locard.stats.simulate import SimulationModel, simulate_codes
+from locard.tables.bundled import get_bundled_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

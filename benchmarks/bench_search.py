@@ -36,7 +36,7 @@ NIST_CSV = (ROOT.parent / "shared" / "data" / "frequencies" / "nist1036"
 
 def load_table() -> FrequencyTable:
     try:
-        from locard.stats.bundled import get_bundled_table
+        from locard.tables.bundled import get_bundled_table
 
         return get_bundled_table("NIST1036:ALL")
     except Exception:

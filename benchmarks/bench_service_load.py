@@ -33,8 +33,10 @@ def _free_port() -> int:
 
 
 def build(work: Path, n: int) -> tuple[Path, str, list[str], float]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/fixtures.py
+    from tests.fixtures import random_profiles, write_raw_cmf
+
     from locard.store import Store
-    from locard.store.demo_data import random_profiles, write_cmf
 
     db = work / "load.db"
     t0 = time.perf_counter()
@@ -42,7 +44,7 @@ def build(work: Path, n: int) -> tuple[Path, str, list[str], float]:
     store.add_user("searcher", role="analyst", lab="BENCH0001", actor="bench")
     token = store.issue_token("searcher", actor="bench")
     cmf = work / "offenders.xml"
-    write_cmf(cmf, ((s, "Convicted Offender", g) for s, g in random_profiles(n, seed=n)),
+    write_raw_cmf(cmf, ((s, "Convicted Offender", g) for s, g in random_profiles(n, seed=n)),
               source_lab="BENCH0001")
     store.import_file(cmf, format="cmf", legal_basis="conviction", actor="bench",
                       purpose="benchmark")
@@ -52,7 +54,7 @@ def build(work: Path, n: int) -> tuple[Path, str, list[str], float]:
     new = list(random_profiles(10, seed=n + 1, prefix="NEW"))
     queries = [(f"FU-{i:03d}", g) for i, (_, g) in enumerate(hits + new)]
     q = work / "scene.xml"
-    write_cmf(q, [(s, "Forensic, Unknown", g) for s, g in queries], source_lab="BENCH0001")
+    write_raw_cmf(q, [(s, "Forensic, Unknown", g) for s, g in queries], source_lab="BENCH0001")
     store.import_file(q, format="cmf", legal_basis="casework", actor="bench",
                       purpose="benchmark")
     store.close()
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.open(db)
     app = create_app(store=store, settings=Settings(secure_cookies=False))
     t0 = time.perf_counter()
-    app.state.engine.indices("searcher")
+    app.state.gateway.indices("searcher")
     index_s = time.perf_counter() - t0
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,

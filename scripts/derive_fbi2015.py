@@ -28,9 +28,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from locard.formats.frequency_files import FBI2015_CITATION, file_sha256, read_fbi2015_csv
-from locard.stats.bundled import dump_bundle
 from locard.tables import table_from_population
+from locard.tables.bundled import dump_bundle
+from locard.tables.files import FBI2015_CITATION, file_sha256, read_fbi2015_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts folder's shared helper
 from _derive_table import DeriveError, run

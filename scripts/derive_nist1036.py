@@ -27,14 +27,14 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from locard.formats.frequency_files import (
+from locard.tables import table_from_population
+from locard.tables.bundled import dump_bundle
+from locard.tables.files import (
     NIST1036_CITATION,
     PopulationFrequencies,
     file_sha256,
     read_nist1036_csv,
 )
-from locard.stats.bundled import dump_bundle
-from locard.tables import table_from_population
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts folder's shared helper
 from _derive_table import DeriveError, run

@@ -73,3 +73,10 @@ def test_index_keys_and_rule_parameters_are_documented() -> None:
         assert key in shipped, f"{key} is not in the default policy"
     for value in OUTSIDE_LADDER:
         assert f"`{value}`" in docs
+
+
+def test_policy_schema_and_reference_are_current() -> None:
+    """docs/policy.schema.json and the reference part of docs/policy.md are generated from the
+    policy file's pydantic models: the checked-in files equal what the generator writes."""
+    gen = _script("gen_policy_schema")
+    assert gen.main(["--check"]) == 0, "run: python scripts/gen_policy_schema.py"  # type: ignore[attr-defined]

@@ -30,12 +30,17 @@ import numpy as np
 from locard.errors import InputError
 from locard.formats.cmf import cmf_locus_name, write_cmf
 from locard.formats.records import ProfileRecord
-from locard.genetics.kits import get_kit, positive_control
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import DEFAULT_TABLE, bundled_table_names, get_bundled_table
+from locard.reference import (
+    DEFAULT_TABLE,
+    bundled_table_names,
+    default_mutation_rates,
+    get_bundled_table,
+    get_kit,
+    positive_control,
+)
 from locard.stats.match import DEFAULT_THETA, random_match_probability
 from locard.stats.simulate import SimulationModel, degrade, simulate_codes, simulate_families
-from locard.tables import default_mutation_rates
 
 __all__ = ["DATABASE_KIT", "DEMO_ADMIN", "DEMO_CONTROLS", "DEMO_KIT", "DEMO_LAB",
            "control_statistics", "run_demo"]

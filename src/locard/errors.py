@@ -107,6 +107,7 @@ class CEAnalysisError(InputError):
 
 
 class UnknownKit(InputError):
+    """A kit name Locard does not know; ``name`` is the name given."""
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"unknown kit {name!r}",
@@ -121,6 +122,7 @@ class StatisticsError(LocardError):
 
 
 class UnknownFrequencyTable(StatisticsError):
+    """A frequency-table name Locard does not know; ``name`` is the name given."""
     def __init__(self, name: str, *, known: list[str] | None = None) -> None:
         self.name = name
         hint = ", ".join(known) if known else "see `locard frequencies list`"
@@ -148,10 +150,14 @@ class CombinatorialLimit(StatisticsError):
 
 
 class StoreError(LocardError):
+    """A failure of the database store (HTTP 500 unless a subclass says otherwise)."""
     http_status = 500
 
 
 class SchemaTooNew(StoreError):
+    """A database whose schema version (``found``) is newer than this Locard supports
+    (``supported``).
+    """
     def __init__(self, found: int, supported: int) -> None:
         self.found = found
         self.supported = supported
@@ -162,7 +168,23 @@ class SchemaTooNew(StoreError):
 
 
 class NotFound(StoreError):
+    """A specimen, user, match or case that does not exist or is not visible to the caller (HTTP
+    404).
+    """
     http_status = 404
+
+
+class MatchAlreadyRecorded(StoreError):
+    """A candidate match recorded before: the same query, candidate and mode
+    (``Store.record_candidate_match``); ``match_id`` is the match as recorded."""
+
+    http_status = 409
+
+    def __init__(self, match_id: int, *, mode: str) -> None:
+        self.match_id = match_id
+        self.mode = mode
+        super().__init__(f"this pair is recorded already as candidate match {match_id} "
+                         f"({mode})", remedy=f"review it: locard matches show {match_id}")
 
 
 class PolicyViolation(LocardError):
@@ -184,6 +206,7 @@ class AcceptanceRejected(PolicyViolation):
 
 
 class PermissionDenied(PolicyViolation):
+    """An action the user's role or lab does not allow (HTTP 403)."""
     http_status = 403
 
 
@@ -208,10 +231,12 @@ class DecisionFinal(PolicyViolation):
 
 
 class AuthenticationFailed(LocardError):
+    """An unknown, inactive or mismatched user or token (HTTP 401)."""
     http_status = 401
 
 
 class AuditChainBroken(StoreError):
+    """An audit-log entry (``entry_id``) whose hash chain does not verify; ``reason`` says how."""
     def __init__(self, entry_id: int, reason: str) -> None:
         self.entry_id = entry_id
         self.reason = reason
@@ -267,6 +292,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidProfile",
     "LocardError",
+    "MatchAlreadyRecorded",
     "NotFound",
     "PedigreeError",
     "PermissionDenied",

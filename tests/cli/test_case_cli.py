@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
@@ -32,7 +32,7 @@ def family(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
              "fa": [("REL-FA", "Biological Father", father)],
              "mo": [("REL-MO", "Biological Mother", mother)]}
     for name, rows in files.items():
-        write_cmf(tmp_path / f"{name}.xml", rows, source_lab="LAB-A")
+        write_raw_cmf(tmp_path / f"{name}.xml", rows, source_lab="LAB-A")
     assert main(["import", str(tmp_path / "uhr.xml"), "--db", db]) == 0
     assert main(["import", str(tmp_path / "off.xml"), "--db", db,
                  "--legal-basis", "conviction"]) == 0

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
 from locard.genetics import CODIS_CORE_13
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -31,7 +31,7 @@ def _mixed(path: Path, source_lab: str = "LAB-A") -> Path:
         ("F-1", "Forensic, Unknown", {k: v for k, v in people[3][1].items()
                                       if k in CODIS_CORE_13}),
         ("MP-1", "Missing Person", people[4][1])]
-    write_cmf(path, entries, source_lab=source_lab)
+    write_raw_cmf(path, entries, source_lab=source_lab)
     return path
 
 
@@ -81,7 +81,7 @@ def test_mixed_file_and_round_trip(db: str, tmp_path: Path,
 def test_consent_file(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ((_, geno),) = random_profiles(1, seed=8, prefix="R")
     f = tmp_path / "rel.xml"
-    write_cmf(f, [("RM-1", "Biological Mother", geno)], source_lab="LAB-A")
+    write_raw_cmf(f, [("RM-1", "Biological Mother", geno)], source_lab="LAB-A")
     consents = tmp_path / "consents.csv"
     consents.write_text("specimen_id,consent\nRM-1,C-77\n", encoding="utf-8")
     code, _, err = _run(capsys, "import", str(f), "--db", db)
@@ -120,7 +120,7 @@ def test_db_check_finds_offender_aliases_by_default(db: str, tmp_path: Path,
     other = next(x for _, p in people[10:] for x in p["D18S51"] if x not in alias["D18S51"])
     alias["D18S51"] = sorted({alias["D18S51"][0], other}, key=float)
     f = tmp_path / "off.xml"
-    write_cmf(f, [(s, "Convicted Offender", g) for s, g in people]
+    write_raw_cmf(f, [(s, "Convicted Offender", g) for s, g in people]
               + [("ALIAS-7", "Convicted Offender", alias)], source_lab="LAB-A")
     assert _run(capsys, "import", str(f), "--db", db)[0] == 0
     code, out, err = _run(capsys, "db", "check", "--db", db, "--json")
@@ -137,7 +137,7 @@ def test_relatives_round_trip_with_their_consents(db: str, tmp_path: Path,
     relatives is one command, no --consent-file."""
     people = list(random_profiles(3, seed=9, prefix="R"))
     f = tmp_path / "family.xml"
-    write_cmf(f, [("RM-1", "Biological Mother", people[0][1]),
+    write_raw_cmf(f, [("RM-1", "Biological Mother", people[0][1]),
                   ("RF-1", "Biological Father", people[1][1]),
                   ("CO-9", "Convicted Offender", people[2][1])], source_lab="LAB-A")
     consents = tmp_path / "consents.csv"

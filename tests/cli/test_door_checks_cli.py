@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.fixtures import random_profiles
 
 from locard.cli import main
-from locard.store.demo_data import random_profiles
 
 
 def _genemapper(path: Path, *, bad: bool) -> Path:

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
-from locard.store.demo_data import random_profiles, write_cmf
 
 STRIDER = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "frequencies" / \
     "strider" / "frequencies_STRBASE.xml"
@@ -25,7 +25,7 @@ def _json(capsys: pytest.CaptureFixture[str]) -> object:
 
 def _cmf(tmp_path: Path, n: int, category: str, prefix: str, *, seed: int = 1) -> Path:
     f = tmp_path / f"{prefix}.xml"
-    write_cmf(f, [(s, category, g) for s, g in random_profiles(n, prefix=prefix, seed=seed)],
+    write_raw_cmf(f, [(s, category, g) for s, g in random_profiles(n, prefix=prefix, seed=seed)],
               source_lab="LAB-A")
     return f
 
@@ -99,7 +99,7 @@ def test_import_dry_run_stores_nothing_and_reports(db: str, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     _stock(db, tmp_path, capsys)
     f = tmp_path / "mixed.xml"
-    write_cmf(f, [(s, "Convicted Offender", g) for s, g in
+    write_raw_cmf(f, [(s, "Convicted Offender", g) for s, g in
                   random_profiles(4, prefix="CO", seed=1)], source_lab="LAB-A")
     # CO0000000..2 are in the database already; CO0000003 is new
     assert main(["import", str(f), "--db", db, "--legal-basis", "conviction", "--dry-run",
@@ -333,7 +333,7 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
                     ("REL-MO", "Biological Mother", mother)],
             "trace": [("FU-2026-0001", "Forensic, Unknown", offenders[1][1])]}
         for name, rows in files.items():
-            write_cmf(tmp / f"{name}.xml", rows, source_lab="NY0030000")  # type: ignore[arg-type]
+            write_raw_cmf(tmp / f"{name}.xml", rows, source_lab="NY0030000")  # type: ignore[arg-type]
         assert main(["import", str(tmp / "off.xml"), "--db", db]) == 0
         assert main(["import", str(tmp / "uhr.xml"), "--db", db]) == 0
         assert main(["import", str(tmp / "fam.xml"), "--db", db, "--legal-basis", "consent",

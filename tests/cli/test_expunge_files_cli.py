@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
-from locard.store.demo_data import random_profiles, write_cmf
 
 SECRET_ID = "XQZEBRA4711"
 
@@ -37,9 +37,9 @@ def test_expunge_then_db_index_twice(db: Path, tmp_path: Path,
     # the import file lies outside the database's folder and names no specimen
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    write_cmf(incoming / "batch1.xml", [(sid, "Convicted Offender", g) for sid, g in people[:3]],
-              source_lab="LAB-A")
-    write_cmf(incoming / "batch2.xml", [(SECRET_ID, "Arrestee", people[3][1])],
+    write_raw_cmf(incoming / "batch1.xml",
+                  [(sid, "Convicted Offender", g) for sid, g in people[:3]], source_lab="LAB-A")
+    write_raw_cmf(incoming / "batch2.xml", [(SECRET_ID, "Arrestee", people[3][1])],
               source_lab="LAB-A")
     assert main(["import", str(incoming / "batch1.xml"), "--db", str(db),
                  "--legal-basis", "conviction"]) == 0

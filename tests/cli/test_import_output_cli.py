@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
 from locard.cli.common import REJECT_COLUMNS, progress
 from locard.store import Store
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _cmf(path: Path, n: int, prefix: str, *, seed: int = 1) -> Path:
-    write_cmf(path, [(s, "Convicted Offender", g)
+    write_raw_cmf(path, [(s, "Convicted Offender", g)
                      for s, g in random_profiles(n, prefix=prefix, seed=seed)],
               source_lab="LAB-A")
     return path
@@ -46,7 +46,7 @@ def test_skip_invalid_prints_a_summary_not_every_record(
         db: str, eight: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the eight again plus one new: eight duplicates rejected, one imported
     f = tmp_path / "mixed.xml"
-    write_cmf(f, [*((s, "Convicted Offender", g) for s, g in random_profiles(8, prefix="CO")),
+    write_raw_cmf(f, [*((s, "Convicted Offender", g) for s, g in random_profiles(8, prefix="CO")),
                   *((s, "Convicted Offender", g)
                     for s, g in random_profiles(1, prefix="NEW", seed=5))],
               source_lab="LAB-A")
@@ -63,7 +63,7 @@ def test_rejects_file_lists_every_rejected_record(
         db: str, eight: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rejects = tmp_path / "rejects.csv"
     f = tmp_path / "mixed.xml"
-    write_cmf(f, [*((s, "Convicted Offender", g) for s, g in random_profiles(8, prefix="CO")),
+    write_raw_cmf(f, [*((s, "Convicted Offender", g) for s, g in random_profiles(8, prefix="CO")),
                   *((s, "Convicted Offender", g)
                     for s, g in random_profiles(2, prefix="NEW", seed=5))],
               source_lab="LAB-A")

@@ -346,8 +346,8 @@ def test_dvi_several_missing_sex_and_tables(tmp_path: Path,
     """Families with several missing persons, sex from Amelogenin, GLRs, and the DVI team's
     tables (--out-dir); the numbers equal the Python API's."""
     from locard.formats import read_profiles
-    from locard.stats.bundled import get_bundled_table
     from locard.stats.kinship.dvi import DVIFamily, dvi
+    from locard.tables.bundled import get_bundled_table
 
     victims, families = _several_missing_case(tmp_path)
     out_dir = tmp_path / "out"

@@ -11,7 +11,7 @@ import pytest
 
 from locard.cli import main
 from locard.genetics.alleles import parse_allele
-from locard.stats.bundled import get_bundled_table
+from locard.tables.bundled import get_bundled_table
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
 from locard.genetics import CODIS_CORE_13
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
@@ -28,11 +28,11 @@ def hit(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str
     search on entry records one candidate match."""
     offenders = list(random_profiles(8, prefix="CO"))
     f = tmp_path / "co.xml"
-    write_cmf(f, [(s, "Convicted Offender", g) for s, g in offenders], source_lab="LAB-A")
+    write_raw_cmf(f, [(s, "Convicted Offender", g) for s, g in offenders], source_lab="LAB-A")
     assert main(["import", str(f), "--db", db, "--legal-basis", "conviction"]) == 0
     trace = {k: v for k, v in offenders[4][1].items() if k in CODIS_CORE_13[:11]}
     ff = tmp_path / "f.xml"
-    write_cmf(ff, [("F-1", "Forensic, Unknown", trace)], source_lab="LAB-A")
+    write_raw_cmf(ff, [("F-1", "Forensic, Unknown", trace)], source_lab="LAB-A")
     capsys.readouterr()
     code, report, err = _run(capsys, "import", str(ff), "--db", db, "--json")
     assert code == 0, err
@@ -52,7 +52,7 @@ def test_import_text_lists_the_matches_it_created(db: str, hit: dict[str, Any], 
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     trace = {k: v for k, v in hit["offenders"][1][1].items() if k in CODIS_CORE_13}
     ff = tmp_path / "f2.xml"
-    write_cmf(ff, [("F-2", "Forensic, Unknown", trace)], source_lab="LAB-A")
+    write_raw_cmf(ff, [("F-2", "Forensic, Unknown", trace)], source_lab="LAB-A")
     code, out, _ = _run(capsys, "import", str(ff), "--db", db)
     assert code == 0
     assert "Candidate matches created by search on entry: 1" in out

@@ -103,7 +103,7 @@ def test_an_unknown_frequency_layout_says_what_a_person_can_do(tmp_path: Path) -
     import pytest
 
     from locard.errors import FileFormatError
-    from locard.formats.frequency_files import FORMATS, detect_frequency_format
+    from locard.tables.files import FORMATS, detect_frequency_format
 
     f = tmp_path / "odd.csv"
     f.write_text("a,b,c\n1,2,3\n")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
 from locard.genetics import CODIS_CORE_13
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 @pytest.fixture
@@ -33,14 +33,14 @@ def loaded(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[
     """Eight offenders, a forensic trace of one of them (11 core loci) and a relative."""
     offenders = list(random_profiles(8, prefix="CO"))
     f = tmp_path / "co.xml"
-    write_cmf(f, [(s, "Convicted Offender", g) for s, g in offenders], source_lab="LAB-A")
+    write_raw_cmf(f, [(s, "Convicted Offender", g) for s, g in offenders], source_lab="LAB-A")
     assert main(["import", str(f), "--db", db, "--legal-basis", "conviction"]) == 0
     trace = {k: v for k, v in offenders[4][1].items() if k in CODIS_CORE_13[:11]}
     ff = tmp_path / "f.xml"
-    write_cmf(ff, [("F-1", "Forensic, Unknown", trace)], source_lab="LAB-A")
+    write_raw_cmf(ff, [("F-1", "Forensic, Unknown", trace)], source_lab="LAB-A")
     assert main(["import", str(ff), "--db", db]) == 0
     rel = tmp_path / "rel.xml"
-    write_cmf(rel, [("REL-1", "Biological Mother", offenders[0][1])], source_lab="LAB-A")
+    write_raw_cmf(rel, [("REL-1", "Biological Mother", offenders[0][1])], source_lab="LAB-A")
     assert main(["import", str(rel), "--db", db, "--legal-basis", "consent",
                  "--consent", "C-1"]) == 0
     capsys.readouterr()
@@ -87,7 +87,7 @@ def test_search_refusals_are_errors(db: str, loaded: dict[str, Any],
 def test_db_check_and_index(db: str, loaded: dict[str, Any], tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
     dup = tmp_path / "dup.xml"
-    write_cmf(dup, [("F-2", "Forensic, Unknown", loaded["trace"])], source_lab="LAB-A")
+    write_raw_cmf(dup, [("F-2", "Forensic, Unknown", loaded["trace"])], source_lab="LAB-A")
     assert main(["import", str(dup), "--db", db]) == 0
     capsys.readouterr()
     code, out, err = _run(capsys, "db", "index", "--db", db, "--json")
@@ -115,9 +115,9 @@ def test_identify_from_pedigree_file(db: str, tmp_path: Path,
     remains = [(s, "Unidentified Person", g) for s, g in people.items()]
     remains.append(("UHR-CHILD", "Unidentified Person", child))
     f = tmp_path / "uhr.xml"
-    write_cmf(f, remains, source_lab="LAB-A")
+    write_raw_cmf(f, remains, source_lab="LAB-A")
     off = tmp_path / "off.xml"
-    write_cmf(off, [("CO-CHILD", "Convicted Offender", child)], source_lab="LAB-A")
+    write_raw_cmf(off, [("CO-CHILD", "Convicted Offender", child)], source_lab="LAB-A")
     assert main(["import", str(f), "--db", db]) == 0
     assert main(["import", str(off), "--db", db, "--legal-basis", "conviction"]) == 0
     ped = tmp_path / "case.json"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.cli import main
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
@@ -18,7 +18,7 @@ def _json(capsys: pytest.CaptureFixture[str]) -> object:
 def _cmf(tmp_path: Path, n: int = 4, category: str = "Convicted Offender",
          prefix: str = "CO") -> Path:
     f = tmp_path / f"{prefix}.xml"
-    write_cmf(f, [(s, category, g) for s, g in random_profiles(n, prefix=prefix)],
+    write_raw_cmf(f, [(s, category, g) for s, g in random_profiles(n, prefix=prefix)],
               source_lab="LAB-A")
     return f
 

@@ -23,7 +23,7 @@ NIST_CSV = SHARED / "frequencies" / "nist1036" / "nist1036_allele_freqs.csv"
 def nist_table() -> FrequencyTable:
     """NIST 1036 (all populations): the bundled table, else read from the shared data."""
     try:
-        from locard.stats.bundled import get_bundled_table
+        from locard.tables.bundled import get_bundled_table
 
         return get_bundled_table("NIST1036:ALL")
     except Exception:  # bundled tables not available: fall back to the reference CSV

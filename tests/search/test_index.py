@@ -294,3 +294,26 @@ def test_bad_parameters(planted: dict[str, object]) -> None:
         index.search(query, min_loci=21)
     with pytest.raises(SearchError):
         index.search(Profile.parse("TH01: 6/7"), min_loci=8)
+
+
+def test_single_labels_are_row_for_row_with_single_codes() -> None:
+    """The public labels (``locard db check --index-file`` names pairs with them): aligned
+    with :meth:`ProfileIndex.single_codes` after additions and removals, mixtures left out,
+    None for an index built from codes without labels."""
+    loci = ("TH01", "vWA")
+    index = ProfileIndex.build(
+        [(5, Profile.from_mapping({"TH01": ["6", "7"], "vWA": ["14", "15"]}, specimen_id="E")),
+         (2, Profile.from_mapping({"TH01": ["8"], "vWA": ["16"]}, specimen_id="B")),
+         (9, Profile.from_mapping({"TH01": ["6", "7", "9"], "vWA": ["14"]}, specimen_id="M"))],
+        loci=loci)
+    index.add(3, Profile.from_mapping({"TH01": ["9"], "vWA": ["17"]}, specimen_id="C"))
+    index.remove(5)
+    codes, keys = index.single_codes()
+    labels = index.single_labels()
+    assert labels is not None
+    assert keys.tolist() == [2, 3]
+    assert [str(x) for x in labels.tolist()] == ["B", "C"]
+    assert codes.shape[1] == len(labels)
+    bare = ProfileIndex.from_codes(np.zeros((2, 1, 2), np.uint8), [1], loci=loci,
+                                   alleles=[[], []])
+    assert bare.single_labels() is None

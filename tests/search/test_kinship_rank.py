@@ -8,7 +8,6 @@ import pytest
 from locard.errors import PolicyViolation, SearchError
 from locard.search.index import ProfileIndex
 from locard.search.kinship_rank import kinship_lookup, rank_by_kinship, rank_index
-from locard.stats.bundled import get_bundled_table
 from locard.stats.kinship import (
     Individual,
     MutationModel,
@@ -18,6 +17,7 @@ from locard.stats.kinship import (
     missing_person_lr,
 )
 from locard.stats.simulate import SimulationModel, simulate_codes
+from locard.tables.bundled import get_bundled_table
 
 TABLE = get_bundled_table("NIST1036:ALL")
 MODEL = SimulationModel.from_table(TABLE)

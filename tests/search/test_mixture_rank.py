@@ -26,12 +26,12 @@ from locard.search.mixture_rank import (
     mixture_lr_tables,
     rank_by_mixture_lr,
 )
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture.casefile import MixtureCase, parse_case
 from locard.stats.mixture.semicontinuous import semicontinuous_lr
 from locard.stats.simulate import SimulationModel, simulate_codes
 from locard.tables import load_frequency_table
+from locard.tables.bundled import get_bundled_table
 
 TABLE = get_bundled_table("NIST1036:Cauc")
 LOCI = ["D3S1358", "vWA", "D8S1179", "TH01", "FGA"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 
+from tests.fixtures import random_profiles
+
 from locard.genetics.loci import CODIS_CORE_20
 from locard.genetics.profiles import Profile
 from locard.search import ProfileIndex
-from locard.stats.bundled import get_bundled_table
 from locard.stats.match import genotype_probability
-from locard.store.demo_data import random_profiles
+from locard.tables.bundled import get_bundled_table
 
 
 def test_candidate_rmp_is_over_the_compared_loci() -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.service import Settings, create_app
 from locard.store import Store
-from locard.store.demo_data import random_profiles, write_cmf
 
 LAB1, LAB2 = "LAB0001", "LAB0002"
 USERS = {  # name: (role, lab)
@@ -53,13 +53,13 @@ def make_store(db: Path | str, tmp: Path) -> tuple[Store, dict[str, str], dict[s
     tokens = {name: store.issue_token(name, actor=name) for name in USERS}
     profiles = dict(random_profiles(6, seed=11, prefix="CO-"))
     cmf = tmp / "offenders.xml"
-    write_cmf(cmf, [(sid, "Convicted Offender", g) for sid, g in profiles.items()],
+    write_raw_cmf(cmf, [(sid, "Convicted Offender", g) for sid, g in profiles.items()],
               source_lab=LAB1)
     store.import_file(cmf, format="cmf", legal_basis="conviction", actor="ana",
                       purpose="setup")
     other = dict(random_profiles(3, seed=12, prefix="L2-"))
     cmf2 = tmp / "lab2.xml"
-    write_cmf(cmf2, [(sid, "Convicted Offender", g) for sid, g in other.items()],
+    write_raw_cmf(cmf2, [(sid, "Convicted Offender", g) for sid, g in other.items()],
               source_lab=LAB2)
     store.import_file(cmf2, format="cmf", legal_basis="conviction", actor="ana2",
                       purpose="setup")
@@ -94,7 +94,7 @@ def service(tmp_path: Path, template_db: tuple[Path, dict[str, str], dict[str, A
 
 def forensic_cmf(path: Path, sid: str, genotype: dict[str, list[str]], lab: str = LAB1) -> Path:
     """A crime-scene profile (forensic unknown) equal to ``genotype``."""
-    write_cmf(path, [(sid, "Forensic, Unknown", genotype)], source_lab=lab)
+    write_raw_cmf(path, [(sid, "Forensic, Unknown", genotype)], source_lab=lab)
     return path
 
 

@@ -50,9 +50,9 @@ def test_import_roles_and_report(service: Service) -> None:
 
 def test_import_rejected_records_reported(service: Service) -> None:
     bad = service.tmp / "bad.xml"
-    from locard.store.demo_data import write_cmf
+    from tests.fixtures import write_raw_cmf
 
-    write_cmf(bad, [("FU-P", "Forensic, Unknown", {"D8S1179": ["13", "14"]}),
+    write_raw_cmf(bad, [("FU-P", "Forensic, Unknown", {"D8S1179": ["13", "14"]}),
                     ("FU-Q", "Population", service.offenders["CO-0000002"])],
               source_lab="LAB0001")
     r = service.upload("ana", bad, legal_basis="casework")
@@ -204,7 +204,7 @@ def test_audit_and_verify_roles(service: Service) -> None:
 
 
 def test_identify_scope(service: Service) -> None:
-    from locard.store.demo_data import random_profiles
+    from tests.fixtures import random_profiles
 
     (_, mother), = list(random_profiles(1, seed=99, prefix="X"))
     ped = {"missing": "MP", "individuals": [

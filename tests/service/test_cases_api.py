@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fixtures import random_profiles, write_raw_cmf
 from tests.service.conftest import Service, login
-
-from locard.store.demo_data import random_profiles, write_cmf
 
 
 def _family(service: Service) -> dict[str, Any]:
@@ -16,12 +15,12 @@ def _family(service: Service) -> dict[str, Any]:
     father, mother = people.pop("P0000001"), people.pop("P0000002")
     child = {k: [father[k][0], mother[k][-1]] for k in father if k != "AMEL"}
     rel = service.tmp / "rel.xml"
-    write_cmf(rel, [("REL-FA", "Biological Father", father),
+    write_raw_cmf(rel, [("REL-FA", "Biological Father", father),
                     ("REL-MO", "Biological Mother", mother)], source_lab="LAB0001")
     r = service.upload("ana", rel, legal_basis="consent", consent="C-FAM-1")
     assert r.status_code == 201, r.text
     uhr = service.tmp / "uhr.xml"
-    write_cmf(uhr, [(s, "Unidentified Person", g) for s, g in people.items()]
+    write_raw_cmf(uhr, [(s, "Unidentified Person", g) for s, g in people.items()]
               + [("UHR-CHILD", "Unidentified Person", child)], source_lab="LAB0001")
     r = service.upload("ana", uhr, legal_basis="casework")
     assert r.status_code == 201, r.text

@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from tests.service.conftest import Service
 
-from locard.service.engine import Engine
+from locard.service.gateway import SearchGateway
 
 
 def test_identify_minus_infinity_keeps_its_sign(service: Service,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # an excluded candidate has LR 0: log10 LR = -inf (the stepwise default never gives 0, so
     # the engine's answer is stood in for; the route and its encoder are the real ones)
-    def excluded(self: Engine, pedigree: Any, **kw: Any) -> dict[str, Any]:
+    def excluded(self: SearchGateway, pedigree: Any, **kw: Any) -> dict[str, Any]:
         return {"candidates": [{"lr": 0.0, "log10_lr": -math.inf,
                                 "per_locus": (0.0, 1.5)}], "big": math.inf, "nan": math.nan}
 
-    monkeypatch.setattr(Engine, "identify", excluded)
+    monkeypatch.setattr(SearchGateway, "identify", excluded)
     r = service.client.post("/api/v1/identify", headers=service.h("ana"),
                             json={"pedigree": {"missing": "X", "individuals": []},
                                   "purpose": "MP-CASE-1"})

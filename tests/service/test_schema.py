@@ -272,6 +272,17 @@ def test_real_bodies_conform_to_their_schema(service: Service) -> None:
         "case": _rank_case(service), "purpose": "CASE-M1", "top": 3}), 200)
     check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("aud"), json={
         "case": _rank_case(service), "purpose": "CASE-M1"}), 403)
+    from tests.service.test_ce_pages import IF, LADDER, VICTIM, _files
+
+    if IF.is_dir():  # the CE runs are reference data (../shared/data/ce)
+        check("POST /api/v1/ce/analyze", c.post(
+            "/api/v1/ce/analyze", headers=h("ana"), data={"kit": "Identifiler"},
+            files=_files(VICTIM) + _files(LADDER, name="ladder")), 200)
+        check("POST /api/v1/ce/analyze", c.post(
+            "/api/v1/ce/analyze", headers=h("aud"), data={"kit": "Identifiler"},
+            files=_files(VICTIM) + _files(LADDER, name="ladder")), 403)
+    else:
+        operations.pop("POST /api/v1/ce/analyze", None)
     page = check("GET /api/v1/audit", c.get("/api/v1/audit?limit=3", headers=h("aud")), 200)
     assert page["next"] is not None
     check("GET /api/v1/audit", c.get(f"/api/v1/audit?limit=3&before={page['next']}",

@@ -11,9 +11,8 @@ import re
 from typing import Any
 
 from pypdf import PdfReader
+from tests.fixtures import random_profiles, write_raw_cmf
 from tests.service.conftest import Service, login
-
-from locard.store.demo_data import random_profiles, write_cmf
 
 HTML = {"accept": "text/html"}
 
@@ -22,7 +21,7 @@ def _upload_forensic(service: Service, rows: list[tuple[str, dict[str, list[str]
                      ) -> list[int]:
     """Forensic unknowns in one file; search on entry records a candidate for each."""
     path = service.tmp / f"{rows[0][0]}.xml"
-    write_cmf(path, [(sid, "Forensic, Unknown", g) for sid, g in rows], source_lab="LAB0001")
+    write_raw_cmf(path, [(sid, "Forensic, Unknown", g) for sid, g in rows], source_lab="LAB0001")
     r = service.upload("ana", path, legal_basis="casework", purpose="CASE-1")
     assert r.status_code == 201, r.text
     return [int(x) for x in r.json()["candidate_matches"]]
@@ -129,7 +128,7 @@ def test_error_page_keeps_the_navigation(service: Service) -> None:
 def _family(service: Service) -> dict[str, Any]:
     people = dict(random_profiles(2, seed=78, prefix="R"))
     path = service.tmp / "rel.xml"
-    write_cmf(path, [("REL-F", "Biological Father", people["R0000000"]),
+    write_raw_cmf(path, [("REL-F", "Biological Father", people["R0000000"]),
                      ("REL-M", "Biological Mother", people["R0000001"])], source_lab="LAB0001")
     r = service.upload("ana", path, legal_basis="consent", consent="C-1")
     assert r.status_code == 201, r.text

@@ -28,7 +28,7 @@ NIST_CSV = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fr
 @pytest.fixture(scope="module")
 def table() -> FrequencyTable:
     try:
-        from locard.stats.bundled import get_bundled_table
+        from locard.tables.bundled import get_bundled_table
 
         return get_bundled_table("NIST1036:ALL")
     except Exception:  # not bundled yet: the reference CSV

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.errors import ImportFailed, InputError, PermissionDenied
 from locard.store import Store
 from locard.store import schema as S
-from locard.store.demo_data import random_profiles, write_cmf
 
 from .conftest import full_profile
 
@@ -157,7 +157,7 @@ def test_expunged_specimen_id_leaves_no_trace_in_the_database(sqlite_store: Stor
     sid = "CO-SECRET-7731"
     (_, geno), = list(random_profiles(1, seed=5, prefix="X"))
     f = tmp_path / f"{sid}.xml"  # lab files are often named after the specimen
-    write_cmf(f, [(sid, "Convicted Offender", geno)], source_lab="LAB-A")
+    write_raw_cmf(f, [(sid, "Convicted Offender", geno)], source_lab="LAB-A")
     store.import_file(f, legal_basis="conviction", actor="admin", purpose="intake")
     # a failed import of the same file (duplicate) is audited too
     with pytest.raises(ImportFailed):

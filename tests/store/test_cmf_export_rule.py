@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures import random_profiles
 
 from locard.errors import ImportFailed
 from locard.formats.cmf import read_cmf
 from locard.store import Store
-from locard.store.demo_data import random_profiles
 
 LONG_ID = "CO-" + "7" * 25  # 28 characters; CMF 3.2 allows 24
 

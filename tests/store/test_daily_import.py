@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.errors import ImportFailed, InputError, PolicyViolation
 from locard.genetics import CODIS_CORE_13
 from locard.store import SCHEMA_VERSION, Store
 from locard.store import schema as S
-from locard.store.demo_data import random_profiles, write_cmf
 from locard.store.policy import default_policy, policy_from_text
-from locard.store.searching import self_check
+from locard.store.selfcheck import self_check
 
 LAB = "LAB-A"
 
@@ -30,7 +30,7 @@ def _mixed(path: Path, *, source_lab: str = LAB) -> Path:
     core13 = {k: v for k, v in people[5][1].items() if k in CODIS_CORE_13}
     entries.append(("F-1", "Forensic, Unknown", core13))
     entries.append(("UHR-1", "Unidentified Person", people[6][1]))
-    write_cmf(path, entries, source_lab=source_lab)
+    write_raw_cmf(path, entries, source_lab=source_lab)
     return path
 
 
@@ -170,7 +170,7 @@ def test_migration_0009_adds_source_lab(db_url: str) -> None:
         conn.execute(S.schema_migrations.delete().where(S.schema_migrations.c.version > 8))
         Store.set_meta(conn, "schema_version", "8")
     old.close()
-    assert Store.migrate(db_url, actor="admin") == ["0009_specimen_source_lab"]
+    assert Store.migrate(db_url, actor="admin")[:1] == ["0009_specimen_source_lab"]
     with Store.open(db_url) as s:
         assert s.schema_version() == SCHEMA_VERSION
         with s.db.read() as conn:
@@ -205,7 +205,7 @@ def test_offender_aliases_found_with_defaults(store: Store, tmp_path: Path,
         sid = f"ALIAS-{i}"
         entries.append((sid, "Convicted Offender", g))
         alias.append((people[i][0], sid))
-    write_cmf(tmp_path / "off.xml", entries, source_lab=LAB)
+    write_raw_cmf(tmp_path / "off.xml", entries, source_lab=LAB)
     # skip_invalid: a rare synthetic allele outside the kit's ladder is not what this tests
     rep = store.import_file(tmp_path / "off.xml", legal_basis="conviction", skip_invalid=True,
                             actor="admin")

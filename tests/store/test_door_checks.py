@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from tests.conftest import shared_data_path
+from tests.fixtures import random_profiles
 
 from locard.errors import ImportFailed, NotFound, UnknownKit
 from locard.store import Store
-from locard.store.demo_data import random_profiles
 
 CO = "Convicted Offender"
 

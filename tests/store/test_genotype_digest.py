@@ -21,7 +21,7 @@ def _digests(store: Store) -> dict[str, str]:
 
 def test_same_genotype_under_two_kits_has_one_digest(store: Store) -> None:
     # a genotype on both kits' ladders (an import checks every allele against the kit's ladder)
-    from locard.store.demo_data import random_profiles
+    from tests.fixtures import random_profiles
 
     genotype = Profile.from_mapping(next(random_profiles(1, seed=3))[1])
     for sid, kit in (("CO-KIT-A", "GlobalFiler"), ("CO-KIT-B", "PowerPlex Fusion")):

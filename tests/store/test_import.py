@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import shared_data_path
+from tests.fixtures import build_demo_database, random_profiles, write_raw_cmf
 
 from locard.errors import ImportFailed
 from locard.genetics import CODIS_CORE_13
 from locard.store import Store
-from locard.store.demo_data import build_demo_database, random_profiles, write_cmf
 
 LAB = "LAB-A"
 
@@ -32,7 +32,7 @@ def _offenders(path: Path, n: int, *, seed: int = 1, prefix: str = "CO",
             elif bad[i] == "allele":
                 loci = dict(loci, FGA=["banana"])
         entries.append((sid, "Convicted Offender", loci))
-    write_cmf(path, entries, source_lab=LAB)
+    write_raw_cmf(path, entries, source_lab=LAB)
     return path
 
 
@@ -94,7 +94,7 @@ def test_duplicate_and_reimport_of_expunged(store: Store, tmp_path: Path) -> Non
         store.import_file(f, legal_basis="conviction", actor="admin")
     store.expunge("CO0000001", reason="acquitted", actor="admin")
     one = tmp_path / "one.xml"
-    write_cmf(one, [(s, "Convicted Offender", loci)
+    write_raw_cmf(one, [(s, "Convicted Offender", loci)
                     for s, loci in random_profiles(2, seed=1, prefix="CO")][1:2],
               source_lab=LAB)
     with pytest.raises(ImportFailed, match="was expunged"):
@@ -106,7 +106,7 @@ def test_duplicate_and_reimport_of_expunged(store: Store, tmp_path: Path) -> Non
 
 def test_source_lab_must_match(store: Store, tmp_path: Path) -> None:
     f = tmp_path / "other.xml"
-    write_cmf(f, [(s, "Arrestee", g) for s, g in random_profiles(2, prefix="AR")],
+    write_raw_cmf(f, [(s, "Arrestee", g) for s, g in random_profiles(2, prefix="AR")],
               source_lab="LAB-Z")
     with pytest.raises(ImportFailed, match="source lab 'LAB-Z'"):
         store.import_file(f, legal_basis="arrest", actor="admin")
@@ -195,7 +195,7 @@ def test_kill_mid_import_leaves_nothing_partial(tmp_path: Path) -> None:
         time.sleep(0.02)
     assert proc.poll() is None, "importer finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()  # reaps the process and closes its pipes (no unclosed-file warning)
     assert _consistent(db) == (0, 0)
     with Store.open(db) as store:
         store.verify_audit()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.fixtures import write_raw_cmf
 
 from locard.errors import ImportFailed
 from locard.store import Store
 from locard.store import schema as S
-from locard.store.demo_data import write_cmf
 from locard.store.searching import EntrySearch, enable_search_on_entry, resume_pending_searches
 
 from .conftest import core13_profile, full_profile
@@ -35,7 +35,7 @@ def _traces(path: Path, seeds: dict[str, int]) -> Path:
         geno = {k: [str(a) for a in v.alleles]
                 for k, v in core13_profile(11, seed).loci.items()}
         entries.append((sid, "Forensic, Unknown", geno))
-    write_cmf(path, entries, source_lab="LAB-A")
+    write_raw_cmf(path, entries, source_lab="LAB-A")
     return path
 
 

@@ -7,13 +7,13 @@ import random
 from pathlib import Path
 
 import pytest
+from tests.fixtures import random_profiles, write_raw_cmf
 
 from locard.errors import PermissionDenied, PolicyViolation
 from locard.genetics import CODIS_CORE_13, CODIS_CORE_20, Profile
 from locard.search.index import Stringency
 from locard.store import Store
 from locard.store.audit import AuditEntry
-from locard.store.demo_data import random_profiles, write_cmf
 from locard.store.indexing import StoreIndices, specimen_rows
 from locard.store.policy import policy_from_text
 from locard.store.searching import (
@@ -22,8 +22,8 @@ from locard.store.searching import (
     enable_search_on_entry,
     search_on_entry_enabled,
     search_store,
-    self_check,
 )
+from locard.store.selfcheck import self_check
 
 from .conftest import core13_profile, full_profile
 
@@ -188,7 +188,7 @@ def test_search_on_entry_creates_pending_candidate_matches(store: Store,
     assert hook is not None
     f = tmp_path / "forensic.xml"
     geno = {k: [str(a) for a in v.alleles] for k, v in core13_profile(11, 4).loci.items()}
-    write_cmf(f, [("F-100", "Forensic, Unknown", geno)], source_lab="LAB-A")
+    write_raw_cmf(f, [("F-100", "Forensic, Unknown", geno)], source_lab="LAB-A")
     store.import_file(f, actor="admin", purpose="IMPORT-1")
     [match] = store.list_matches(actor="admin", status="pending")
     assert (match.query_specimen, match.candidate_specimen) == ("F-100", "CO-4")
@@ -296,7 +296,7 @@ def _traces(offenders: list[tuple[str, Geno]], seed: int) -> list[tuple[str, str
 
 
 def _write(path: Path, items: list[tuple[str, str, Geno]]) -> Path:
-    write_cmf(path, items, source_lab="LAB-A")
+    write_raw_cmf(path, items, source_lab="LAB-A")
     return path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -19,7 +20,9 @@ from locard.cli.common import console, naming_file, print_json, print_table
 from locard.cli.context import open_store, resolve_user
 from locard.cli.options import DbOption, JsonOption, PurposeOption, UserOption
 from locard.errors import InputError
-from locard.stats.kinship import Pedigree
+
+if TYPE_CHECKING:
+    from locard.stats.kinship import Pedigree
 
 case_app = typer.Typer(help="Missing-person cases: a reference pedigree typed from the "
                             "relatives index.", no_args_is_help=True)
@@ -39,6 +42,7 @@ def read_case_file(path: str, *, missing: str | None = None,
                    members: list[str] | None = None) -> tuple[Pedigree, dict[str, str]]:
     """The untyped pedigree and ``{member: specimen ID}`` of a case file (JSON with
     'specimen' links, or PED with ``--missing`` and ``--member``); errors name the file."""
+    from locard.stats.kinship import Pedigree
     from locard.store.cases import parse_case_pedigree
 
     try:

@@ -36,13 +36,6 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def format_probability(value: float) -> str:
-    """'1.23e-25 (1 in 8.1e+24)' style, for people."""
-    if value <= 0:
-        return "0"
-    return f"{value:.3g} (1 in {1 / value:.3g})"
-
-
 def read_single_profile(path: str, *, specimen: str | None = None) -> Profile:
     """Read one profile from a file (JSON, CSV, CMF, GeneMapper) or stdin ('-').
 

@@ -6,11 +6,11 @@ statistics commands start quickly.
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from locard.os_user import os_user
 
 if TYPE_CHECKING:
     from locard.store import Store
@@ -20,11 +20,8 @@ __all__ = ["open_store", "resolve_user"]
 
 def resolve_user(name: str | None) -> str:
     """The Locard user a command acts as: ``name`` (``--user``), else ``$LOCARD_USER``, else
-    the OS user."""
-    if name:
-        return name
-    env = os.environ.get("LOCARD_USER")
-    return env or getpass.getuser()
+    the OS user (:func:`locard.os_user.os_user`)."""
+    return name or os_user()
 
 
 @contextmanager

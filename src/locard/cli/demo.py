@@ -9,6 +9,7 @@ from rich.table import Table
 
 from locard.cli.common import console, print_json, print_table, print_wrapped
 from locard.cli.options import JsonOption
+from locard.display import format_number
 from locard.stats.match import DEFAULT_THETA
 
 #: this module's top-level commands (cli/app.py adds them to `locard`)
@@ -27,7 +28,7 @@ def _controls_table(stats: dict[str, Any]) -> None:
         cells: list[str] = []
         for name in controls:
             value = stats["controls"][name][pop]["rmp"]
-            cells += [f"{value:.3g}", f"{1 / value:.3g}"]
+            cells += [format_number(value), format_number(1 / value)]
         table.add_row(pop.split(":", 1)[1], *cells)
     print_table(table)
     for name, per_pop in stats["controls"].items():
@@ -37,7 +38,7 @@ def _controls_table(stats: dict[str, Any]) -> None:
                    if reason != "not in the requested locus set"]
         note = f"; kit loci not used: {', '.join(missing)}" if missing else ""
         console.print(f"  {name}: {len(result['per_locus'])} loci; most conservative "
-                      f"{worst}, RMP {result['rmp']:.3g}{note}")
+                      f"{worst}, RMP {format_number(result['rmp'])}{note}")
 
 
 def _database_tables(summary: dict[str, Any]) -> None:
@@ -64,7 +65,7 @@ def _database_tables(summary: dict[str, Any]) -> None:
     for m in summary["candidate_matches"]:
         rmp = m.get("rmp")
         matches.add_row(m["query_specimen"], m["candidate_specimen"], m["stringency"],
-                        str(m["compared_loci"]), f"{rmp:.3g}" if rmp is not None else "-")
+                        str(m["compared_loci"]), format_number(rmp))
     print_table(matches)
 
     ident = summary["identification"]
@@ -75,7 +76,7 @@ def _database_tables(summary: dict[str, Any]) -> None:
     for col in ("rank", "specimen", "index", "LR", "log10 LR"):
         kin.add_column(col, justify="right" if col in ("rank", "LR", "log10 LR") else "left")
     for c in ident["candidates"]:
-        kin.add_row(str(c["rank"]), c["specimen_id"], c["index"], f"{c['lr']:.3g}",
+        kin.add_row(str(c["rank"]), c["specimen_id"], c["index"], format_number(c["lr"]),
                     f"{c['log10_lr']:.2f}")
     print_table(kin)
     top = ident["candidates"][0] if ident["candidates"] else None
@@ -83,7 +84,7 @@ def _database_tables(summary: dict[str, Any]) -> None:
         verdict = ("ranked first" if top["specimen_id"] == summary["planted_remains"]
                    else "NOT ranked first")
         print_wrapped(f"the remains of the missing person ({summary['planted_remains']}) are "
-                      f"{verdict}, LR {top['lr']:.3g}", indent="  ")
+                      f"{verdict}, LR {format_number(top['lr'])}", indent="  ")
     audit = summary["audit"]
     actions = ", ".join(f"{k} {v}" for k, v in sorted(audit["actions"].items()))
     print_wrapped(f"Audit trail: {audit['entries']} entries, hash chain verified "

@@ -19,7 +19,7 @@ def kits_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the STR kits Locard knows (derived from the OSIRIS kit definitions)."""
-    from locard.genetics.kits import get_kit, list_kits
+    from locard.reference import get_kit, list_kits
 
     if name is None:
         kits = list_kits()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -26,13 +27,17 @@ from locard.cli.kinship_commands import (
 )
 from locard.cli.options import PURPOSE_HELP, DbOption, JsonOption, PolicyOption, UserOption
 from locard.errors import InputError
-from locard.stats.kinship import Pedigree
+
+if TYPE_CHECKING:
+    from locard.stats.kinship import Pedigree
 
 #: this module's top-level commands (cli/app.py adds them to `locard`)
 commands = typer.Typer()
 
 
 def _read_pedigree(path: str) -> Pedigree:
+    from locard.stats.kinship import Pedigree
+
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
@@ -66,9 +71,9 @@ def identify_command(
     as_json: JsonOption = False,
 ) -> None:
     """Rank missing persons and unidentified remains by the pedigree's missing-person LR."""
+    from locard.reference import load_frequency_table
     from locard.store import Store
     from locard.store.identify import identify, identify_case
-    from locard.tables import load_frequency_table
 
     pedigree = _read_pedigree(case) if Path(case).is_file() else None
     choice = mutation_choice(mutation_model, mutation_rates)

@@ -138,6 +138,7 @@ class MutationChoice:
     rates: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The choice as results record it: the model's name and the rate file's identity."""
         return {"mutation_model": self.model, "mutation_rates": self.rates}
 
 
@@ -151,7 +152,7 @@ def mutation_choice(name: str, rates_file: str | None = None) -> MutationChoice:
     """The mutation specification of a command: the model with per-locus rates from the
     bundled published table (the pooled rate where it lacks a locus), and with a lab's rate
     file the loci it lists replaced."""
-    from locard.formats.mutation_rates import bundled_mutation_rates, read_mutation_rates
+    from locard.reference import bundled_mutation_rates, read_mutation_rates
 
     base = _mutation(name)
     if base is None:
@@ -159,7 +160,7 @@ def mutation_choice(name: str, rates_file: str | None = None) -> MutationChoice:
             raise InvalidParameter("--mutation-rates", rates_file,
                                    expected="a mutation model to apply them to (not 'none')")
         return MutationChoice(None, None, "no mutation")
-    from locard.tables import default_mutation_rates
+    from locard.reference import default_mutation_rates
 
     bundled = bundled_mutation_rates()
     spec: MutationRates = default_mutation_rates(base.model)
@@ -230,7 +231,7 @@ def kinship_lr_command(
     pairwise formula without mutation). Other relationships use the pairwise kappa formula,
     where a mismatch never excludes.
     """
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     name, kappa = resolve_relationship(relationship)
     choice = mutation_choice(mutation_model, mutation_rates)
@@ -309,7 +310,7 @@ def kinship_pedigree_command(
     as_json: JsonOption = False,
 ) -> None:
     """LR that the candidate is the pedigree's missing person versus unrelated."""
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     fam = None
     if pedigree_file.lower().endswith(".fam"):
@@ -472,7 +473,7 @@ def dvi_command(
     """Disaster victim identification: every victim against every missing person, then
     joint identification (exclusions by LR and sex, undisputed IDs, joint likelihoods for
     families with several missing persons, posterior pairing probabilities, GLRs)."""
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     declared: dict[str, str] = {}
     if families.lower().endswith(".fam"):
@@ -553,8 +554,8 @@ def kinship_power_command(
     """How informative is the family before anyone is compared: exclusion power, the expected
     log10 LR and the simulated LR distribution if a person is the missing one (H1) or
     unrelated (H2), and what typing each candidate relative would add (theta 0)."""
+    from locard.reference import load_frequency_table
     from locard.stats.kinship.power import candidate_power, lr_power
-    from locard.tables import load_frequency_table
 
     fam = None
     if pedigree_file.lower().endswith(".fam"):

@@ -18,7 +18,6 @@ from rich.table import Table
 from locard.cli.common import (
     console,
     esc,
-    format_probability,
     list_table,
     print_json,
     print_table,
@@ -26,6 +25,7 @@ from locard.cli.common import (
 )
 from locard.cli.context import open_store, resolve_user
 from locard.cli.options import DbOption, JsonOption, PurposeOption, UserOption
+from locard.display import format_probability
 
 matches_app = typer.Typer(help="Candidate matches: list, review, decide, report.",
                           no_args_is_help=True)

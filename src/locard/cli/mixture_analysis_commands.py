@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -14,8 +14,10 @@ from rich.table import Table
 from locard.cli.common import console, err_console, naming_file, print_json
 from locard.cli.options import JsonOption
 from locard.errors import InputError
-from locard.stats.frequencies import FrequencyTable
-from locard.stats.mixture.casefile import MixtureCase, parse_case
+
+if TYPE_CHECKING:
+    from locard.stats.frequencies import FrequencyTable
+    from locard.stats.mixture.casefile import MixtureCase
 
 #: `locard mixture case|dropout|sensitivity|tippet` (cli/app.py adds them to the `mixture`
 #: group of :mod:`locard.cli.mixture_commands`)
@@ -25,7 +27,8 @@ commands = typer.Typer()
 def load_case(case: str) -> tuple[MixtureCase, FrequencyTable]:
     """The case file at ``case`` (``-``: stdin), parsed with the file named in any error, and
     its frequency table resolved (bundled name or file): what every mixture command reads."""
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
+    from locard.stats.mixture.casefile import parse_case
 
     if case == "-":
         text = sys.stdin.read()
@@ -92,6 +95,7 @@ def mixture_case_command(
         read_mixture_profiles,
         read_smartrank_criteria,
     )
+    from locard.stats.mixture.casefile import parse_case
 
     notes: list[str] = []
     if smartrank is not None:

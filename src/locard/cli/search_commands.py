@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -46,7 +45,7 @@ db_commands = typer.Typer()
 def _table(spec: str | None, *, min_frequency: float | None = None) -> Any:
     if spec is None:
         return None
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     return load_frequency_table(spec, min_frequency=min_frequency)
 
@@ -161,6 +160,8 @@ def synth_command(
     # progress bars on a terminal, closed with the command (also on an error)
     tick = ctx.with_resource(progress()) or (lambda *_: None)
     out = Path(out_path) if out_path is not None else Path("synthetic")
+    import numpy as np
+
     from locard.search import ProfileIndex
     from locard.stats.simulate import (
         SimulationModel,
@@ -175,7 +176,7 @@ def synth_command(
     table = _table(frequencies)
     loci = list(CODIS_CORE_20)
     if kit is not None:
-        from locard.genetics.kits import get_kit
+        from locard.reference import get_kit
 
         loci = [x for x in get_kit(kit).str_loci if table.has_locus(x)]
     model = SimulationModel.from_table(table, loci)
@@ -431,12 +432,14 @@ def _print_matrix(matrix: Any, title: str) -> None:
 
 def _index_file_check(index_file: str, min_loci: int | None, pairs_matrix: bool,
                       as_json: bool) -> None:
+    import numpy as np
+
     from locard.search import ProfileIndex, find_near_matches, pair_count_matrix
 
     index = ProfileIndex.load(index_file)
     check = find_near_matches(index, min_matching_loci=min_loci)
     codes, keys = index.single_codes()
-    labels = index._single.main.labels
+    labels = index.single_labels()
 
     def name(key: int) -> str:
         if labels is None:
@@ -489,7 +492,7 @@ def db_check_command(
         _index_file_check(index_file, min_loci, pairs_matrix, as_json)
         return
     from locard.store import Store
-    from locard.store.searching import self_check
+    from locard.store.selfcheck import self_check
 
     store = Store.open(db, policy=policy)
     try:

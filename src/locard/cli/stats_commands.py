@@ -10,12 +10,12 @@ from rich.table import Table
 from locard.cli.common import (
     console,
     esc,
-    format_probability,
     print_json,
     print_wrapped,
     read_single_profile,
 )
 from locard.cli.options import JsonOption
+from locard.display import format_probability
 from locard.stats.match import DEFAULT_THETA, Formula, most_conservative_rmp
 
 #: this module's top-level commands (cli/app.py adds them to `locard`)
@@ -42,13 +42,13 @@ def rmp_command(
     as_json: JsonOption = False,
 ) -> None:
     """Random match probability of a single-source profile, with per-locus values."""
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     prof = read_single_profile(profile, specimen=specimen)
     tables = [load_frequency_table(spec, min_frequency=min_frequency) for spec in frequencies]
     loci = None
     if kit is not None:
-        from locard.genetics.kits import get_kit
+        from locard.reference import get_kit
 
         loci = list(get_kit(kit).str_loci)
     result = most_conservative_rmp(prof, tables, theta=theta, formula=formula, loci=loci)
@@ -88,7 +88,7 @@ def rmp_command(
 @frequencies_app.command("list")
 def frequencies_list(as_json: JsonOption = False) -> None:
     """List the bundled frequency tables."""
-    from locard.tables import list_frequency_tables
+    from locard.reference import list_frequency_tables
 
     rows = list_frequency_tables()
     if as_json:
@@ -111,7 +111,7 @@ def frequencies_show(
 ) -> None:
     """Show a frequency table: per locus, alleles and frequencies, 2N and the 5/2N minimum."""
     from locard.genetics.loci import canonical_locus
-    from locard.tables import load_frequency_table
+    from locard.reference import load_frequency_table
 
     tab = load_frequency_table(name)
     loci = [canonical_locus(locus)] if locus else list(tab.loci)

@@ -87,15 +87,23 @@ class GuardedReader(io.RawIOBase):
         self._run = 0  # bytes since the last line break
 
     def readable(self) -> bool:
+        """Always True: the reader can be read."""
         return True
 
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        """Read into ``buffer`` through :meth:`read_chunk`; return the number of bytes read (0 at
+        the end).
+        """
         data = self.read_chunk(len(buffer))
         n = len(data)
         buffer[:n] = data
         return n
 
     def read_chunk(self, size: int = 1 * MiB) -> bytes:
+        """Read up to ``size`` bytes (b"" at the end), counting them against the limits.
+
+        Raises UnsafeInput once the file passes ``max_bytes`` or a line passes ``max_line_bytes``.
+        """
         data = self._raw.read(size)
         if not data:
             return b""

@@ -169,6 +169,10 @@ class FamiliasFile:
     dvi: FamiliasDVI | None = None
 
     def pedigree(self, name: str) -> FamiliasPedigree:
+        """The pedigree called ``name``.
+
+        Raises FileFormatError, naming the pedigrees there are, if the file has none of that name.
+        """
         for ped in self.pedigrees:
             if ped.name == name:
                 return ped

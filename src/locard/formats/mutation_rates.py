@@ -67,6 +67,7 @@ class MutationRateTable:
 
     @property
     def name(self) -> str:
+        """The rate file's name, without its directory."""
         return Path(self.path).name
 
     def note(self, key: str) -> str | None:

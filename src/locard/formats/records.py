@@ -119,6 +119,7 @@ class ReadResult:
 
     @property
     def profiles(self) -> list[Profile]:
+        """The profiles of the records read, in file order."""
         return [r.profile for r in self.records]
 
     @property

@@ -57,18 +57,22 @@ class Allele:
 
     @classmethod
     def repeat(cls, repeats: int, variant: int = 0) -> Allele:
+        """The repeat allele ``repeats.variant`` (``Allele.repeat(9, 3)`` is 9.3)."""
         return cls(AlleleKind.REPEAT, repeats, variant)
 
     @property
     def is_repeat(self) -> bool:
+        """True for a repeat number (``13``, ``9.3``), not a bin, OL or X/Y."""
         return self.kind is AlleleKind.REPEAT
 
     @property
     def is_microvariant(self) -> bool:
+        """True for a repeat with a partial repeat (``9.3``)."""
         return self.kind is AlleleKind.REPEAT and self.variant != 0
 
     @property
     def is_sex(self) -> bool:
+        """True for Amelogenin's X or Y."""
         return self.kind in (AlleleKind.X, AlleleKind.Y)
 
     @property
@@ -79,6 +83,8 @@ class Allele:
         return None
 
     def sort_key(self) -> tuple[int, int, int]:
+        """The key that orders alleles as labs list them: ``<n`` < ``n`` < ``n.1`` .. ``n.9`` <
+        ``>n``."""
         # within rank 2: "<n" < "n" < "n.1" .. "n.9" < ">n"
         sub = {AlleleKind.BELOW: -1, AlleleKind.ABOVE: 10}.get(self.kind, self.variant)
         return (_KIND_RANK[self.kind], self.repeats, sub)

@@ -68,6 +68,7 @@ class KitLocus:
     ladder_bp: tuple[float, ...] = ()
 
     def on_ladder(self, allele: Allele) -> bool:
+        """True if ``allele`` is in this locus's allelic ladder."""
         return allele in self.ladder
 
     def fragment_length(self, allele: Allele) -> float:

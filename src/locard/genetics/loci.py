@@ -56,6 +56,7 @@ class LocusInfo:
 
     @property
     def is_autosomal_str(self) -> bool:
+        """True for an autosomal STR (the loci match statistics use)."""
         return self.kind is LocusKind.AUTOSOMAL_STR
 
 
@@ -216,6 +217,7 @@ def canonical_locus(name: str) -> str:
 
 
 def is_known_locus(name: str) -> bool:
+    """Whether ``name`` (or an alias of it) is a locus Locard knows."""
     try:
         canonical_locus(name)
     except UnknownLocus:
@@ -224,6 +226,7 @@ def is_known_locus(name: str) -> bool:
 
 
 def locus_info(name: str) -> LocusInfo:
+    """What Locard knows of locus ``name`` (aliases accepted); raises UnknownLocus otherwise."""
     return LOCI[canonical_locus(name)]
 
 

@@ -48,10 +48,12 @@ class LocusCall:
 
     @property
     def is_homozygous(self) -> bool:
+        """True when one allele was called."""
         return len(self.alleles) == 1
 
     @property
     def is_mixed(self) -> bool:
+        """True when more than two alleles were called (a mixture at this locus)."""
         return len(self.alleles) > 2
 
     @property
@@ -235,6 +237,7 @@ class Profile:
             return False
 
     def alleles(self, locus: str) -> tuple[Allele, ...]:
+        """The alleles called at ``locus`` (any spelling of its name)."""
         return self[locus].alleles
 
     @property
@@ -249,6 +252,7 @@ class Profile:
 
     @property
     def max_alleles(self) -> int:
+        """The most alleles called at any one locus (0 for an empty profile)."""
         return max((len(c.alleles) for c in self.loci.values()), default=0)
 
     @property
@@ -258,6 +262,7 @@ class Profile:
 
     @property
     def is_single_source(self) -> bool:
+        """True unless some locus has more than two alleles."""
         return not self.is_mixture
 
     @property
@@ -281,16 +286,20 @@ class Profile:
         return "male" if AlleleKind.Y in kinds else "female"
 
     def restrict(self, loci: Iterable[str]) -> Profile:
+        """The same profile with only the given loci."""
         keep = {canonical_locus(x) for x in loci}
         return Profile._build({k: v for k, v in self.loci.items() if k in keep},
                               specimen_id=self.specimen_id, kit=self.kit)
 
     def with_specimen_id(self, specimen_id: str | None) -> Profile:
+        """The same genotype under specimen ID ``specimen_id``."""
         return Profile._build(self.loci, specimen_id=specimen_id, kit=self.kit)
 
     # --- canonical JSON --------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form :meth:`from_dict` reads (alleles, and heights and flags where
+        present)."""
         loci: dict[str, Any] = {}
         for name, call in self.loci.items():
             entry: dict[str, Any] = {"alleles": [str(a) for a in call.alleles]}
@@ -323,6 +332,8 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """The profile :meth:`to_dict` wrote (raises :class:`~locard.errors.InvalidProfile`
+        naming the problem)."""
         if not isinstance(data, Mapping) or "loci" not in data:
             raise InvalidProfile("a profile object needs a 'loci' member")
         specimen = data.get("specimen_id")
@@ -375,6 +386,7 @@ class Profile:
 
     @classmethod
     def from_json(cls, text: str) -> Profile:
+        """The profile in JSON text ``text`` (see :meth:`from_dict`)."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

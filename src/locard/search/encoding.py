@@ -77,10 +77,12 @@ class Equivalence:
     bins: bool = True
 
     def to_dict(self) -> dict[str, bool]:
+        """The equivalence settings as a JSON-ready dict."""
         return {"bins": self.bins}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Equivalence:
+        """The equivalence settings of a :meth:`to_dict` result (``bins`` True if absent)."""
         return cls(bins=bool(data.get("bins", True)))
 
 
@@ -151,6 +153,7 @@ class LocusDictionary:
         return code
 
     def allele(self, code: int) -> Allele:
+        """The allele of code ``code`` (codes start at 1; 0 is "not held")."""
         return self.alleles[code - 1]
 
 
@@ -207,6 +210,7 @@ class Encoder:
 
     @property
     def n_loci(self) -> int:
+        """The number of loci encoded."""
         return len(self.loci)
 
     # --- encode --------------------------------------------------------------------------
@@ -288,12 +292,15 @@ class Encoder:
     # --- persistence -------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The encoder as a JSON-ready dict: loci, each locus's alleles in code order, equivalence.
+        """
         return {"loci": list(self.loci),
                 "alleles": [[str(a) for a in d.alleles] for d in self.dictionaries],
                 "equivalence": self.equivalence.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Encoder:
+        """The encoder a :meth:`to_dict` result describes (codes unchanged)."""
         loci = [str(x) for x in data["loci"]]
         alleles = [[parse_allele(a, locus=canonical_locus(loc)) for a in per]
                    for loc, per in zip(loci, data["alleles"], strict=True)]

@@ -24,12 +24,9 @@ added since the last :meth:`compact` sit in a small delta segment.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +37,7 @@ from locard.errors import SearchError
 from locard.genetics.loci import CODIS_CORE_20
 from locard.genetics.profiles import Profile
 from locard.search import kernels
+from locard.search.candidates import Candidate, Stringency, rank_candidates
 from locard.search.encoding import (
     MIXTURE_SLOTS,
     Comparison,
@@ -72,68 +70,11 @@ U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
 
 
-class Stringency(StrEnum):
-    """CODIS match stringency: how one compared locus must agree.
-
-    HIGH: the same alleles. MODERATE: the alleles of one profile all contained in the other's
-    (partial profiles, mixtures). LOW: at least one allele shared."""
-
-    HIGH = "high"
-    MODERATE = "moderate"
-    LOW = "low"
-
-    @property
-    def mode(self) -> int:
-        return {"high": kernels.HIGH, "moderate": kernels.MODERATE, "low": kernels.LOW}[self.value]
-
-
 _PASSES: dict[Stringency, frozenset[Comparison]] = {
     Stringency.HIGH: frozenset({Comparison.MATCH}),
     Stringency.MODERATE: frozenset({Comparison.MATCH, Comparison.PARTIAL}),
     Stringency.LOW: frozenset({Comparison.MATCH, Comparison.PARTIAL, Comparison.SHARED}),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One profile returned by a search, with its per-locus comparison and its RMP.
-
-    ``mismatches`` counts the compared loci that fail the requested stringency (for a mixture
-    search: the loci where the candidate is not included, i.e. assumed drop-out);
-    ``stringency`` is the highest stringency the candidate reaches with that many failing loci
-    allowed; ``rmp`` the random match probability of the candidate's profile over the compared
-    loci (CPI for a mixture candidate), None without a frequency table."""
-
-    key: int
-    specimen_id: str | None
-    index: str
-    stringency: Stringency | None
-    compared_loci: int
-    mismatches: int
-    loci: dict[str, Comparison]
-    rmp: float | None
-    profile: Profile = field(repr=False)
-    is_mixture: bool = False
-    included_loci: int = 0
-
-    @property
-    def matching_loci(self) -> int:
-        return sum(1 for c in self.loci.values() if c is Comparison.MATCH)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "specimen_id": self.specimen_id,
-            "index": self.index,
-            "stringency": self.stringency.value if self.stringency else None,
-            "compared_loci": self.compared_loci,
-            "mismatches": self.mismatches,
-            "included_loci": self.included_loci,
-            "is_mixture": self.is_mixture,
-            "rmp": self.rmp,
-            "loci": {k: v.value for k, v in self.loci.items()},
-            "profile": self.profile.to_dict()["loci"],
-        }
 
 
 class _Segment:
@@ -173,8 +114,8 @@ def _empty_segment(n_loci: int, slots: int) -> _Segment:
                     np.zeros(0, np.uint8), None, sorted_keys=True)
 
 
-class _Store:
-    """Main segment + delta (pending rows) of one slot width."""
+class _Segments:
+    """The rows of one slot width: the main segment + the delta (pending rows)."""
 
     __slots__ = ("_frozen", "delta_alive", "delta_codes", "delta_keys", "delta_labels",
                  "delta_rows", "main", "n_loci", "slots")
@@ -276,8 +217,8 @@ class ProfileIndex:
         self.encoder = encoder or Encoder(loci, equivalence=equivalence)
         self.table = table
         n_loci = self.encoder.n_loci
-        self._single = _Store(n_loci, 2)
-        self._mixed = _Store(n_loci, MIXTURE_SLOTS)
+        self._single = _Segments(n_loci, 2)
+        self._mixed = _Segments(n_loci, MIXTURE_SLOTS)
         self.expunged: set[int] = set()
 
     # --- building and updating ----------------------------------------------------------------
@@ -379,9 +320,9 @@ class ProfileIndex:
             return
         self.encoder = Encoder(self.encoder.loci, kept, equivalence=self.encoder.equivalence)
         rows = np.arange(self.encoder.n_loci)[:, None, None]
-        for store in (self._single, self._mixed):
-            seg = store.main
-            store.main = _Segment(np.ascontiguousarray(remap[rows, seg.codes]), seg.keys,
+        for part in (self._single, self._mixed):
+            seg = part.main
+            part.main = _Segment(np.ascontiguousarray(remap[rows, seg.codes]), seg.keys,
                                   seg.alive, seg.labels, sorted_keys=True)
 
     def __len__(self) -> int:
@@ -389,14 +330,17 @@ class ProfileIndex:
 
     @property
     def n_single(self) -> int:
+        """Single-source profiles in the index (expunged ones not counted)."""
         return self._single.n_alive
 
     @property
     def n_mixtures(self) -> int:
+        """Mixture profiles in the index (expunged ones not counted)."""
         return self._mixed.n_alive
 
     @property
     def loci(self) -> tuple[str, ...]:
+        """The loci the index encodes, in encoding order."""
         return self.encoder.loci
 
     def bytes_per_profile(self) -> float:
@@ -409,13 +353,20 @@ class ProfileIndex:
             self._single.compact()
         return self._single.main.codes, self._single.main.keys
 
+    def single_labels(self) -> npt.NDArray[Any] | None:
+        """The labels (specimen IDs; ``""`` or ``b""`` where none was given) of the live
+        single-source profiles, row for row as :meth:`single_codes` returns them; None when
+        the index holds no labels (e.g. built :meth:`from_codes` without them)."""
+        self.single_codes()
+        return self._single.main.labels
+
     def keys(self, *, mixtures: bool | None = None) -> I64:
         """Sorted keys of the live profiles: single-source only (``mixtures=False``), mixtures
         only (``True``) or both (``None``)."""
-        stores = {None: (self._single, self._mixed), False: (self._single,),
+        groups = {None: (self._single, self._mixed), False: (self._single,),
                   True: (self._mixed,)}[mixtures]
-        parts = [seg.keys[seg.alive.astype(bool)] for store in stores
-                 for seg in store.segments() if seg.size]
+        parts = [seg.keys[seg.alive.astype(bool)] for part in groups
+                 for seg in part.segments() if seg.size]
         if not parts:
             return np.zeros(0, np.int64)
         out = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
@@ -471,8 +422,8 @@ class ProfileIndex:
 
     def get(self, key: int) -> Profile | None:
         """The indexed profile of ``key`` (decoded), None if absent or removed."""
-        for store in (self._single, self._mixed):
-            for seg in store.segments():
+        for part in (self._single, self._mixed):
+            for seg in part.segments():
                 for row in seg.rows_of(int(key)):
                     if seg.alive[row] and int(key) not in self.expunged:
                         return self.encoder.decode(seg.codes[:, row, :], specimen_id=seg.label(row))
@@ -504,11 +455,11 @@ class ProfileIndex:
               ) -> list[tuple[_Segment, int, int, int]]:
         order = self._order(q)
         hits: list[tuple[_Segment, int, int, int]] = []
-        stores = [self._single, self._mixed] if include_mixtures else [self._single]
-        for store in stores:
-            store_mode = (mixture_mode if store is self._mixed and mixture_mode is not None
+        groups = [self._single, self._mixed] if include_mixtures else [self._single]
+        for part in groups:
+            store_mode = (mixture_mode if part is self._mixed and mixture_mode is not None
                           else mode)
-            for seg in store.segments():
+            for seg in part.segments():
                 if seg.size == 0:
                     continue
                 rows, fails, cmp = kernels.scan(seg.codes, q.table, q.full, order,
@@ -624,10 +575,7 @@ class ProfileIndex:
                                  int(cmp), int(fails), per,
                                  self._rmp(profile, per, is_mix, freq, theta), profile, is_mix,
                                  included))
-        order = {Stringency.HIGH: 0, Stringency.MODERATE: 1, Stringency.LOW: 2, None: 3}
-        out.sort(key=lambda c: (c.mismatches, order[c.stringency], -c.compared_loci,
-                                c.rmp if c.rmp is not None else math.inf, c.key))
-        return out if limit is None else out[:limit]
+        return rank_candidates(out, limit=limit)
 
     def search_mixture(self, mixture: Profile, *, max_dropout_loci: int = 0, min_loci: int = 8,
                        limit: int | None = 100, table: FrequencyTable | None = None,
@@ -656,9 +604,7 @@ class ProfileIndex:
                                  int(cmp), int(fails), per,
                                  self._rmp(profile, per, False, freq, theta), profile, False,
                                  int(cmp) - int(fails)))
-        out.sort(key=lambda c: (-c.included_loci, c.mismatches,
-                                c.rmp if c.rmp is not None else math.inf, c.key))
-        return out if limit is None else out[:limit]
+        return rank_candidates(out, mixture=True, limit=limit)
 
     # --- snapshots -----------------------------------------------------------------------------
 
@@ -680,8 +626,8 @@ class ProfileIndex:
         try:
             tmp.mkdir(parents=True)
             counts: dict[str, int] = {}
-            for prefix, store in (("single", self._single), ("mixed", self._mixed)):
-                seg = store.main
+            for prefix, part in (("single", self._single), ("mixed", self._mixed)):
+                seg = part.main
                 _write_npy(tmp / f"{prefix}_codes.npy", np.ascontiguousarray(seg.codes))
                 _write_npy(tmp / f"{prefix}_keys.npy", np.ascontiguousarray(seg.keys))
                 _write_npy(tmp / f"{prefix}_alive.npy", np.ascontiguousarray(seg.alive))
@@ -730,7 +676,7 @@ class ProfileIndex:
         encoder = Encoder.from_dict(header)
         index = cls(str(header.get("name", "default")), encoder=encoder, table=table)
         mode: Any = "r" if mmap else None
-        for prefix, store in (("single", index._single), ("mixed", index._mixed)):
+        for prefix, part in (("single", index._single), ("mixed", index._mixed)):
             codes = np.load(folder / f"{prefix}_codes.npy", mmap_mode=mode)
             keys = np.load(folder / f"{prefix}_keys.npy", mmap_mode=mode)
             alive = np.array(np.load(folder / f"{prefix}_alive.npy"), dtype=np.uint8)
@@ -738,7 +684,7 @@ class ProfileIndex:
             labels = np.load(lab_path) if lab_path.exists() else None
             if codes.shape[0] != encoder.n_loci or codes.shape[1] != keys.shape[0]:
                 raise SearchError(f"{folder}: {prefix} arrays do not agree with the header")
-            store.main = _Segment(codes, keys, alive, labels, sorted_keys=True)
+            part.main = _Segment(codes, keys, alive, labels, sorted_keys=True)
         stored = np.load(folder / "expunged.npy").tolist()
         for key in [*stored, *expunged]:
             index.remove(int(key))

@@ -5,9 +5,9 @@ missing-person LR of every genotype, :func:`~locard.stats.kinship.genotype_lr_ta
 single-source profiles encoded as the search engine encodes them (:mod:`.encoding`): uint8 codes,
 two per locus, code ``k >= 1`` naming the ``k``-th allele of that locus' dictionary, code 0
 untyped. Each table is re-indexed by the index's codes
-(:func:`~locard.stats.kinship.dvi.lr_lookup_matrix`: ``T_l[code_a, code_b]``, untyped -> LR 1,
-an index allele the table does not list -> the table's catch-all ``unseen`` entry), so a
-profile's LR is
+(:func:`~locard.stats.kinship.search_tables.lr_lookup_matrix`: ``T_l[code_a, code_b]``,
+untyped -> LR 1, an index allele the table does not list -> the table's catch-all ``unseen``
+entry), so a profile's LR is
 
     LR = prod_l T_l[a_l, b_l],      scored as  log10 LR = sum_l log10 T_l[a_l, b_l]
 
@@ -37,8 +37,7 @@ from numba import njit, prange
 from locard.errors import PolicyViolation, SearchError
 from locard.genetics.alleles import Allele
 from locard.genetics.loci import canonical_locus
-from locard.stats.kinship.dvi import lr_lookup_matrix
-from locard.stats.kinship.search_tables import GenotypeLRTable
+from locard.stats.kinship.search_tables import GenotypeLRTable, lr_lookup_matrix
 
 if TYPE_CHECKING:
     from locard.search.index import ProfileIndex
@@ -76,6 +75,7 @@ class KinshipHit:
     per_locus: dict[str, float] = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The hit as a JSON-ready dict."""
         return {"row": self.row, "key": self.key, "lr": self.lr, "log10_lr": self.log10_lr,
                 "per_locus": dict(self.per_locus)}
 

@@ -51,7 +51,7 @@ profiles is ``N x P``; the suggested threshold is the smallest ``t`` that keeps 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,7 @@ __all__ = [
     "MixtureLRTables",
     "MixtureLookup",
     "adventitious_hits",
+    "class_lookup",
     "mixture_lookup",
     "mixture_lr_tables",
     "rank_by_mixture_lr",
@@ -129,6 +130,7 @@ class MixtureLRTables:
         return float(t.lr[t.klass(a), t.klass(b)])
 
     def hypotheses_in_words(self) -> dict[str, str]:
+        """Hp and Hd in words, the database profile named as the candidate."""
         return {"hp": self.hp.describe(poi=CANDIDATE), "hd": self.hd.describe(poi=CANDIDATE)}
 
 
@@ -270,6 +272,16 @@ def mixture_lookup(tables: MixtureLRTables, loci: Sequence[str],
     """Re-index ``tables`` by the codes of an index: ``loci[l]`` has the dictionary
     ``allele_maps[l]`` (code ``k`` names ``allele_maps[l][k - 1]``); each code is mapped to
     its class (an evidence allele, listed ``Q`` or unlisted ``Q``)."""
+    return class_lookup(loci, allele_maps,
+                        {k: (t.klass, t.lr) for k, t in tables.tables.items()})
+
+
+def class_lookup(loci: Sequence[str], allele_maps: Sequence[Sequence[Allele]],
+                 class_tables: Mapping[str, tuple[Callable[[Allele], int], FloatArray]],
+                 ) -> MixtureLookup:
+    """Re-index per-locus class tables by the codes of an index (shared by the semi-continuous
+    and the continuous rankings): ``class_tables[locus] = (klass, lr)`` maps an allele to its
+    class and gives ``lr[class_a, class_b]``; a locus without a table, and code 0, get LR 1."""
     names = [canonical_locus(x) for x in loci]
     if len(allele_maps) != len(names):
         raise SearchError(f"{len(allele_maps)} allele maps for {len(names)} loci")
@@ -277,12 +289,13 @@ def mixture_lookup(tables: MixtureLRTables, loci: Sequence[str],
     lr = np.ones((len(names), size, size), dtype=np.float64)
     covered: list[bool] = []
     for li, (locus, alleles) in enumerate(zip(names, allele_maps, strict=True)):
-        t = tables.tables.get(locus)
+        t = class_tables.get(locus)
         covered.append(t is not None)
         if t is None or not alleles:
             continue
-        cls = np.array([t.klass(a) for a in alleles], dtype=np.int64)
-        sub = t.lr[np.ix_(cls, cls)]
+        klass, table_lr = t
+        cls = np.array([klass(a) for a in alleles], dtype=np.int64)
+        sub = table_lr[np.ix_(cls, cls)]
         if np.isnan(sub).any():  # pragma: no cover - a code of an empty class cannot exist
             raise SearchError(f"{locus}: an index allele falls in an empty class")
         lr[li, 1:len(alleles) + 1, 1:len(alleles) + 1] = sub
@@ -303,6 +316,7 @@ class MixtureHit:
     per_locus: dict[str, float] = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The hit as a JSON-ready dict."""
         return {"row": self.row, "key": self.key, "lr": self.lr, "log10_lr": self.log10_lr,
                 "per_locus": dict(self.per_locus)}
 
@@ -387,6 +401,7 @@ class AdventitiousHits:
                    "grid, capped by Turing's bound P(LR >= t | Hd) <= 1/t")
 
     def to_dict(self) -> dict[str, Any]:
+        """The estimate as a JSON-ready dict, with the suggested threshold's log10."""
         return {"database_size": self.database_size, "threshold": self.threshold,
                 "p_at_or_above": self.p_at_or_above, "turing_bound": self.turing_bound,
                 "expected": self.expected, "suggested_threshold": self.suggested_threshold,

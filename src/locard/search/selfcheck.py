@@ -43,10 +43,12 @@ class NearMatch:
 
     @property
     def mismatching(self) -> int:
+        """The compared loci that share no allele: compared - matching - partial."""
         return self.compared - self.matching - self.partial
 
     @property
     def kind(self) -> str:
+        """'duplicate', 'one allele' or 'near' (see the class)."""
         if self.matching == self.compared:
             return "duplicate"
         if self.partial == 1 and self.matching == self.compared - 1:
@@ -54,6 +56,7 @@ class NearMatch:
         return "near"
 
     def to_dict(self) -> dict[str, Any]:
+        """The pair as a JSON-ready dict."""
         return {"key_a": self.key_a, "key_b": self.key_b, "kind": self.kind,
                 "matching_loci": self.matching, "partial_loci": self.partial,
                 "compared_loci": self.compared}
@@ -69,6 +72,7 @@ class SelfCheck:
     pairs: tuple[NearMatch, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as a JSON-ready dict."""
         return {"index": self.index, "min_matching_loci": self.min_matching_loci,
                 "blocks": [list(b) for b in self.blocks],
                 "pairs": [p.to_dict() for p in self.pairs]}

@@ -19,8 +19,8 @@ from locard.jsonsafe import json_safe
 from locard.service import models as M
 from locard.service import ops
 from locard.service.auth import Principal, authenticate
-from locard.service.engine import Engine
 from locard.service.errors import ServiceError
+from locard.service.gateway import SearchGateway
 from locard.stats.mixture.casefile import CaseFile
 from locard.store import Store
 
@@ -40,9 +40,9 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+def _gateway(request: Request) -> SearchGateway:
+    gateway: SearchGateway = request.app.state.gateway
+    return gateway
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
@@ -50,6 +50,7 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
 
 
 class SearchRequest(BaseModel):
+    """Body of ``POST /api/v1/searches``: the query specimen, targets, stringency and purpose."""
     specimen_id: Text
     lab: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     targets: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]],
@@ -62,6 +63,9 @@ class SearchRequest(BaseModel):
 
 
 class DecisionRequest(BaseModel):
+    """Body of ``POST /api/v1/matches/{id}/decision``: the decision, a note and, for a correction,
+    the decision superseded.
+    """
     decision: Literal["confirmed", "rejected"]
     note: Annotated[str, Field(min_length=1, max_length=2000,
                                description="why; required (blank is refused with 400)")]
@@ -72,6 +76,9 @@ class DecisionRequest(BaseModel):
 
 
 class ExpungeRequest(BaseModel):
+    """Body of ``POST /api/v1/specimens/{id}/expunge``: the reason and the specimen ID again to
+    confirm.
+    """
     reason: Annotated[str, Field(min_length=1, max_length=500)]
     lab: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     confirm: Annotated[str, Field(max_length=200,
@@ -102,6 +109,7 @@ class IdentifyRequest(BaseModel):
 
 
 class CaseRequest(BaseModel):
+    """Body of ``POST /api/v1/cases``: the case reference, its pedigree file and a purpose."""
     case_ref: Annotated[str, Field(min_length=1, max_length=128)]
     pedigree: dict[str, Any] = Field(
         description="the case file: individuals (id, father, mother, sex, specimen?) and "
@@ -111,12 +119,14 @@ class CaseRequest(BaseModel):
 
 @router.get("/me", summary="The authenticated user", response_model=M.MeResponse)
 def me(caller: Caller) -> JSONResponse:
+    """The calling user and whether they came with a token or a session."""
     return _json({"user": caller.user.to_dict(), "auth": caller.method})
 
 
 @router.get("/statistics", summary="Profile counts per index, growth and locus completeness",
             response_model=M.StatisticsResponse)
 def statistics(caller: Caller, request: Request) -> JSONResponse:
+    """Profile counts per index, daily growth and how many loci the profiles type."""
     stats = ops.index_statistics(_store(request))
     return _json({"counts": stats["counts"], "total": stats["total"],
                   "mixtures": stats["mixtures"],
@@ -141,6 +151,10 @@ async def import_file(
     skip_invalid: Annotated[bool, Form()] = False,
     purpose: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:
+    """Import an uploaded profile file: 201 with the report if committed, 422 if refused.
+
+    Raises ServiceError (413) over the upload limit and InputError for an empty file.
+    """
     limit = request.app.state.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -150,7 +164,7 @@ async def import_file(
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(
-        ops.import_upload, _store(request), _engine(request), data,
+        ops.import_upload, _store(request), _gateway(request), data,
         file.filename or "upload", format=format,
         category=category, legal_basis=legal_basis, consent=consent,
         skip_invalid=skip_invalid, actor=caller.name, purpose=purpose)
@@ -162,6 +176,7 @@ async def import_file(
 def specimen(caller: Caller, request: Request, specimen_id: str,
              lab: Annotated[str | None, Query(max_length=40)] = None,
              purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
+    """One specimen as the caller may see it (another lab's: IDs only); the read is audited."""
     view = _store(request).get_specimen(specimen_id, lab=lab, actor=caller.name,
                                         purpose=purpose)
     return _json(view.to_dict())
@@ -171,10 +186,14 @@ def specimen(caller: Caller, request: Request, specimen_id: str,
              response_model=M.ExpungeResponse)
 def expunge(caller: Caller, request: Request, specimen_id: str,
             body: ExpungeRequest) -> JSONResponse:
+    """Expunge a specimen for good; return the salted reference its tombstone keeps.
+
+    Raises InputError unless ``confirm`` repeats the specimen ID.
+    """
     if body.confirm != specimen_id:
         raise InputError("expungement is final: repeat the specimen ID in 'confirm'")
     store = _store(request)
-    with _engine(request).changing():
+    with _gateway(request).changing():
         ref = store.expunge(specimen_id, reason=body.reason, actor=caller.name,
                             lab=body.lab, purpose=body.purpose)
     return _json({"expunged": True, "specimen_ref": ref})
@@ -183,7 +202,10 @@ def expunge(caller: Caller, request: Request, specimen_id: str,
 @router.post("/searches", summary="Search with a stored specimen (purpose required)",
              response_model=M.SearchResponse)
 def search(caller: Caller, request: Request, body: SearchRequest) -> JSONResponse:
-    outcome = _engine(request).search(
+    """Search the database with a stored specimen and, unless ``record`` is false, record the
+    candidates as pending matches.
+    """
+    outcome = _gateway(request).search(
         specimen_id=body.specimen_id, lab=body.lab, targets=body.targets,
         stringency=body.stringency, min_loci=body.min_loci, mismatches=body.mismatches,
         actor=caller.name, purpose=body.purpose,
@@ -196,6 +218,7 @@ def search(caller: Caller, request: Request, body: SearchRequest) -> JSONRespons
 def matches(caller: Caller, request: Request,
             status: Annotated[Literal["pending", "confirmed", "rejected"] | None,
                               Query()] = None) -> JSONResponse:
+    """The candidate matches involving the caller's lab, optionally only those with one status."""
     found = _store(request).list_matches(actor=caller.name, status=status)
     return _json({"matches": [m.to_dict() for m in found]})
 
@@ -203,6 +226,7 @@ def matches(caller: Caller, request: Request,
 @router.get("/matches/{match_id}", summary="A candidate match, per locus, with statistics",
             response_model=M.MatchDetailResponse)
 def match(caller: Caller, request: Request, match_id: int) -> JSONResponse:
+    """One candidate match with both profiles per locus and its statistics."""
     detail = ops.match_detail(_store(request), match_id, actor=caller.name)
     return _json(detail.to_dict())
 
@@ -214,6 +238,7 @@ def match(caller: Caller, request: Request, match_id: int) -> JSONResponse:
                                              "names the latest decision in `supersedes`"}})
 def decide(caller: Caller, request: Request, match_id: int,
            body: DecisionRequest) -> JSONResponse:
+    """Confirm or reject a match, or, with ``supersedes``, correct its latest decision."""
     store = _store(request)
     ops.find_match(store, match_id, actor=caller.name)
     if body.supersedes is None:
@@ -227,6 +252,8 @@ def decide(caller: Caller, request: Request, match_id: int,
 
 
 def report_response(store: Store, match_id: int, caller: Principal) -> Response:
+    """The PDF report of match ``match_id`` as an attachment (shared by the API and the web page).
+    """
     from locard.service.reports import match_report_pdf
     from locard.store.matches import report_detail
 
@@ -241,19 +268,26 @@ def report_response(store: Store, match_id: int, caller: Principal) -> Response:
                 "description": "the report", "content": {"application/pdf": {
                     "schema": {"type": "string", "format": "binary"}}}}})
 def report(caller: Caller, request: Request, match_id: int) -> Response:
+    """The PDF report of a match."""
     return report_response(_store(request), match_id, caller)
 
 
 @router.post("/identify", summary="Rank candidates for a missing person by kinship LR",
              response_model=M.IdentifyResponse)
 def identify(caller: Caller, request: Request, body: IdentifyRequest) -> JSONResponse:
+    """Rank the database's candidates for a missing person by kinship LR, from a pedigree or a
+    registered case.
+    """
     source: dict[str, Any] | str = body.pedigree if body.pedigree is not None else \
         str(body.case_ref)
-    return _json(_engine(request).identify(source, actor=caller.name, purpose=body.purpose,
+    return _json(_gateway(request).identify(source, actor=caller.name, purpose=body.purpose,
                                            limit=body.limit))
 
 
 class MixtureRankRequest(BaseModel):
+    """Body of ``POST /api/v1/mixtures/rank``: a case file whose Hp names CANDIDATE, and the ranking
+    options.
+    """
     case: CaseFile = Field(description="the case file (docs/mixture.md) whose Hp names the "
                                        "database candidate CANDIDATE")
     purpose: Text
@@ -277,9 +311,14 @@ def _case_data(case: CaseFile) -> dict[str, Any]:
     return case.model_dump(by_alias=True, exclude_unset=True)
 
 
-@router.post("/mixtures/lr", summary="The semi-continuous (LRmix) LR of a mixture case file "
-             "(as `locard mixture lr --json`)", response_model=M.MixtureLRResponse)
+@router.post("/mixtures/lr", summary="The LR of a mixture case file, semi-continuous (LRmix) "
+             "or continuous (peak heights; at most 3 unknowns per hypothesis) (as "
+             "`locard mixture lr --json`)",
+             response_model=M.MixtureLRResponse | M.ContinuousMixtureLRResponse)
 async def mixture_lr(caller: Caller, body: CaseFile) -> JSONResponse:
+    """The fit runs in a worker thread (a 3-person continuous case takes seconds); a
+    continuous case with more than 3 unknowns in a hypothesis is refused (400, remedy: the
+    CLI)."""
     from starlette.concurrency import run_in_threadpool
 
     from locard.service.mixtures import mixture_lr as compute
@@ -290,10 +329,11 @@ async def mixture_lr(caller: Caller, body: CaseFile) -> JSONResponse:
 @router.post("/mixtures/rank", summary="Rank the database by a mixed trace's LR (purpose "
              "required; as `locard mixture rank --json`)", response_model=M.MixtureRankResponse)
 def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest) -> JSONResponse:
+    """Rank the database's profiles by the LR of a mixed trace with each as CANDIDATE."""
     from locard.service.mixtures import load_case
 
     case, table = load_case(_case_data(body.case))
-    report = _engine(request).rank_mixture(
+    report = _gateway(request).rank_mixture(
         case, table=table, actor=caller.name, purpose=body.purpose, top=body.top,
         threshold=body.threshold, indices=body.index or None, trace=body.trace,
         hd_conditioned=not body.hd_once, q_shutdown_hp=body.q_shutdown_hp)
@@ -303,6 +343,7 @@ def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest) -> 
 @router.get("/cases", summary="The caller's lab's missing-person cases",
             response_model=M.CaseListResponse)
 def cases(caller: Caller, request: Request) -> JSONResponse:
+    """The missing-person cases of the caller's lab."""
     from locard.store.cases import list_cases
 
     return _json({"cases": [c.to_dict() for c in list_cases(_store(request),
@@ -312,6 +353,7 @@ def cases(caller: Caller, request: Request) -> JSONResponse:
 @router.post("/cases", summary="Register a missing-person case (pedigree + relatives' "
              "references)", status_code=201, response_model=M.CaseResponse)
 def add_case(caller: Caller, request: Request, body: CaseRequest) -> JSONResponse:
+    """Register a missing-person case from its pedigree; 201 with the case."""
     from locard.store.cases import add_case, parse_case_pedigree
 
     pedigree, members = parse_case_pedigree(body.pedigree)
@@ -324,6 +366,7 @@ def add_case(caller: Caller, request: Request, body: CaseRequest) -> JSONRespons
             "genotypes)", response_model=M.CaseResponse)
 def case(caller: Caller, request: Request, case_ref: str,
          purpose: Annotated[str | None, Query(max_length=200)] = None) -> JSONResponse:
+    """One missing-person case (links and digests, no profiles)."""
     from locard.store.cases import get_case
 
     return _json(get_case(_store(request), case_ref, actor=caller.name,
@@ -336,6 +379,7 @@ def case(caller: Caller, request: Request, case_ref: str,
 def deactivate_user(caller: Caller, request: Request,
                     name: Annotated[str, PathParam(min_length=1, max_length=128)]
                     ) -> JSONResponse:
+    """Deactivate a user and forget their cached tokens; return the user."""
     user = _store(request).deactivate_user(name, actor=caller.name)
     request.app.state.tokens.forget_user(name)
     return _json({"user": user.to_dict()})
@@ -367,6 +411,10 @@ def audit(caller: Caller, request: Request,
 @router.get("/audit/verify", summary="Verify the audit hash chain",
             response_model=M.AuditVerifyResponse)
 def audit_verify(caller: Caller, request: Request) -> JSONResponse:
+    """Verify the audit hash chain; return the number of entries.
+
+    Raises AuditChainBroken naming the first bad entry.
+    """
     store = _store(request)
     store.audit_entries(actor=caller.name, limit=1)  # role check, and the read is audited
     n = store.verify_audit()

@@ -27,8 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from locard._version import __version__
 from locard.service.auth import LoginLimiter, SessionCodec, TokenCache
-from locard.service.engine import Engine
 from locard.service.errors import error_body, install_error_handlers
+from locard.service.gateway import SearchGateway
 from locard.store import Policy, Store
 
 __all__ = ["Settings", "create_app"]
@@ -47,6 +47,7 @@ class Settings:
     secure_cookies: bool = True
     session_max_age_s: int = 8 * 3600
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_ce_upload_bytes: int = 128 * 1024 * 1024  # raw CE runs of a plate (/ce/analyze)
     max_body_bytes: int = 1024 * 1024  # every other request
     login_attempts: int = 5  # per user name (or token prefix) + client address
     login_window_s: float = 300.0
@@ -58,10 +59,12 @@ class Settings:
 class BodyLimit:
     """Refuse request bodies over the limit (413) by Content-Length and while streaming."""
 
-    def __init__(self, app: ASGIApp, *, upload_limit: int, default_limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, upload_limit: int, default_limit: int,
+                 ce_limit: int | None = None) -> None:
         self.app = app
         self.upload_limit = upload_limit
         self.default_limit = default_limit
+        self.ce_limit = upload_limit if ce_limit is None else ce_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,6 +72,7 @@ class BodyLimit:
             return
         path: str = scope.get("path", "")
         limit = self.upload_limit if path.rstrip("/").endswith(("/imports", "/upload")) \
+            else self.ce_limit if path.rstrip("/").endswith("/ce/analyze") \
             else self.default_limit
         length = None
         for k, v in scope.get("headers", []):
@@ -146,14 +150,14 @@ def create_app(store_url: str | os.PathLike[str] | None = None, *,
                settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """The service over the database at ``store_url`` (a path or a URL; default
     ``$LOCARD_DB`` or ``./locard.db``), or over an open ``store``."""
-    from locard.service import api, web
+    from locard.service import api, ce_pages, web
 
     cfg = settings or Settings()
     the_store = store if store is not None else Store.open(store_url, policy=policy)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # search on entry is durable: what a crash left pending runs before the first request
-        await run_in_threadpool(_app.state.engine.resume_pending_searches)
+        await run_in_threadpool(_app.state.gateway.resume_pending_searches)
         yield
         if store is None:
             the_store.close()
@@ -170,16 +174,18 @@ def create_app(store_url: str | os.PathLike[str] | None = None, *,
     app.state.sessions = SessionCodec(cfg.secret_key, cfg.session_max_age_s)
     app.state.limiter = LoginLimiter(cfg.login_attempts, cfg.login_window_s,
                                      address_attempts=cfg.address_attempts)
-    app.state.engine = Engine(the_store)
+    app.state.gateway = SearchGateway(the_store)
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(ce_pages.api_router)
     app.include_router(web.router)
+    app.include_router(ce_pages.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(BodyLimit, upload_limit=cfg.max_upload_bytes,
-                       default_limit=cfg.max_body_bytes)
+                       default_limit=cfg.max_body_bytes, ce_limit=cfg.max_ce_upload_bytes)
     app.add_middleware(SecurityHeaders)
 
     return app

@@ -57,6 +57,7 @@ class Principal:
 
     @property
     def name(self) -> str:
+        """The user's name."""
         return self.user.name
 
 
@@ -70,6 +71,11 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def verify(self, store: Store, token: str) -> User:
+        """The active user an API token belongs to, from the cache while the user's session epoch is
+        unchanged.
+
+        Raises AuthenticationFailed for an unknown or inactive token.
+        """
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
         with self._lock:
@@ -87,6 +93,7 @@ class TokenCache:
         return user
 
     def forget_user(self, name: str) -> None:
+        """Drop every cached token of user ``name`` (after deactivation, rotation or logout)."""
         with self._lock:
             for key in [k for k, v in self._hits.items() if v[0] == name]:
                 del self._hits[key]
@@ -101,11 +108,15 @@ class SessionCodec:
         self.max_age_s = max_age_s
 
     def new(self, user: User) -> tuple[str, str]:
+        """A new signed session cookie for ``user`` and its CSRF token: ``(cookie, csrf)``."""
         csrf = secrets.token_urlsafe(24)
         return self._s.dumps({"u": user.name, "c": csrf, "t": int(time.time()),
                               "g": user.session_epoch}), csrf
 
     def load(self, cookie: str) -> dict[str, Any] | None:
+        """The session data of a signed cookie, or None if it is forged, expired (older than
+        ``max_age_s``) or malformed.
+        """
         try:
             data = self._s.loads(cookie, max_age=self.max_age_s)
         except BadSignature:
@@ -183,6 +194,7 @@ class LoginLimiter:
                         status=429, headers={"Retry-After": str(wait)})
 
     def failed(self, user: str, ip: str, *, kind: str = "login") -> None:
+        """Count a failed attempt against this name (or token prefix) and this address."""
         now = time.monotonic()
         with self._lock:
             self._prune(now)
@@ -196,10 +208,12 @@ class LoginLimiter:
 
 
 def client_ip(request: Request) -> str:
+    """The client's IP address as the server sees it, or ``"unknown"``."""
     return request.client.host if request.client else "unknown"
 
 
 def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -208,6 +222,9 @@ def bearer_token(request: Request) -> str | None:
 
 
 def check_csrf(expected: str, given: str | None) -> None:
+    """Raise ServiceError (403, ``csrf_failed``) unless ``given`` equals the expected CSRF token
+    (constant-time comparison).
+    """
     if not expected or not given or not hmac.compare_digest(expected, given):
         raise ServiceError("missing or invalid CSRF token; reload the page and try again",
                            status=403, code="csrf_failed")
@@ -241,6 +258,9 @@ def authenticate(request: Request) -> Principal:
 
 
 def session_principal(request: Request) -> Principal | None:
+    """The principal of the request's session cookie, or None if there is none or it is no longer
+    valid.
+    """
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None

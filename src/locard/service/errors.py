@@ -51,6 +51,7 @@ def error_code(exc: LocardError) -> str:
 
 
 def error_body(code: str, detail: str, status: int) -> dict[str, Any]:
+    """The one JSON error body: ``{"error": code, "detail": detail, "status": status}``."""
     return {"error": code, "detail": detail, "status": status}
 
 

@@ -23,9 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-
-from locard.errors import NotFound, PolicyViolation
+from locard.errors import MatchAlreadyRecorded, NotFound, PolicyViolation
 from locard.store import Store
 from locard.store.indexing import StoreIndices
 from locard.store.searching import (
@@ -37,7 +35,7 @@ from locard.store.searching import (
     search_store,
 )
 
-__all__ = ["Engine", "SearchOutcome", "identify_available"]
+__all__ = ["SearchGateway", "SearchOutcome", "identify_available"]
 
 T = TypeVar("T")
 
@@ -55,18 +53,22 @@ class SearchOutcome:
 
     @property
     def query_specimen(self) -> str | None:
+        """The query's specimen ID (None for an ad hoc profile)."""
         return self.report.query_specimen
 
     @property
     def query_index(self) -> str:
+        """The index of the query profile."""
         return self.report.query_index
 
     @property
     def targets(self) -> list[str]:
+        """The indices searched."""
         return list(self.report.targets)
 
     @property
     def hits(self) -> list[dict[str, Any]]:
+        """The candidates as dicts, each with its recorded ``match_id`` (or None)."""
         out = []
         for hit, mid in zip(self.report.candidates, self.match_ids, strict=False):
             d = hit.to_dict()
@@ -75,12 +77,13 @@ class SearchOutcome:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict, the candidates with their match IDs."""
         d = self.report.to_dict()
         d["candidates"] = self.hits
         return d
 
 
-class Engine:
+class SearchGateway:
     """Search indices shared by the requests of one process (see the module docstring)."""
 
     def __init__(self, store: Store) -> None:
@@ -95,6 +98,8 @@ class Engine:
             yield
 
     def indices(self, actor: str) -> StoreIndices:
+        """The shared search indices, opened on first use and kept up to date by the store's hooks.
+        """
         with self._lock:
             if self._indices is None:
                 self._indices = StoreIndices.open(self.store, actor=actor, attach=True)
@@ -103,6 +108,11 @@ class Engine:
     def search(self, *, specimen_id: str, lab: str | None, targets: Sequence[str] | None,
                stringency: str, min_loci: int, mismatches: int, actor: str, purpose: str,
                limit: int, record: bool) -> SearchOutcome:
+        """Search with a stored specimen on the shared indices and, if ``record``, record each hit
+        as a pending candidate match.
+
+        A hit the store refuses to record (not found, policy) gets no match ID.
+        """
         with self._lock:
             own = self.indices(actor)
             report = search_store(self.store, specimen_id, actor=actor, purpose=purpose,
@@ -115,7 +125,6 @@ class Engine:
             return outcome
         q_lab = report.query_lab or self.store.user(actor).lab
         q_sid = report.query_specimen or specimen_id
-        known: dict[tuple[str, str], int] | None = None
         for hit in report.candidates:
             try:
                 mid: int | None = self.store.record_candidate_match(
@@ -125,12 +134,8 @@ class Engine:
                     rmp=_finite(hit.rmp), actor=actor, purpose=purpose)
             except (NotFound, PolicyViolation):
                 mid = None
-            except sa.exc.IntegrityError:  # recorded before (on entry, or an earlier search)
-                if known is None:
-                    known = {(m.candidate_lab, m.candidate_specimen): m.id
-                             for m in self.store.list_matches(actor=actor)
-                             if (m.query_lab, m.query_specimen) == (q_lab, q_sid)}
-                mid = known.get((hit.lab, hit.specimen_id))
+            except MatchAlreadyRecorded as exc:  # on entry, or by an earlier search
+                mid = exc.match_id
             outcome.match_ids.append(mid)
         return outcome
 
@@ -160,10 +165,9 @@ class Engine:
                  limit: int) -> dict[str, Any]:
         """Rank by the missing-person LR of a pedigree (relatives' profiles inline) or of a
         stored case (``pedigree`` is then the case reference)."""
-        from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
+        from locard.reference import DEFAULT_TABLE, default_mutation_rates, get_bundled_table
         from locard.stats.kinship import Pedigree
         from locard.store.identify import identify, identify_case
-        from locard.tables import default_mutation_rates
 
         ped = None if isinstance(pedigree, str) else Pedigree.from_dict(pedigree)
         # the same defaults as `locard identify`: the default table and stepwise mutation with
@@ -201,6 +205,7 @@ class Engine:
 
 
 def identify_available() -> bool:
+    """Whether missing-person identification (:mod:`locard.store.identify`) can be imported."""
     try:
         import locard.store.identify  # noqa: F401
     except ImportError:  # pragma: no cover - part of Locard

@@ -25,6 +25,8 @@ __all__ = [
     "AuditVerifyResponse",
     "CaseListResponse",
     "CaseResponse",
+    "CeAnalyzeResponse",
+    "ContinuousMixtureLRResponse",
     "DeactivateResponse",
     "ErrorResponse",
     "ExpungeResponse",
@@ -83,6 +85,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class UserOut(Out):
+    """A user: name, role, lab and whether active."""
     name: str
     role: str
     lab: str
@@ -90,25 +93,30 @@ class UserOut(Out):
 
 
 class DeactivateResponse(Out):
+    """Body of a user deactivation: the user, now inactive."""
     user: UserOut = Field(description="the user, now inactive")
 
 
 class MeResponse(Out):
+    """Body of ``GET /api/v1/me``: the calling user and how they authenticated."""
     user: UserOut
     auth: str = Field(description="'token' or 'session'")
 
 
 class GrowthPoint(Out):
+    """One day of an index's growth: the running profile count at the end of that day."""
     day: str
     count: int
 
 
 class LociTyped(Out):
+    """How many profiles (``profiles``) type exactly ``loci`` loci."""
     loci: int
     profiles: int
 
 
 class StatisticsResponse(Out):
+    """Body of ``GET /api/v1/statistics``: profile counts per index, growth and loci typed."""
     counts: dict[str, int] = Field(description="profiles per index")
     total: int
     mixtures: int
@@ -120,6 +128,9 @@ class StatisticsResponse(Out):
 
 
 class ImportProblemOut(Out):
+    """One problem found in an import: the message and, where known, file, specimen, record, locus,
+    value and rule.
+    """
     message: str
     file: str | None = None
     specimen: str | None = None
@@ -163,6 +174,7 @@ class ImportResponse(Out):
 
 
 class LocusCallOut(Out):
+    """The call at one locus of a specimen: alleles and, where recorded, peak heights (RFU)."""
     alleles: list[str]
     heights: list[float | None] | None = None
     inconclusive: bool | None = None
@@ -188,9 +200,14 @@ class SpecimenResponse(Out):
     rmp: Real = Field(None, description="the profile's RMP over all its loci (CPI for a "
                                         "mixture), when the policy computed it")
     profile: dict[str, LocusCallOut] | None = None
+    provenance: dict[str, Any] | None = Field(
+        None, description="where the profile came from when it was analysed by Locard (a CE "
+                          "run: the instrument file's SHA-256, the ladder's, the kit and the "
+                          "analysis parameters); None for imported records")
 
 
 class ExpungeResponse(Out):
+    """Body of an expungement: whether it was done and the salted reference kept."""
     expunged: bool
     specimen_ref: str = Field(description="the salted reference the tombstone keeps")
 
@@ -199,12 +216,14 @@ class ExpungeResponse(Out):
 
 
 class SearchQueryOut(Out):
+    """The query profile of a search: its lab, specimen ID and index."""
     lab: str | None
     specimen_id: str | None
     index: str
 
 
 class SearchCandidate(Out):
+    """One candidate of a search; ``restricted`` when it belongs to another lab."""
     lab: str
     specimen_id: str
     index: str
@@ -220,6 +239,7 @@ class SearchCandidate(Out):
 
 
 class SearchResponse(Out):
+    """Body of a search: the query, mode, targets, parameters, purpose, user and candidates."""
     query: SearchQueryOut
     mode: str
     targets: list[str]
@@ -230,6 +250,7 @@ class SearchResponse(Out):
 
 
 class MatchOut(Out):
+    """A stored candidate match between a query and a candidate specimen."""
     id: int
     query_lab: str
     query_specimen: str
@@ -250,6 +271,9 @@ class MatchOut(Out):
 
 
 class MatchDecisionOut(Out):
+    """A reviewer's decision on a match ('confirmed' or 'rejected'), possibly correcting an earlier
+    one.
+    """
     id: int
     match_id: int
     status: str = Field(description="'confirmed' or 'rejected'")
@@ -260,16 +284,21 @@ class MatchDecisionOut(Out):
 
 
 class MatchListResponse(Out):
+    """Body of the match list: the matches visible to the caller."""
     matches: list[MatchOut]
 
 
 class AlleleOut(Out):
+    """One allele at a locus in a match comparison, its height (RFU) and whether both sides share
+    it.
+    """
     allele: str
     height: float | None
     shared: bool
 
 
 class LocusComparison(Out):
+    """The side-by-side comparison of query and candidate at one locus."""
     locus: str
     status: str = Field(description="'match', 'partial', 'shared', 'mismatch' or "
                                     "'not compared'")
@@ -299,6 +328,9 @@ class MatchStatistics(Out):
 
 
 class MatchDetailResponse(Out):
+    """Body of one match: the match, both specimens, the per-locus comparison, statistics and
+    decisions.
+    """
     match: MatchOut
     query: SpecimenResponse
     candidate: SpecimenResponse
@@ -312,6 +344,7 @@ class MatchDetailResponse(Out):
 
 
 class IdentifyCandidateOut(Out):
+    """One ranked candidate of a missing-person identification, with its LR."""
     rank: int
     lab: str
     specimen_id: str
@@ -323,6 +356,8 @@ class IdentifyCandidateOut(Out):
 
 
 class IdentifyResponse(Out):
+    """Body of an identification: the case, the missing person, targets, loci and ranked candidates.
+    """
     case_ref: str | None = None
     missing: str
     targets: list[str]
@@ -334,6 +369,7 @@ class IdentifyResponse(Out):
 
 
 class CaseSummaryOut(Out):
+    """One kinship case in a list: reference, missing person, size and when it was created."""
     case_ref: str
     missing: str
     individuals: int
@@ -342,10 +378,14 @@ class CaseSummaryOut(Out):
 
 
 class CaseListResponse(Out):
+    """Body of the case list."""
     cases: list[CaseSummaryOut]
 
 
 class CaseMemberOut(Out):
+    """One individual of a case pedigree: parents, sex and, where typed, the specimen and profile
+    digest.
+    """
     id: str
     father: str | None
     mother: str | None
@@ -355,6 +395,7 @@ class CaseMemberOut(Out):
 
 
 class CaseResponse(Out):
+    """Body of one kinship case: its pedigree members and which are typed."""
     case_ref: str
     lab: str
     missing: str
@@ -368,6 +409,7 @@ class CaseResponse(Out):
 
 
 class MixtureLocusOut(Out):
+    """One locus of a mixture LR: the LR and Pr(evidence | Hp), Pr(evidence | Hd)."""
     lr: Real
     log10_lr: Real
     likelihood_hp: Real = Field(description="Pr(evidence at the locus | Hp)")
@@ -376,11 +418,13 @@ class MixtureLocusOut(Out):
 
 
 class LogLikelihoods(Out):
+    """The natural-log likelihoods of the evidence under Hp and Hd."""
     hp: Real = Field(description="natural log of Pr(evidence | Hp)")
     hd: Real = Field(description="natural log of Pr(evidence | Hd)")
 
 
 class HypothesesInWords(Out):
+    """The two hypotheses, Hp and Hd, written out in words."""
     hp: str
     hd: str
 
@@ -399,12 +443,71 @@ class MixtureLRResponse(Out):
     provenance: dict[str, Any]
 
 
+class ContinuousLocusOut(Out):
+    """One locus of a continuous-model LR: the LR and each hypothesis's log-likelihood."""
+    lr: Real
+    log10_lr: Real
+    loglik: LogLikelihoods = Field(description="natural log of the locus's likelihood at "
+                                               "each hypothesis's joint maximum")
+    evidence_alleles: list[str] = Field(description="the alleles observed in any replicate")
+
+
+class ContinuousParametersOut(Out):
+    """The fitted continuous-model parameters of one hypothesis."""
+    mx: list[Real] = Field(description="mixture proportions: the hypothesis's typed "
+                                       "contributors in its order, then the unknowns")
+    mu: Real = Field(description="expected peak height (RFU)")
+    sigma: Real = Field(description="coefficient of variation of the peak heights")
+    beta: Real = Field(description="degradation slope (1: no degradation)")
+    xi_b: Real = Field(description="backward stutter proportion")
+    xi_f: Real = Field(description="forward stutter proportion")
+
+
+class ContinuousHypothesisPair(Out):
+    """The fitted parameters under Hp and under Hd."""
+    hp: ContinuousParametersOut
+    hd: ContinuousParametersOut
+
+
+class ContinuousRestartOut(Out):
+    """One optimiser restart: its start index, log-likelihood reached, convergence and evaluations.
+    """
+    start: int
+    loglik: Real
+    converged: bool
+    evaluations: int
+
+
+class ContinuousMixtureLRResponse(Out):
+    """The continuous-model (gamma peak heights, EuroForMix-class) LR of a case file with
+    ``"model": "continuous"``: the JSON of ``locard mixture lr --json``;
+    ``lr == max L(Hp) / max L(Hd)`` and ``log10_lr == sum(per_locus log10_lr)``."""
+
+    model: str = Field(description="'continuous'")
+    lr: Real
+    log10_lr: Real
+    loglik: LogLikelihoods
+    parameters: ContinuousHypothesisPair = Field(description="the maximum-likelihood "
+                                                             "parameters of each hypothesis")
+    standard_errors: dict[str, dict[str, Any] | None] = Field(
+        description="per hypothesis (hp, hd): delta-method standard errors of the parameters "
+                    "(null where the Hessian is not positive definite)")
+    restarts: dict[str, list[ContinuousRestartOut]] = Field(
+        description="per hypothesis: every optimiser start and where it ended")
+    per_locus: dict[str, ContinuousLocusOut]
+    hypotheses: HypothesesInWords
+    notes: dict[str, str] = Field(description="loci left out, with the reason")
+    provenance: dict[str, Any]
+
+
 class MixtureLocusLR(Out):
+    """The LR at one locus and its log10."""
     lr: Real
     log10_lr: Real
 
 
 class MixtureCandidateOut(Out):
+    """One ranked candidate of a mixture search, with its LR."""
     rank: int
     lab: str
     specimen_id: str
@@ -439,6 +542,7 @@ class MixtureRankResponse(Out):
 
 
 class AuditEntryOut(Out):
+    """One audit-log entry: sequence number, time, who, action and purpose."""
     seq: int
     at: str
     user: str | None
@@ -461,5 +565,81 @@ class AuditResponse(Out):
 
 
 class AuditVerifyResponse(Out):
+    """Body of an audit-chain check: whether it verified and how many entries."""
     verified: bool
     entries: int
+
+
+# --- raw CE runs ------------------------------------------------------------------------------
+
+
+class CeLadderLocusOut(Out):
+    """One locus of the allelic ladder: alleles found of those the kit defines, the fit and
+    its ladder-quality problems (spikes, extra peaks, spacing, weak alleles)."""
+
+    found: int
+    expected: int
+    note: str
+    problems: list[str]
+
+
+class CeLadderOut(Out):
+    """The ladder run's account (``LadderResult.to_dict``)."""
+
+    file: str
+    found: int
+    expected: int
+    loci: dict[str, CeLadderLocusOut]
+
+
+class CeLocusOut(Out):
+    """The called alleles at one locus with their heights (RFU), sizes (bp) and areas."""
+
+    alleles: list[str]
+    heights: list[float]
+    sizes: list[float]
+    areas: list[float]
+
+
+class CeFlagOut(Out):
+    """One flag: the rule, the locus and peak it names (None for a sample-wide flag) and why."""
+
+    rule: str
+    locus: str | None
+    peak: str | None
+    message: str
+
+
+class CeVerdictOut(Out):
+    """The store's verdict on a sample (``ce_verdict``): the indices it could enter, those
+    where it would be local-only, and why the others refuse it."""
+
+    control: bool
+    accepted: list[str]
+    local_only: list[str]
+    refused: dict[str, list[str]]
+    reason: str | None = None
+
+
+class CeSampleOut(Out):
+    """One analysed run (``SampleAnalysis.to_dict`` with the verdict), or a run that could not
+    be analysed (``error`` set, nothing else)."""
+
+    file: str
+    sample: str | None
+    kit: str | None = None
+    loci: dict[str, CeLocusOut]
+    flags: list[str]
+    flag_details: list[CeFlagOut] | None = None
+    control: str | None = None
+    provenance: dict[str, Any] | None = None
+    verdict: CeVerdictOut | None = None
+    error: str | None = None
+
+
+class CeAnalyzeResponse(Out):
+    """The JSON of ``locard ce analyze --json``: the kit, the ladder's account and each run."""
+
+    kit: str
+    ladder: CeLadderOut
+    samples: list[CeSampleOut]

@@ -9,12 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from locard.errors import ImportFailed, LocardError
-from locard.service.engine import Engine
+from locard.service.gateway import SearchGateway
 from locard.store import Store
-from locard.store import schema as S
 
 # the match review lives in the store, so that the CLI shows the same comparison and number
 from locard.store.matches import (
@@ -33,31 +30,15 @@ UPLOAD_FORMATS = ("auto", "cmf", "genemapper", "csv", "json")
 
 def index_statistics(store: Store) -> dict[str, Any]:
     """Counts per index, growth per day and index, and locus completeness (the distribution of
-    typed loci per profile). Aggregates only: no specimen is named."""
-    counts = store.counts()
-    with store.db.read() as conn:
-        day = sa.func.substr(S.specimens.c.created_at, 1, 10)
-        rows = conn.execute(sa.select(day, S.specimens.c.idx, sa.func.count())
-                            .group_by(day, S.specimens.c.idx).order_by(day)).all()
-        loci_rows = conn.execute(sa.select(S.genotypes.c.n_loci, sa.func.count())
-                                 .group_by(S.genotypes.c.n_loci)
-                                 .order_by(S.genotypes.c.n_loci)).all()
-        mixtures = conn.execute(sa.select(sa.func.count()).select_from(S.genotypes)
-                                .where(S.genotypes.c.is_mixture.is_(True))).scalar_one()
-    growth: dict[str, list[tuple[str, int]]] = {}
-    running: dict[str, int] = {}
-    for d, idx, n in rows:
-        running[idx] = running.get(idx, 0) + int(n)
-        growth.setdefault(str(idx), []).append((str(d), running[idx]))
-    completeness = [(int(k), int(n)) for k, n in loci_rows]
-    total = sum(counts.values())
-    return {"counts": counts, "total": total, "mixtures": int(mixtures),
-            "growth": growth, "loci_typed": completeness}
+    typed loci per profile): :meth:`Store.index_statistics`. Aggregates only: no specimen is
+    named."""
+    return store.index_statistics()
 
 
-def import_upload(store: Store, engine: Engine, data: bytes, filename: str, *, format: str | None,
-                  category: str | None, legal_basis: str | None, consent: str | None,
-                  skip_invalid: bool, actor: str, purpose: str | None) -> dict[str, Any]:
+def import_upload(store: Store, gateway: SearchGateway, data: bytes, filename: str, *,
+                  format: str | None, category: str | None, legal_basis: str | None,
+                  consent: str | None, skip_invalid: bool, actor: str,
+                  purpose: str | None) -> dict[str, Any]:
     """Import an uploaded file through ``Store.import_file`` with search on entry; the report
     (with ``candidate_matches``: the match IDs recorded on entry), or (all or nothing refused)
     the problems with ``imported = 0``."""
@@ -68,7 +49,7 @@ def import_upload(store: Store, engine: Engine, data: bytes, filename: str, *, f
         path = Path(tmp) / safe
         path.write_bytes(data)
         try:
-            report, on_entry = engine.import_with_entry_search(
+            report, on_entry = gateway.import_with_entry_search(
                 actor, lambda: store.import_file(
                     path, format=fmt, category=category or None,
                     legal_basis=legal_basis or None, consent=consent or None,

@@ -50,12 +50,15 @@ def family_power(data: dict[str, Any], *, candidates: Sequence[str] = (),
     --json`` for a pedigree dict: ``{"mutation_model", "mutation_rates", **PowerResult.to_dict(),
     "candidates": [...] (most informative first), "plot": SVG data URI}``. ``simulations`` is
     bounded by :data:`WEB_MAX_SIMULATIONS`, the candidates by :data:`WEB_MAX_CANDIDATES`."""
-    from locard.formats.mutation_rates import bundled_mutation_rates
     from locard.plots import power_plot
-    from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
+    from locard.reference import (
+        DEFAULT_TABLE,
+        bundled_mutation_rates,
+        default_mutation_rates,
+        get_bundled_table,
+    )
     from locard.stats.kinship import Pedigree
     from locard.stats.kinship.power import candidate_power, lr_power
-    from locard.tables import default_mutation_rates
 
     if (isinstance(simulations, bool) or not isinstance(simulations, int)
             or not 1 <= simulations <= WEB_MAX_SIMULATIONS):

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from locard.display import format_number
 from locard.errors import AuthenticationFailed, InputError, LocardError, PermissionDenied
 from locard.service import ops
 from locard.service.auth import (
@@ -25,9 +26,9 @@ from locard.service.auth import (
     client_ip,
     session_principal,
 )
-from locard.service.engine import Engine, identify_available
 from locard.service.errors import ServiceError, error_code
 from locard.service.explain import explanation
+from locard.service.gateway import SearchGateway, identify_available
 from locard.service.svg import bar_chart, growth_chart, pedigree_svg
 from locard.store import PERMISSIONS, Store
 from locard.store.statistics import one_in
@@ -43,9 +44,9 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+def _gateway(request: Request) -> SearchGateway:
+    gateway: SearchGateway = request.app.state.gateway
+    return gateway
 
 
 def _principal(request: Request) -> Principal:
@@ -85,12 +86,8 @@ def _render(request: Request, template: str, p: Principal | None, status: int = 
     return resp
 
 
-def _one_in(x: float | None) -> str:
-    if x is None:
-        return "-"
-    if not math.isfinite(x):
-        return "infinite"
-    return f"{x:.3g}"
+#: "1 in X" and the other statistics of the pages, as the CLI and the PDF show them
+_one_in = format_number
 
 
 # --- login ------------------------------------------------------------------------------------
@@ -98,6 +95,7 @@ def _one_in(x: float | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> HTMLResponse:
+    """The login form, with a fresh login CSRF cookie."""
     token = secrets.token_urlsafe(24)
     resp = _render(request, "login.html", None, login_csrf=token, error=None)
     _set_cookie(request, resp, LOGIN_CSRF, token, max_age=1800)
@@ -114,6 +112,10 @@ def _set_cookie(request: Request, resp: Response, name: str, value: str, *,
 def login(request: Request, username: Annotated[str, Form(max_length=100)],
           token: Annotated[str, Form(max_length=300)],
           csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Check the login form (CSRF, rate limit, user name and token) and start a session.
+
+    Answers 401 with the form again on an unknown user or token.
+    """
     check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf_token)
     limiter = request.app.state.limiter
     ip = client_ip(request)
@@ -141,6 +143,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)],
 
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """End every session of the user and go back to the login page."""
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     # end every session of the user at once: a copy of this cookie replayed later is dead
@@ -156,6 +159,9 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
+    """The start page: index statistics, pending matches, match counts and recent audit activity as
+    the role allows.
+    """
     p = _principal(request)
     store = _store(request)
     stats = ops.index_statistics(store)
@@ -180,6 +186,7 @@ def dashboard(request: Request) -> HTMLResponse:
 
 @router.get("/upload", response_class=HTMLResponse)
 def upload_page(request: Request) -> HTMLResponse:
+    """The upload form."""
     p = _principal(request)
     return _render(request, "upload.html", p, report=None, error=None,
                    formats=ops.UPLOAD_FORMATS)
@@ -194,6 +201,7 @@ async def upload(request: Request, file: UploadFile,
                  consent: Annotated[str, Form(max_length=80)] = "",
                  skip_invalid: Annotated[bool, Form()] = False,
                  purpose: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    """Import an uploaded profile file and show the import report."""
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     limit = request.app.state.settings.max_upload_bytes
@@ -204,7 +212,7 @@ async def upload(request: Request, file: UploadFile,
     error = None
     try:
         report = await run_in_threadpool(
-            ops.import_upload, _store(request), _engine(request), data,
+            ops.import_upload, _store(request), _gateway(request), data,
             file.filename or "upload",
             format=format if format in ops.UPLOAD_FORMATS else None,
             category=category, legal_basis=legal_basis, consent=consent,
@@ -223,6 +231,7 @@ async def upload(request: Request, file: UploadFile,
 @router.get("/specimens/{specimen_id}", response_class=HTMLResponse)
 def specimen_page(request: Request, specimen_id: str,
                   lab: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    """One specimen and, for auditors, its access history."""
     p = _principal(request)
     store = _store(request)
     lab_code = lab or p.user.lab
@@ -251,6 +260,7 @@ def specimen_page(request: Request, specimen_id: str,
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request,
                 specimen: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """The search form, optionally filled in with a specimen ID."""
     p = _principal(request)
     return _render(request, "search.html", p, outcome=None, form={"specimen_id": specimen},
                    error=None, one_in=_one_in)
@@ -264,6 +274,7 @@ def search(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
            min_loci: Annotated[int, Form(ge=1, le=40)] = 8,
            mismatches: Annotated[int, Form(ge=0, le=5)] = 0,
            record: Annotated[bool, Form()] = False) -> HTMLResponse:
+    """Run a search from the form and show the candidates."""
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     form = {"specimen_id": specimen_id, "purpose": purpose, "stringency": stringency,
@@ -271,7 +282,7 @@ def search(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
     if stringency not in ("high", "moderate", "low"):
         stringency = "moderate"
     try:
-        outcome = _engine(request).search(
+        outcome = _gateway(request).search(
             specimen_id=specimen_id.strip(), lab=None, targets=None, stringency=stringency,
             min_loci=min_loci, mismatches=mismatches, actor=p.name, purpose=purpose,
             limit=request.app.state.settings.search_limit, record=record)
@@ -334,6 +345,7 @@ def matches_page(request: Request,
 
 @router.get("/matches/{match_id}", response_class=HTMLResponse)
 def match_page(request: Request, match_id: int) -> HTMLResponse:
+    """One candidate match: per-locus comparison, statistics and its explanation."""
     p = _principal(request)
     detail = ops.match_detail(_store(request), match_id, actor=p.name)
     x = (explanation(detail.stats, query=detail.query.specimen_id,
@@ -350,6 +362,7 @@ def decide(request: Request, match_id: int,
            decision: Annotated[str, Form(max_length=20)] = "",
            note: Annotated[str, Form(max_length=2000)] = "",
            supersedes: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Confirm or reject a match, or correct its latest decision, from the form."""
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     store = _store(request)
@@ -369,6 +382,7 @@ def decide(request: Request, match_id: int,
 
 @router.get("/matches/{match_id}/report.pdf")
 def report(request: Request, match_id: int) -> Response:
+    """The PDF report of a match."""
     from locard.service.api import report_response
 
     return report_response(_store(request), match_id, _principal(request))
@@ -388,6 +402,7 @@ def _lab_cases(request: Request, p: Principal) -> list[dict[str, Any]]:
 
 @router.get("/identify", response_class=HTMLResponse)
 def identify_page(request: Request) -> HTMLResponse:
+    """The identification form and the lab's registered cases."""
     p = _principal(request)
     return _render(request, "identify.html", p, result=None, error=None, pedigree_text="",
                    case_ref="", purpose="", svg=None, one_in=_one_in,
@@ -463,6 +478,7 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
              pedigree: Annotated[str, Form(max_length=200_000)] = "",
              case_ref: Annotated[str, Form(max_length=128)] = "",
              purpose: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    """Rank candidates for a missing person from a pasted pedigree or a registered case."""
     import json
 
     p = _principal(request)
@@ -473,7 +489,7 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
     try:
         if case_ref.strip():
             # a case stored in the lab's database: the relatives' references are read there
-            result = _engine(request).identify(case_ref.strip(), actor=p.name,
+            result = _gateway(request).identify(case_ref.strip(), actor=p.name,
                                                purpose=purpose, limit=20)
             svg = _pedigree_svg(result["provenance"]["parameters"]["pedigree"])
         elif not pedigree.strip():
@@ -483,7 +499,7 @@ def identify(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
             if not isinstance(data, dict):
                 raise ValueError("the pedigree must be a JSON object")
             svg = _pedigree_svg(data)
-            result = _engine(request).identify(data, actor=p.name, purpose=purpose, limit=20)
+            result = _gateway(request).identify(data, actor=p.name, purpose=purpose, limit=20)
     except (ValueError, LocardError) as exc:
         if isinstance(exc, PermissionDenied):
             raise
@@ -514,6 +530,7 @@ def _power_page(request: Request, p: Principal, *, form: dict[str, Any] | None =
 
 @router.get("/identify/power", response_class=HTMLResponse)
 def power_page(request: Request) -> HTMLResponse:
+    """The exclusion and inclusion power form for a pedigree."""
     return _power_page(request, _principal(request))
 
 
@@ -551,7 +568,7 @@ async def power(request: Request, csrf_token: Annotated[str, Form(max_length=100
     return _power_page(request, p, form=form, r=r)
 
 
-# --- mixture LR (semi-continuous) -------------------------------------------------------------
+# --- mixture LR (semi-continuous and continuous) ----------------------------------------------
 
 
 def _fmt(x: Any, spec: str = ".4g") -> str:
@@ -587,6 +604,7 @@ def _mixture_page(request: Request, p: Principal, *, case_text: str = "", analys
 
 @router.get("/mixtures", response_class=HTMLResponse)
 def mixtures_page(request: Request) -> HTMLResponse:
+    """The mixture LR form."""
     return _mixture_page(request, _principal(request))
 
 
@@ -616,15 +634,17 @@ async def mixtures(request: Request, csrf_token: Annotated[str, Form(max_length=
 @router.post("/mixtures/report.pdf")
 async def mixture_report(request: Request,
                          csrf_token: Annotated[str, Form(max_length=100)] = "",
-                         case: Annotated[str, Form(max_length=_CASE_LIMIT)] = "") -> Response:
+                         case: Annotated[str, Form(max_length=_CASE_LIMIT)] = "",
+                         analyses: Annotated[bool, Form()] = False) -> Response:
     """The PDF report of a case file's LR: hypotheses, parameters, per-locus table, verbal
-    scale, provenance."""
+    scale, provenance; for a continuous case also the fitted parameters, the bar plot, the
+    PP-plots and (with ``analyses``, as on the page) the Tippet plot."""
     from locard.service.mixtures import mixture_analysis
     from locard.service.reports import mixture_report_pdf
 
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
-    a = await run_in_threadpool(mixture_analysis, case, analyses=False)
+    a = await run_in_threadpool(mixture_analysis, case, analyses=False, tippet=analyses)
     pdf = mixture_report_pdf(a, reviewer=p.name)
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": 'attachment; filename="locard-mixture-lr.pdf"'})
@@ -662,6 +682,7 @@ def audit_page(request: Request,
 @router.post("/audit/verify", response_class=HTMLResponse)
 def audit_verify(request: Request,
                  csrf_token: Annotated[str, Form(max_length=100)] = "") -> HTMLResponse:
+    """Verify the audit hash chain and show the outcome with the latest entries."""
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     store = _store(request)
@@ -683,6 +704,7 @@ def audit_verify(request: Request,
 @router.get("/expunge", response_class=HTMLResponse)
 def expunge_page(request: Request,
                  specimen: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """The expungement form, optionally filled in with a specimen ID."""
     p = _principal(request)
     return _render(request, "expunge.html", p, step="ask", specimen_id=specimen, reason="",
                    view=None, done=None, error=None)
@@ -694,6 +716,9 @@ def expunge(request: Request, csrf_token: Annotated[str, Form(max_length=100)] =
             reason: Annotated[str, Form(max_length=500)] = "",
             confirm: Annotated[str, Form(max_length=200)] = "",
             step: Annotated[str, Form(max_length=20)] = "ask") -> HTMLResponse:
+    """Expunge in two steps: show the specimen to confirm, then expunge once the ID is typed again
+    with a reason.
+    """
     p = _principal(request)
     check_csrf(p.csrf, csrf_token)
     store = _store(request)
@@ -709,7 +734,7 @@ def expunge(request: Request, csrf_token: Annotated[str, Form(max_length=100)] =
         return _render(request, "expunge.html", p, step="confirm", specimen_id=specimen_id,
                        reason=reason, view=None, done=None, status=400,
                        error="Type the specimen ID exactly and give a reason to confirm.")
-    with _engine(request).changing():
+    with _gateway(request).changing():
         ref = store.expunge(specimen_id, reason=reason.strip(), actor=p.name)
     return _render(request, "expunge.html", p, step="done", specimen_id=specimen_id,
                    reason=reason, view=None, done=ref, error=None)

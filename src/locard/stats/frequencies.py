@@ -130,6 +130,7 @@ class FrequencyTable:
 
     @property
     def loci(self) -> tuple[str, ...]:
+        """The loci the table has frequencies for, in table order."""
         return tuple(self.frequencies)
 
     @property
@@ -139,6 +140,7 @@ class FrequencyTable:
         return max(sizes) // 2 if sizes else None
 
     def has_locus(self, locus: str) -> bool:
+        """True if the table has frequencies for ``locus`` (any spelling of its name)."""
         return canonical_locus(locus) in self.frequencies
 
     def minimum_frequency(self, locus: str) -> float:
@@ -181,6 +183,8 @@ class FrequencyTable:
     # --- identity ----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form (frequencies, counts and sample sizes per locus);
+        :meth:`from_dict` reads it back."""
         return {
             "name": self.name,
             "population": self.population,
@@ -199,6 +203,7 @@ class FrequencyTable:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FrequencyTable:
+        """The table :meth:`to_dict` wrote."""
         loci = data["loci"]
         counts = {k: v["counts"] for k, v in loci.items() if "counts" in v}
         return cls.from_mapping(
@@ -209,6 +214,7 @@ class FrequencyTable:
             min_frequency=data.get("min_frequency"))
 
     def canonical_json(self) -> str:
+        """:meth:`to_dict` as compact, key-sorted JSON: the text the table's digest is taken of."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     @property

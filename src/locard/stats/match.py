@@ -87,6 +87,7 @@ class LocusProbability:
     probability: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: alleles, their frequencies and sources, the genotype probability."""
         return {
             "alleles": [str(a) for a in self.alleles],
             "frequencies": {str(f.allele): f.value for f in self.frequencies},
@@ -113,6 +114,7 @@ class MatchProbability:
 
     @property
     def likelihood_ratio(self) -> float:
+        """LR = 1 / RMP (infinite for an RMP of 0)."""
         return math.inf if self.value == 0 else 1.0 / self.value
 
     @property
@@ -125,6 +127,8 @@ class MatchProbability:
                 f"table={self.table.name!r})")
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: RMP, LR, per-locus probabilities with detail, excluded loci,
+        provenance."""
         return {
             "rmp": self.value,
             "lr": self.likelihood_ratio,
@@ -220,6 +224,9 @@ class ConservativeResult:
     chosen: MatchProbability
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict: the chosen (largest) RMP, its population and every
+        population's RMP.
+        """
         return {
             "rmp": self.chosen.value,
             "population": self.chosen.table.name,
@@ -258,9 +265,11 @@ class InclusionProbability:
 
     @property
     def cpe(self) -> float:
+        """Combined probability of exclusion, CPE = 1 - CPI."""
         return 1.0 - self.cpi
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: CPI, CPE, per-locus PI with detail, excluded loci, provenance."""
         return {"cpi": self.cpi, "cpe": self.cpe,
                 "per_locus": {k: v.probability for k, v in self.per_locus.items()},
                 "per_locus_detail": {k: v.to_dict() for k, v in self.per_locus.items()},

@@ -132,6 +132,7 @@ class SimulationModel:
 
     @property
     def n_loci(self) -> int:
+        """The number of loci simulated."""
         return len(self.loci)
 
     def decode(self, codes: Codes, *, specimen_ids: Sequence[str] | None = None,

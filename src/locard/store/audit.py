@@ -30,12 +30,16 @@ ACTIONS = ("init", "import", "view", "search", "search_refused", "self_check", "
 
 
 def canonical_json(data: Any) -> str:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 as is, no NaN or infinity, other types as
+    ``str``.
+    """
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False, default=str)
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
+    """One audit-log entry as stored, with the hash of the entry before it and its own."""
     seq: int
     at: str
     user: str | None
@@ -48,6 +52,7 @@ class AuditEntry:
     entry_hash: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry as a JSON-ready dict."""
         return {"seq": self.seq, "at": self.at, "user": self.user, "role": self.role,
                 "lab": self.lab, "action": self.action, "purpose": self.purpose,
                 "details": self.details, "prev_hash": self.prev_hash,
@@ -55,6 +60,7 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> AuditEntry:
+        """The entry of a database row (``details`` parsed from its JSON text)."""
         return cls(int(row["seq"]), row["at"], row["user"], row["role"], row["lab"],
                    row["action"], row["purpose"], json.loads(row["details"]),
                    row["prev_hash"], row["entry_hash"])

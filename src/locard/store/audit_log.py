@@ -36,6 +36,7 @@ class AuditPage:
     next_after: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The page as a JSON-ready dict, with the cursors to the older and newer pages."""
         return {"entries": [e.to_dict() for e in self.entries],
                 "next_before": self.next_before, "next_after": self.next_after}
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from locard.errors import DecisionFinal, InputError, LocardError, NotFound
+from locard.errors import DecisionFinal, InputError, MatchAlreadyRecorded, NotFound
 from locard.store import schema as S
 from locard.store.categories import parse_index
-from locard.store.kernel import Kernel, audit_time, utc_now
+from locard.store.kernel import Kernel, User, audit_time, utc_now
 
 __all__ = [
     "MATCH_STATUSES",
@@ -27,6 +27,9 @@ MATCH_STATUSES = ("pending", "confirmed", "rejected")
 
 @dataclass(frozen=True, slots=True)
 class CandidateMatch:
+    """A candidate match recorded between a query and a candidate specimen, with its statistic and
+    status.
+    """
     id: int
     query_lab: str
     query_specimen: str
@@ -47,6 +50,7 @@ class CandidateMatch:
     decision_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The match as a JSON-ready dict of its fields."""
         return {k: getattr(self, k) for k in self.__slots__}
 
 
@@ -64,6 +68,7 @@ class MatchDecision:
     supersedes: int | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The decision as a JSON-ready dict of its fields."""
         return {k: getattr(self, k) for k in self.__slots__}
 
 
@@ -105,26 +110,46 @@ class Candidates(Kernel):
                                likelihood_ratio: float | None = None, actor: str,
                                purpose: str) -> int:
         """Record a candidate match ``(lab, specimen_id)`` x ``(lab, specimen_id)`` found by
-        the search engine (status pending); the policy matrix is checked again here."""
-        user = self.authorize(actor, "record_match")
-        if user.lab not in (query[0], candidate[0]):
+        the search engine (status pending); the policy matrix is checked again here. A pair
+        recorded before in this mode raises :class:`MatchAlreadyRecorded` (its ``match_id``
+        is the recorded match)."""
+        def other_side(_conn: sa.Connection, user: User) -> str | None:
             # a match is recorded for the actor's lab: one side must be its own specimen
-            self.own_lab(user, "record_match", query[0], purpose=purpose)
-        with self.db.read() as conn:
-            q_pk, q_idx = self._key_of(conn, *query)
-            c_pk, c_idx = self._key_of(conn, *candidate)
-        self.policy.check_search_allowed(q_idx, c_idx, mode)
-        with self.db.write() as conn:
-            mid = conn.execute(S.candidate_matches.insert().values(
-                query_pk=q_pk, candidate_pk=c_pk, mode=mode, stringency=stringency,
-                compared_loci=compared_loci, mismatches=mismatches, rmp=rmp,
-                likelihood_ratio=likelihood_ratio, status="pending", created_at=utc_now())
-            ).inserted_primary_key[0]  # type: ignore[index]
-            self.write_audit(conn, user, "match_recorded", {
-                "match": int(mid), "query_ref": self.specimen_ref(*query),
-                "candidate_ref": self.specimen_ref(*candidate), "mode": mode,
-                "stringency": stringency}, purpose=purpose)
+            return None if user.lab in (query[0], candidate[0]) else query[0]
+
+        try:
+            with self.acting(actor, "record_match", audit_as="match_recorded",
+                             lab=other_side, purpose=purpose) as act:
+                q_pk, q_idx = self._key_of(act.conn, *query)
+                c_pk, c_idx = self._key_of(act.conn, *candidate)
+                self.policy.check_search_allowed(q_idx, c_idx, mode)
+                mid = act.conn.execute(S.candidate_matches.insert().values(
+                    query_pk=q_pk, candidate_pk=c_pk, mode=mode, stringency=stringency,
+                    compared_loci=compared_loci, mismatches=mismatches, rmp=rmp,
+                    likelihood_ratio=likelihood_ratio, status="pending", created_at=utc_now())
+                ).inserted_primary_key[0]  # type: ignore[index]
+                act.details.update({
+                    "match": int(mid), "query_ref": self.specimen_ref(*query),
+                    "candidate_ref": self.specimen_ref(*candidate), "mode": mode,
+                    "stringency": stringency})
+        except sa.exc.IntegrityError:
+            known = self._recorded_match(query, candidate, mode)
+            if known is None:
+                raise
+            raise MatchAlreadyRecorded(known, mode=mode) from None
         return int(mid)
+
+    def _recorded_match(self, query: tuple[str, str], candidate: tuple[str, str],
+                        mode: str) -> int | None:
+        """The id of the candidate match already recorded for this pair and mode, if any."""
+        m = S.candidate_matches
+        with self.db.read() as conn:
+            q_pk, _ = self._key_of(conn, *query)
+            c_pk, _ = self._key_of(conn, *candidate)
+            found = conn.execute(sa.select(m.c.id).where(
+                m.c.query_pk == q_pk, m.c.candidate_pk == c_pk, m.c.mode == mode)
+            ).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def _match_query(self) -> sa.Select[Any]:
         qs, cs = S.specimens.alias("qs"), S.specimens.alias("cs")
@@ -159,7 +184,6 @@ class Candidates(Kernel):
         idx = parse_index(index).value if index else None
         lo = audit_time(since, "since", end=False, what="match filter")
         hi = audit_time(until, "until", end=True, what="match filter")
-        user = self.authorize(actor, "view")
         m = S.candidate_matches
         q = self._match_query()
         if status:
@@ -171,13 +195,12 @@ class Candidates(Kernel):
             q = q.where(m.c.created_at >= lo[0]) if lo[1] else q.where(m.c.created_at > lo[0])
         if hi is not None:
             q = q.where(m.c.created_at <= hi[0]) if hi[1] else q.where(m.c.created_at < hi[0])
-        with self.db.read() as conn:
-            rows = conn.execute(q.order_by(m.c.id)).all()
-        out = [self._match_from_row(r) for r in rows if user.lab in (r.q_lab, r.c_lab)]
         filters = {k: v for k, v in (("index", idx), ("since", since), ("until", until))
                    if v is not None}
-        with self.db.write() as conn:
-            self.write_audit(conn, user, "view", {"matches": len(out), "status": status, **filters})
+        with self.acting(actor, "view") as act:
+            rows = act.conn.execute(q.order_by(m.c.id)).all()
+            out = [self._match_from_row(r) for r in rows if act.user.lab in (r.q_lab, r.c_lab)]
+            act.details.update({"matches": len(out), "status": status, **filters})
         return out
 
     def matches_by_id(self, ids: Sequence[int]) -> list[CandidateMatch]:
@@ -226,28 +249,29 @@ class Candidates(Kernel):
             raise InputError(f"a decision on candidate match {match_id} needs a note",
                              remedy="give the reason for it as the note (the API's \"note\", "
                                     "the match page's Note field)")
-        user = self.authorize(actor, "decide_match")
         action = "match_decision" if supersedes is None else "match_decision_correction"
-        refusal: LocardError | None = None
-        with self.db.write() as conn:
+        with self.acting(actor, "decide_match", audit_as=action, purpose=purpose) as act:
+            user, conn = act.user, act.conn
             row = conn.execute(self._match_query().where(S.candidate_matches.c.id == match_id)
                                ).first()
             if row is None or user.lab not in (row.q_lab, row.c_lab):
                 raise NotFound(f"no candidate match {match_id}")
             history = self._decision_rows(conn, match_id)
             latest = history[-1] if history else None
+            refused = {"match": match_id, "supersedes": supersedes}
             if latest is not None and supersedes != latest.id:
                 known = supersedes is None or any(h.id == supersedes for h in history)
-                refusal = DecisionFinal(
+                act.refuse(DecisionFinal(
                     match_id, decision_id=latest.id, status=latest.status,
                     reviewer=latest.reviewer, decided_at=latest.decided_at,
                     reason=None if supersedes is None else
                     f"decision {supersedes} was superseded" if known else
-                    f"decision {supersedes} is not one of its decisions")
+                    f"decision {supersedes} is not one of its decisions"), refused)
             elif latest is None and supersedes is not None:
-                refusal = InputError(f"candidate match {match_id} has no decision to correct "
-                                     f"(supersedes={supersedes})",
-                                     remedy="record the first decision without supersedes")
+                act.refuse(InputError(f"candidate match {match_id} has no decision to correct "
+                                      f"(supersedes={supersedes})",
+                                      remedy="record the first decision without supersedes"),
+                           refused)
             else:
                 now = utc_now()
                 did = int(conn.execute(S.match_decisions.insert().values(
@@ -258,27 +282,20 @@ class Candidates(Kernel):
                 conn.execute(S.candidate_matches.update().where(
                     S.candidate_matches.c.id == match_id).values(
                     status=status, reviewer_id=user.id, decided_at=now, note=text))
-                self.write_audit(conn, user, action, {"match": match_id, "decision": did,
-                                                 "supersedes": supersedes, "status": status,
-                                                 "note": text}, purpose=purpose)
+                act.details.update({"match": match_id, "decision": did,
+                                    "supersedes": supersedes, "status": status, "note": text})
                 row = conn.execute(self._match_query().where(
                     S.candidate_matches.c.id == match_id)).first()
-        if refusal is not None:
-            self.refuse(user, action, refusal, {"match": match_id, "supersedes": supersedes},
-                         purpose=purpose)
         return self._match_from_row(row)
 
     def match_decisions(self, match_id: int, *, actor: str) -> list[MatchDecision]:
         """The decisions on a candidate match of the actor's lab, oldest first: the first
         decision, then each correction (``supersedes`` = the id of the one before it)."""
-        user = self.authorize(actor, "view")
-        with self.db.read() as conn:
-            row = conn.execute(self._match_query().where(S.candidate_matches.c.id == match_id)
-                               ).first()
-            if row is None or user.lab not in (row.q_lab, row.c_lab):
+        with self.acting(actor, "view") as act:
+            row = act.conn.execute(self._match_query().where(
+                S.candidate_matches.c.id == match_id)).first()
+            if row is None or act.user.lab not in (row.q_lab, row.c_lab):
                 raise NotFound(f"no candidate match {match_id}")
-            history = self._decision_rows(conn, match_id)
-        with self.db.write() as conn:
-            self.write_audit(conn, user, "view", {"match_decisions": match_id,
-                                             "decisions": len(history)})
+            history = self._decision_rows(act.conn, match_id)
+            act.details.update({"match_decisions": match_id, "decisions": len(history)})
         return history

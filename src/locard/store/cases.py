@@ -65,6 +65,7 @@ class MissingPersonCase:
 
     @property
     def missing(self) -> str:
+        """The ID of the missing person in the case pedigree."""
         return self.pedigree.missing
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +96,7 @@ class CaseSummary:
     created_at: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-ready dict."""
         return {"case_ref": self.case_ref, "missing": self.missing,
                 "individuals": self.individuals, "typed": self.typed,
                 "created_at": self.created_at}

@@ -42,6 +42,7 @@ class Index(StrEnum):
 
     @property
     def label(self) -> str:
+        """The index's name as people read it."""
         return _LABELS[self]
 
 

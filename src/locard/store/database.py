@@ -96,14 +96,19 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (else PostgreSQL)."""
         return self.url.startswith("sqlite")
 
     @property
     def display_url(self) -> str:
+        """The database URL with any password masked, for messages and logs."""
         return sa.make_url(self.url).render_as_string(hide_password=True)
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
+        """A read connection; on SQLite inside a transaction (one snapshot), elsewhere rolled back
+        at the end.
+        """
         with self.reader.connect() as conn:
             if self.is_sqlite:
                 with conn.begin():
@@ -146,6 +151,7 @@ class Database:
         return row is not None and int(row[0]) == 0
 
     def dispose(self) -> None:
+        """Close the reader's and the writer's connection pools."""
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()

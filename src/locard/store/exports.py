@@ -33,6 +33,7 @@ class ExportOmission:
         return f"specimen {self.specimen!r}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The omission as a JSON-ready dict."""
         return {"specimen": self.specimen, "what": self.what, "value": self.value,
                 "message": self.message}
 
@@ -54,6 +55,7 @@ class ExportReport:
     excluded_local_only: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict: count, path, format, what was left out or skipped."""
         return {"exported": self.count, "path": self.path, "format": self.format,
                 "left_out": [x.to_dict() for x in self.left_out],
                 "skipped": [x.to_dict() for x in self.skipped],
@@ -86,56 +88,54 @@ class Exports(Kernel):
         CSV writes a ``consent`` column: the reference of the consent record a specimen was
         stored under (a reference code, never a personal identifier), so relatives' references
         import again in one pass without ``--consent-file``."""
-        user = self.authorize(actor, "export")
-        q = (sa.select(S.specimens.c.specimen_id, S.specimens.c.category, S.specimens.c.kit,
-                       S.specimens.c.local_only, S.genotypes.c.profile_json,
-                       S.consents.c.consent_ref)
-             .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
-             .outerjoin(S.consents, S.consents.c.id == S.specimens.c.consent_id)
-             .where(S.specimens.c.lab_id == user.lab_id).order_by(S.specimens.c.id))
-        if index:
-            q = q.where(S.specimens.c.idx == parse_index(index).value)
-        self.report_progress("reading", 0, None)
-        with self.db.read() as conn:
-            rows = conn.execute(q).all()
-        is_cmf = format.strip().lower() in ("cmf", "xml", "codis")
-        excluded = sum(1 for r in rows if r.local_only) if exclude_local_only else 0
-        if exclude_local_only:
-            rows = [r for r in rows if not r.local_only]
-        self.report_progress("preparing", 0, len(rows))
-        records = [ProfileRecord(
-            profile=Profile.from_canonical_json(r.profile_json).with_specimen_id(r.specimen_id),
-            specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
-            kit=r.kit, local_only=None if is_cmf else bool(r.local_only),
-            consent=None if is_cmf else r.consent_ref) for r in rows]
-        options: dict[str, Any] = {}
-        report = ExportReport(str(path), format, 0, excluded_local_only=excluded)
-        if is_cmf:
-            left_out: list[tuple[str, CmfLimit]] = []
-            options = {"source_lab": user.lab, "submit_by_user": user.name[:20],
-                       "skip_unsupported_loci": True, "left_out": left_out}
-            writable = []
-            for rec in records:
-                blocking = [x for x in cmf_limits(rec) if x.blocking]
-                report.skipped.extend(ExportOmission(str(rec.specimen_id), x.what, x.value,
-                                                     f"not written: {x}") for x in blocking)
-                if not blocking:
-                    writable.append(rec)
-            records = writable
-        self.report_progress("writing", 0, None)
-        report.count = write_profiles(records, Path(path), format=format, **options)
-        report.local_only = sum(1 for r in records if r.local_only)
-        self.report_progress("writing", report.count, report.count)
-        if options:
-            report.left_out = [ExportOmission(sid, x.what, x.value, f"left out: {x}")
-                               for sid, x in left_out]
-        with self.db.write() as conn:
-            self.write_audit(conn, user, "export", {"file_ref": self.file_ref(Path(path).name),
-                                               "format": format,
-                                               "index": index, "count": report.count,
-                                               "left_out": len(report.left_out),
-                                               "skipped": len(report.skipped),
-                                               "exclude_local_only": exclude_local_only,
-                                               "excluded_local_only": excluded},
-                        purpose=purpose)
+        with self.acting_long(actor, "export", purpose=purpose) as act:
+            user = act.user
+            q = (sa.select(S.specimens.c.specimen_id, S.specimens.c.category, S.specimens.c.kit,
+                           S.specimens.c.local_only, S.genotypes.c.profile_json,
+                           S.consents.c.consent_ref)
+                 .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
+                 .outerjoin(S.consents, S.consents.c.id == S.specimens.c.consent_id)
+                 .where(S.specimens.c.lab_id == user.lab_id).order_by(S.specimens.c.id))
+            if index:
+                q = q.where(S.specimens.c.idx == parse_index(index).value)
+            self.report_progress("reading", 0, None)
+            with self.db.read() as conn:
+                rows = conn.execute(q).all()
+            is_cmf = format.strip().lower() in ("cmf", "xml", "codis")
+            excluded = sum(1 for r in rows if r.local_only) if exclude_local_only else 0
+            if exclude_local_only:
+                rows = [r for r in rows if not r.local_only]
+            self.report_progress("preparing", 0, len(rows))
+            records = [ProfileRecord(
+                profile=Profile.from_canonical_json(r.profile_json).with_specimen_id(r.specimen_id),
+                specimen_id=r.specimen_id, specimen_category=r.category, source_lab=user.lab,
+                kit=r.kit, local_only=None if is_cmf else bool(r.local_only),
+                consent=None if is_cmf else r.consent_ref) for r in rows]
+            options: dict[str, Any] = {}
+            report = ExportReport(str(path), format, 0, excluded_local_only=excluded)
+            if is_cmf:
+                left_out: list[tuple[str, CmfLimit]] = []
+                options = {"source_lab": user.lab, "submit_by_user": user.name[:20],
+                           "skip_unsupported_loci": True, "left_out": left_out}
+                writable = []
+                for rec in records:
+                    blocking = [x for x in cmf_limits(rec) if x.blocking]
+                    report.skipped.extend(ExportOmission(str(rec.specimen_id), x.what, x.value,
+                                                         f"not written: {x}") for x in blocking)
+                    if not blocking:
+                        writable.append(rec)
+                records = writable
+            self.report_progress("writing", 0, None)
+            report.count = write_profiles(records, Path(path), format=format, **options)
+            report.local_only = sum(1 for r in records if r.local_only)
+            self.report_progress("writing", report.count, report.count)
+            if options:
+                report.left_out = [ExportOmission(sid, x.what, x.value, f"left out: {x}")
+                                   for sid, x in left_out]
+            act.details.update({"file_ref": self.file_ref(Path(path).name), "format": format,
+                                "index": index, "count": report.count,
+                                "left_out": len(report.left_out),
+                                "skipped": len(report.skipped),
+                                "exclude_local_only": exclude_local_only,
+                                "excluded_local_only": excluded})
         return report

@@ -26,7 +26,8 @@ class Governance(Kernel):
     # --- expungement, consent, retention ------------------------------------------------------
 
     def _expunge_keys(self, conn: sa.Connection, rows: Sequence[Any], reason: str) -> None:
-        """Delete genotypes, matches and specimens for real; leave tombstones and events."""
+        """Delete genotypes, provenance, matches and specimens for real; leave tombstones and
+        events."""
         now = utc_now()
         keys = [int(r.id) for r in rows]
         for start in range(0, len(keys), 500):
@@ -36,6 +37,8 @@ class Governance(Kernel):
                 | S.candidate_matches.c.candidate_pk.in_(part)))
             conn.execute(S.case_members.delete().where(S.case_members.c.specimen_pk.in_(part)))
             conn.execute(S.genotypes.delete().where(S.genotypes.c.specimen_pk.in_(part)))
+            conn.execute(S.specimen_provenance.delete().where(
+                S.specimen_provenance.c.specimen_pk.in_(part)))
             conn.execute(S.specimens.delete().where(S.specimens.c.id.in_(part)))
         if rows:
             conn.execute(S.tombstones.insert(), [
@@ -82,18 +85,16 @@ class Governance(Kernel):
                              "specimen ID (it would outlive the expungement)",
                              remedy="state the reason without the ID, e.g. 'conviction "
                                     "quashed'")
-        user = self.authorize(actor, "expunge")
-        lab_code = self.own_lab(user, "expunge", lab, purpose=purpose, details={
-            "specimen_ref": self.specimen_ref(lab or user.lab, specimen_id)})
-        with self.db.write() as conn:
-            rows = self._specimen_rows(conn, (S.labs.c.code == lab_code)
+        refused = None if lab is None else {"specimen_ref": self.specimen_ref(lab, specimen_id)}
+        with self.acting(actor, "expunge", lab=lab, purpose=purpose, refused=refused) as act:
+            lab_code = act.lab
+            rows = self._specimen_rows(act.conn, (S.labs.c.code == lab_code)
                                        & (S.specimens.c.specimen_id == specimen_id))
             if not rows:
                 raise NotFound(f"no specimen {specimen_id!r} of lab {lab_code!r}")
-            self._expunge_keys(conn, rows, reason)
+            self._expunge_keys(act.conn, rows, reason)
             ref = self.specimen_ref(lab_code, specimen_id)
-            self.write_audit(conn, user, "expunge", {"specimen_ref": ref, "index": rows[0].idx,
-                                                "reason": reason}, purpose=purpose)
+            act.details.update({"specimen_ref": ref, "index": rows[0].idx, "reason": reason})
         self._after_expunge({lab_code: [int(rows[0].id)]})
         return ref
 
@@ -101,9 +102,8 @@ class Governance(Kernel):
                          reason: str = "consent withdrawn") -> int:
         """Withdraw a consent: every specimen stored under it is expunged at once. Returns the
         number expunged."""
-        user = self.authorize(actor, "consent_withdraw")
-        lab_code = self.own_lab(user, "consent_withdraw", lab)
-        with self.db.write() as conn:
+        with self.acting(actor, "consent_withdraw", lab=lab) as act:
+            lab_code, conn = act.lab, act.conn
             lab_id = self.lab_id(conn, lab_code)
             row = conn.execute(sa.select(S.consents.c.id, S.consents.c.withdrawn_at).where(
                 S.consents.c.lab_id == lab_id, S.consents.c.consent_ref == consent_ref)).first()
@@ -113,7 +113,7 @@ class Governance(Kernel):
             self._expunge_keys(conn, rows, reason)
             conn.execute(S.consents.update().where(S.consents.c.id == row.id)
                          .values(withdrawn_at=row.withdrawn_at or utc_now()))
-            self.write_audit(conn, user, "consent_withdraw", {
+            act.details.update({
                 "consent": consent_ref, "lab": lab_code, "expunged": len(rows),
                 "specimen_refs": [self.specimen_ref(lab_code, r.specimen_id) for r in rows]})
         self._after_expunge({lab_code: [int(r.id) for r in rows]})
@@ -124,17 +124,16 @@ class Governance(Kernel):
         """Expunge every specimen of the actor's lab whose retention date has passed
         (another lab's retention is that lab's administrator's; ``dry_run``: only list
         them). Returns ``[{lab, specimen_id, index, retention_until}]``."""
-        user = self.authorize(actor, "retention")
         day = (today or utc_today()).isoformat()
-        with self.db.write() as conn:
-            rows = self._specimen_rows(conn, S.specimens.c.retention_until.is_not(None)
+        with self.acting(actor, "retention", audit_as="retention_apply") as act:
+            rows = self._specimen_rows(act.conn, S.specimens.c.retention_until.is_not(None)
                                        & (S.specimens.c.retention_until < day)
-                                       & (S.specimens.c.lab_id == user.lab_id))
+                                       & (S.specimens.c.lab_id == act.user.lab_id))
             listed = [{"lab": r.lab_code, "specimen_id": r.specimen_id, "index": r.idx,
                        "retention_until": r.retention_until} for r in rows]
             if not dry_run:
-                self._expunge_keys(conn, rows, "retention period ended")
-            self.write_audit(conn, user, "retention_apply", {
+                self._expunge_keys(act.conn, rows, "retention period ended")
+            act.details.update({
                 "dry_run": dry_run, "date": day, "count": len(rows),
                 "specimen_refs": [self.specimen_ref(r.lab_code, r.specimen_id) for r in rows]})
         if not dry_run and rows:
@@ -153,12 +152,11 @@ class Governance(Kernel):
 
     def record_policy(self, *, actor: str) -> None:
         """Write the effective policy's name and SHA-256 to the audit log (a policy change)."""
-        user = self.authorize(actor, "users")
-        with self.db.write() as conn:
-            last = conn.execute(sa.select(S.locard_meta.c.value).where(
+        with self.acting(actor, "users", audit_as="policy_change") as act:
+            last = act.conn.execute(sa.select(S.locard_meta.c.value).where(
                 S.locard_meta.c.key == "policy_sha256")).scalar_one_or_none()
-            self.set_meta(conn, "policy_sha256", self.policy.sha256)
-            self.write_audit(conn, user, "policy_change", {
+            self.set_meta(act.conn, "policy_sha256", self.policy.sha256)
+            act.details.update({
                 "policy": self.policy.name, "source": self.policy.source,
                 "sha256": self.policy.sha256, "previous_sha256": last})
 

@@ -59,6 +59,9 @@ class IdentifyCandidate:
     per_locus: dict[str, float] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The candidate as a JSON-ready dict; per-locus LRs only when not restricted (another
+        lab's).
+        """
         out: dict[str, Any] = {"rank": self.rank, "lab": self.lab,
                                "specimen_id": self.specimen_id, "index": self.index,
                                "lr": self.lr, "log10_lr": self.log10_lr,
@@ -85,6 +88,7 @@ class IdentifyReport:
         return len(self.candidates)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict (``case_ref`` only for a registered case)."""
         return {**({"case_ref": self.case_ref} if self.case_ref is not None else {}),
                 "missing": self.missing, "targets": list(self.targets), "loci": list(self.loci),
                 "profiles_ranked": dict(self.profiles_ranked), "purpose": self.purpose,

@@ -10,9 +10,8 @@ import json
 import os
 import shlex
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,11 @@ from locard.genetics.kits import Kit, find_kit, outside_ladder
 from locard.genetics.profiles import Profile, genotype_digest
 from locard.store import schema as S
 from locard.store.audit import canonical_json
-from locard.store.candidates import CandidateMatch, Candidates
+from locard.store.candidates import Candidates
 from locard.store.categories import Index, canonical_category, index_for_category
 from locard.store.governance import Governance
-from locard.store.kernel import User, utc_now, utc_today
+from locard.store.import_report import ImportProblem, ImportReport
+from locard.store.kernel import LongAct, User, utc_now, utc_today
 
 __all__ = [
     "BATCH",
@@ -78,87 +78,6 @@ def genotype_json(profile: Profile, cache: dict[int, tuple[Any, str]] | None = N
             text = hit[1]
         parts.append(f"{json.dumps(locus)}:{text}")
     return '{"loci":{' + ",".join(parts) + "}}"
-
-
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    """One bad record: where, what and which rule."""
-
-    file: str
-    specimen: str | None
-    message: str
-    rule: str | None = None
-    locus: str | None = None
-    value: str | None = None
-    record: int | None = None
-
-    def __str__(self) -> str:
-        rule = f" [rule {self.rule}]" if self.rule else ""
-        if self.message.startswith(Path(self.file).name + ":"):
-            return self.message + rule  # a reader's message names the place already
-        where = [self.file]
-        if self.record is not None:
-            where.append(f"record {self.record}")
-        if self.specimen:
-            where.append(f"specimen {self.specimen!r}")
-        if self.locus:
-            where.append(self.locus)
-        if self.value is not None:
-            where.append(f"value {self.value!r}")
-        return ": ".join(where) + f": {self.message}{rule}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "specimen": self.specimen, "record": self.record,
-                "locus": self.locus, "value": self.value, "rule": self.rule,
-                "message": self.message}
-
-
-@dataclass
-class ImportReport:
-    """What an import did: counts accepted/rejected per index, every problem."""
-
-    path: str
-    format: str | None
-    source_digest: str
-    lab: str
-    accepted: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    local_only: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
-    seconds: float = 0.0
-    first_pk: int | None = None
-    last_pk: int | None = None
-    #: the specimen IDs stored, in file order
-    specimens: list[str] = field(default_factory=list)
-    #: the candidate matches that search on entry recorded for this import
-    matches: list[CandidateMatch] = field(default_factory=list)
-    #: a dry run (``import_file(dry_run=True)``): nothing was written; ``accepted`` is what
-    #: would be, ``would_import`` what an import with the same options would store
-    dry_run: bool = False
-    would_import: int | None = None
-    #: records skipped as controls or ladders (the policy's ``[controls]`` patterns): their
-    #: sample names, in file order; never stored, not errors
-    controls: list[str] = field(default_factory=list)
-    #: alleles outside the kit's ladder range in records that were stored all the same (the
-    #: index's ``outside_ladder = "flag"``, or ``allow_off_ladder``)
-    flagged: list[ImportProblem] = field(default_factory=list)
-
-    @property
-    def imported(self) -> int:
-        return sum(self.accepted.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "format": self.format, "source_sha256": self.source_digest,
-                "lab": self.lab, "imported": self.imported,
-                "accepted": dict(self.accepted), "rejected": dict(self.rejected),
-                "local_only": self.local_only, "seconds": round(self.seconds, 3),
-                "problems": [p.to_dict() for p in self.problems],
-                "specimens": list(self.specimens),
-                "matches_created": len(self.matches),
-                "matches": [m.to_dict() for m in self.matches],
-                "dry_run": self.dry_run, "would_import": self.would_import,
-                "controls": list(self.controls),
-                "flagged": [p.to_dict() for p in self.flagged]}
 
 
 @dataclass
@@ -238,8 +157,33 @@ class Imports(Candidates, Governance):
         found_kit = self._import_kit(kit)
         started = time.perf_counter()
         p = Path(path)
-        user = self.authorize(actor, "import")
-        lab_code = self.own_lab(user, "import", lab, purpose=purpose)
+        with self.acting_long(actor, "import", lab=lab, purpose=purpose) as act:
+            report = self._import_checked(act, p, format=format, category=category,
+                                          legal_basis=legal_basis, consent=consent,
+                                          skip_invalid=skip_invalid,
+                                          allow_expunged=allow_expunged, dry_run=dry_run,
+                                          received_from=received_from, consents=consents,
+                                          kit=kit, found_kit=found_kit,
+                                          allow_off_ladder=allow_off_ladder, started=started)
+        if report.first_pk is not None and report.last_pk is not None:
+            keys = list(range(report.first_pk, report.last_pk + 1))
+            self.report_progress("searching on entry", 0, None)
+            made: list[int] = []
+            for hook in self.on_import:
+                made.extend(hook(act.lab, keys) or ())
+            report.matches = self.matches_by_id(made)
+        return report
+
+    def _import_checked(self, act: LongAct, p: Path, *, format: str | None,
+                        category: str | None, legal_basis: str | None, consent: str | None,
+                        skip_invalid: bool, allow_expunged: bool, dry_run: bool,
+                        received_from: str | None, consents: Mapping[str, str] | None,
+                        kit: str | None, found_kit: Kit | None, allow_off_ladder: bool,
+                        started: float) -> ImportReport:
+        """The import once the door has admitted it (``act``): read, check, then commit in
+        the act's one write transaction; the act records the outcome (a dry run, a failure
+        or the import)."""
+        lab_code = act.lab
         if received_from is not None and received_from.strip() in ("", lab_code):
             raise PolicyViolation(
                 f"--received-from {received_from!r} names your own lab; it is for records "
@@ -265,30 +209,23 @@ class Imports(Candidates, Governance):
                              consents=consents, kit=kit, found_kit=found_kit,
                              allow_off_ladder=allow_off_ladder)
         if dry_run:
-            self._dry_run_import(staged, report, user=user, p=p, skip_invalid=skip_invalid,
-                                 purpose=purpose, started=started)
+            self._dry_run_import(staged, report, act=act, p=p, skip_invalid=skip_invalid,
+                                 started=started)
             return report
         if report.problems and not skip_invalid:
-            self._fail_import(user, report, purpose)
+            self._fail_import(act, report)
+            return report
         try:
-            self._commit_import(staged, report, user=user, p=p, digest=digest, consent=consent,
+            self._commit_import(staged, report, act=act, p=p, digest=digest, consent=consent,
                                 legal_basis=legal_basis, category=category, format=format,
-                                skip_invalid=skip_invalid, purpose=purpose, started=started,
+                                skip_invalid=skip_invalid, started=started,
                                 received_from=received_from)
         except _Rollback:
-            self._fail_import(user, report, purpose)
-        if report.first_pk is not None and report.last_pk is not None:
-            keys = list(range(report.first_pk, report.last_pk + 1))
-            self.report_progress("searching on entry", 0, None)
-            made: list[int] = []
-            for hook in self.on_import:
-                made.extend(hook(lab_code, keys) or ())
-            report.matches = self.matches_by_id(made)
+            self._fail_import(act, report)
         return report
 
-    def _dry_run_import(self, staged: list[_Staged], report: ImportReport, *, user: User,
-                        p: Path, skip_invalid: bool, purpose: str | None,
-                        started: float) -> None:
+    def _dry_run_import(self, staged: list[_Staged], report: ImportReport, *, act: LongAct,
+                        p: Path, skip_invalid: bool, started: float) -> None:
         """The end of a dry run: the duplicate check the commit would make, then the report
         (audited, as every read of the database is)."""
         with self.db.read() as conn:
@@ -311,21 +248,18 @@ class Imports(Candidates, Governance):
         report.local_only = sum(1 for s in kept if s.local_only)
         report.would_import = len(kept) if skip_invalid or not report.problems else 0
         report.seconds = time.perf_counter() - started
-        with self.db.write() as conn:
-            self.write_audit(conn, user, "import", {
-                "file_ref": self.file_ref(p.name), "sha256": report.source_digest,
-                "lab": report.lab, "dry_run": True, "imported": 0,
-                "would_import": report.would_import, "accepted": dict(report.accepted),
-                "rejected": dict(report.rejected), "problems": len(report.problems)},
-                purpose=purpose)
+        act.details.update({
+            "file_ref": self.file_ref(p.name), "sha256": report.source_digest,
+            "lab": report.lab, "dry_run": True, "imported": 0,
+            "would_import": report.would_import, "accepted": dict(report.accepted),
+            "rejected": dict(report.rejected), "problems": len(report.problems)})
 
-    def _commit_import(self, staged: list[_Staged], report: ImportReport, *, user: User,
+    def _commit_import(self, staged: list[_Staged], report: ImportReport, *, act: LongAct,
                        p: Path, digest: str, consent: str | None, legal_basis: str | None,
                        category: str | None, format: str | None, skip_invalid: bool,
-                       purpose: str | None, started: float,
-                       received_from: str | None = None) -> None:
-        lab_code = report.lab
-        with self.db.write() as conn:
+                       started: float, received_from: str | None = None) -> None:
+        lab_code, user = report.lab, act.user
+        with act.write() as conn:
             lab_id = self.ensure_lab(conn, lab_code)
             existing = set(conn.execute(sa.select(S.specimens.c.specimen_id).where(
                 S.specimens.c.lab_id == lab_id)).scalars())
@@ -350,7 +284,7 @@ class Imports(Candidates, Governance):
                                   user=user, digest=digest, report=report,
                                   consent_ids=consent_ids)
             report.seconds = time.perf_counter() - started
-            self.write_audit(conn, user, "import", {
+            act.details.update({
                 "file_ref": self.file_ref(p.name), "sha256": digest, "format": format,
                 "lab": lab_code,
                 "imported": report.imported, "accepted": dict(report.accepted),
@@ -358,19 +292,17 @@ class Imports(Candidates, Governance):
                 "legal_basis": legal_basis, "category": category,
                 "consent": consent, "problems": len(report.problems),
                 "consents_per_record": len(consent_ids), "received_from": received_from,
-                "first_key": report.first_pk, "last_key": report.last_pk},
-                purpose=purpose)
+                "first_key": report.first_pk, "last_key": report.last_pk})
 
-    def _fail_import(self, user: User, report: ImportReport, purpose: str | None) -> None:
-        with self.db.write() as conn:
-            self.write_audit(conn, user, "import", {
-                "file_ref": self.file_ref(Path(report.path).name),
-                "sha256": report.source_digest,
-                "lab": report.lab, "imported": 0, "failed": True,
-                "problems": len(report.problems), "rejected": dict(report.rejected)},
-                purpose=purpose)
-        raise ImportFailed(report.path, [str(x) for x in report.problems],
-                           records=[x.to_dict() for x in report.problems])
+    def _fail_import(self, act: LongAct, report: ImportReport) -> None:
+        """End the import as failed: the act records it, then raises :class:`ImportFailed`
+        listing every problem."""
+        act.fail(ImportFailed(report.path, [str(x) for x in report.problems],
+                              records=[x.to_dict() for x in report.problems]), {
+            "file_ref": self.file_ref(Path(report.path).name),
+            "sha256": report.source_digest,
+            "lab": report.lab, "imported": 0, "failed": True,
+            "problems": len(report.problems), "rejected": dict(report.rejected)})
 
     def _stage(self, records: Sequence[ProfileRecord], report: ImportReport, *,
                category: str | None,
@@ -555,38 +487,76 @@ class Imports(Candidates, Governance):
 
     def add_profile(self, profile: Profile, *, category: str, actor: str,
                     specimen_id: str | None = None, legal_basis: str | None = None,
-                    consent: str | None = None, purpose: str | None = None) -> int:
-        """Add one profile through the same rules as an import; returns its key."""
-        sid = specimen_id or profile.specimen_id
-        if not sid:
-            raise InputError("a profile needs a specimen ID")
-        user = self.authorize(actor, "import")
-        rec = ProfileRecord(profile=profile.with_specimen_id(sid), specimen_id=sid,
-                            specimen_category=category, kit=profile.kit, index=1)
-        report = ImportReport("<profile>", None, "", user.lab)
-        staged = self._stage([rec], report, category=category, legal_basis=legal_basis,
-                             consent=consent, lab=user.lab, allow_expunged=False)
-        if report.problems:
-            first = report.problems[0]
-            if first.rule in ("legal-basis", "consent", "category", "expunged"):
-                raise PolicyViolation(first.message)
-            from locard.errors import AcceptanceRejected
+                    consent: str | None = None, purpose: str | None = None,
+                    provenance: Mapping[str, Any] | None = None) -> int:
+        """Add one profile through the same rules as an import; returns its key.
+        ``provenance`` (JSON-serialisable: file hashes, sample IDs, parameters, never a
+        person's name) is stored with the specimen and shown in its view."""
+        return self.add_profiles([(profile, specimen_id, provenance)], category=category,
+                                 actor=actor, legal_basis=legal_basis, consent=consent,
+                                 purpose=purpose)[0]
 
-            raise AcceptanceRejected("; ".join(p.message for p in report.problems),
-                                     specimen=sid, rule=first.rule)
-        with self.db.write() as conn:
-            lab_id = self.lab_id(conn, user.lab)
-            if conn.execute(sa.select(S.specimens.c.id).where(
-                    S.specimens.c.lab_id == lab_id, S.specimens.c.specimen_id == sid)).first():
-                raise InputError(f"specimen {sid!r} is already in the database")
-            consent_id = self.ensure_consent(conn, lab_id, consent, user) if consent else None
-            self._write_specimens(conn, staged, lab_id=lab_id, consent_id=consent_id,
-                                  user=user, digest="", report=report)
-            self.write_audit(conn, user, "import", {
-                "single": True, "specimen_ref": self.specimen_ref(user.lab, sid),
-                "index": staged[0].index.value, "legal_basis": staged[0].legal_basis},
-                purpose=purpose)
-        assert report.first_pk is not None
+    def add_profiles(self, items: Sequence[tuple[Profile, str | None, Mapping[str, Any] | None]],
+                     *, category: str, actor: str, legal_basis: str | None = None,
+                     consent: str | None = None, purpose: str | None = None) -> list[int]:
+        """Add profiles, each ``(profile, specimen ID or None for the profile's own,
+        provenance or None)``, through the same rules as an import, in ONE transaction:
+        every one is stored or none is (the first refusal raises). Returns their keys."""
+        if not items:
+            return []
+        with self.acting_long(actor, "import", purpose=purpose) as act:
+            user = act.user
+            recs: list[ProfileRecord] = []
+            for n, (profile, specimen_id, _) in enumerate(items, start=1):
+                sid = specimen_id or profile.specimen_id
+                if not sid:
+                    raise InputError("a profile needs a specimen ID")
+                recs.append(ProfileRecord(profile=profile.with_specimen_id(sid), specimen_id=sid,
+                                          specimen_category=category, kit=profile.kit, index=n))
+            sids = [r.specimen_id for r in recs]
+            if len(set(sids)) != len(sids):
+                dup = next(s for s in sids if sids.count(s) > 1)
+                raise InputError(f"specimen {dup!r} is given twice",
+                                 remedy="give each profile its own specimen ID")
+            provenance = [canonical_json(dict(p)) if p is not None else None for _, _, p in items]
+            report = ImportReport("<profile>", None, "", user.lab)
+            staged = self._stage(recs, report, category=category, legal_basis=legal_basis,
+                                 consent=consent, lab=user.lab, allow_expunged=False)
+            if report.problems:
+                first = report.problems[0]
+                if first.rule in ("legal-basis", "consent", "category", "expunged"):
+                    raise PolicyViolation(first.message)
+                from locard.errors import AcceptanceRejected
+
+                raise AcceptanceRejected("; ".join(p.message for p in report.problems),
+                                         specimen=first.specimen or sids[0], rule=first.rule)
+            if report.controls:
+                raise PolicyViolation(f"specimen {report.controls[0]!r} is named like a control or "
+                                      "ladder (the policy's [controls] patterns): never stored")
+            with act.write() as conn:
+                lab_id = self.lab_id(conn, user.lab)
+                taken = conn.execute(sa.select(S.specimens.c.specimen_id).where(
+                    S.specimens.c.lab_id == lab_id, S.specimens.c.specimen_id.in_(sids))).first()
+                if taken:
+                    raise InputError(f"specimen {taken.specimen_id!r} is already in the database")
+                consent_id = self.ensure_consent(conn, lab_id, consent, user) if consent else None
+                self._write_specimens(conn, staged, lab_id=lab_id, consent_id=consent_id,
+                                      user=user, digest="", report=report)
+                assert report.first_pk is not None
+                rows = [{"specimen_pk": report.first_pk + i, "provenance": text}
+                        for i, text in enumerate(provenance) if text is not None]
+                if rows:
+                    conn.execute(S.specimen_provenance.insert(), rows)
+                act.items = []  # one audit entry per profile, written with the rows
+                for s, text in zip(staged, provenance, strict=True):
+                    details: dict[str, Any] = {
+                        "single": True, "specimen_ref": self.specimen_ref(user.lab, s.specimen_id),
+                        "index": s.index.value, "legal_basis": s.legal_basis}
+                    if text is not None:
+                        details["provenance"] = True
+                    act.items.append(details)
+        assert report.first_pk is not None and report.last_pk is not None
+        keys = list(range(report.first_pk, report.last_pk + 1))
         for hook in self.on_import:
-            hook(user.lab, [report.first_pk])
-        return report.first_pk
+            hook(user.lab, keys)
+        return keys

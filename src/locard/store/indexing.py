@@ -150,6 +150,7 @@ class IndexStatus:
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The status as a JSON-ready dict."""
         return {"directory": str(self.directory), "rebuilt": self.rebuilt,
                 "reason": self.reason, "events_applied": self.events_applied,
                 "added": self.added, "removed": self.removed, "skipped": list(self.skipped)}
@@ -303,6 +304,7 @@ class StoreIndices:
         self._attached = True
 
     def detach(self) -> None:
+        """Stop following the store: remove this object's import and expungement hooks."""
         for hooks, hook in ((self.store.on_import, self._on_import),
                             (self.store.on_expunge, self._on_expunge)):
             while hook in hooks:
@@ -352,9 +354,11 @@ class StoreIndices:
         return self.indices[parse_index(index)]
 
     def counts(self) -> dict[str, int]:
+        """Profiles per index (the index's value), non-empty indices only."""
         return {i.value: len(p) for i, p in self.indices.items() if len(p)}
 
     def expunged(self) -> set[int]:
+        """The record keys expunged since the indices were loaded, all indices together."""
         out: set[int] = set()
         for p in self.indices.values():
             out |= p.expunged

@@ -2,7 +2,10 @@
 
 :meth:`Kernel.acting` (and :meth:`Kernel.authorize` for reads) looks up the acting user, checks
 the role for the action and the lab scope, records a refusal, and writes the audit entry in the
-same transaction as the act. The pieces it is made of (:meth:`Kernel.user_in`,
+same transaction as the act; every write of users, governance, candidate matches, import and
+export goes through it (:meth:`Kernel.acting_long` for an import or an export, which read or
+write a file before their one transaction; :meth:`Kernel.admit` is the checks alone). The
+pieces it is made of (:meth:`Kernel.user_in`,
 :meth:`Kernel.require`, :meth:`Kernel.own_lab`, :meth:`Kernel.write_audit`,
 :meth:`Kernel.refuse`) are public for the store's concept modules (cases, searching, ...), so no
 module reaches into another's private members. Also here: the roles and their permissions, the
@@ -12,12 +15,10 @@ salted references the audit log uses, and the database's key/value metadata.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from locard.errors import (
     PermissionDenied,
     StoreError,
 )
+from locard.os_user import os_user as os_user
 from locard.store import schema as S
 from locard.store.audit import GENESIS_HASH, canonical_json, entry_hash
 from locard.store.database import Database
@@ -42,6 +44,8 @@ __all__ = [
     "ExpungeHook",
     "ImportHook",
     "Kernel",
+    "LabOf",
+    "LongAct",
     "ProgressHook",
     "User",
     "audit_time",
@@ -74,15 +78,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 def utc_now() -> str:
+    """The current UTC time as ISO 8601 text, to the microsecond."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def utc_today() -> dt.date:
+    """Today's date in UTC."""
     return dt.datetime.now(dt.UTC).date()
 
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A user of the store: name, role, lab and whether active."""
     id: int
     name: str
     role: str
@@ -94,6 +101,7 @@ class User:
     session_epoch: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The user as a JSON-ready dict: name, role, lab and whether active."""
         return {"name": self.name, "role": self.role, "lab": self.lab, "active": self.active}
 
 
@@ -131,17 +139,8 @@ def audit_time(text: str | None, name: str, *, end: bool,
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds"), True
 
 
-def os_user() -> str:
-    env = os.environ.get("LOCARD_USER")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no passwd entry
-        return "locard"
-
-
 def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Split ``items`` into lists of ``size`` items (the last may be shorter)."""
     chunk: list[Any] = []
     for item in items:
         chunk.append(item)
@@ -152,15 +151,86 @@ def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+#: the lab an act concerns, found once the actor is known: ``(read connection, actor) -> lab
+#: code`` (e.g. the lab of the user an administrator acts on); None: the actor's own lab
+LabOf = Callable[[sa.Connection, User], str | None]
+
+
 @dataclass(slots=True)
 class Act:
     """What :meth:`Kernel.acting` hands an operation: the acting ``user``, the open write
-    transaction ``conn``, and the ``details`` its audit entry will record (the operation may
-    add to them)."""
+    transaction ``conn``, the ``details`` its audit entry will record (the operation may add
+    to them or replace them), and ``lab``, the lab the act is confined to (the actor's own).
+
+    :meth:`fail` ends the act with an error that is itself recorded: the entry is written
+    with the details as they stand, committed, and then the error is raised."""
 
     user: User
     conn: sa.Connection
     details: dict[str, Any]
+    lab: str = ""
+    failure: LocardError | None = None
+
+    def fail(self, exc: LocardError, details: Mapping[str, Any] | None = None) -> None:
+        """Record the act as failed: its entry (``details``, if given, replace the act's)
+        is still written, then ``exc`` is raised once the transaction commits. The block
+        returns after calling this."""
+        if details is not None:
+            self.details = dict(details)
+        self.failure = exc
+
+    def refuse(self, exc: LocardError, details: Mapping[str, Any] | None = None) -> None:
+        """:meth:`fail` with a refusal: the entry records ``{"refused": str(exc),
+        **details}`` (as :meth:`Kernel.refuse` writes it)."""
+        self.fail(exc, {"refused": str(exc), **dict(details or {})})
+
+
+@dataclass(slots=True)
+class LongAct:
+    """What :meth:`Kernel.acting_long` hands an operation too long for one transaction (it
+    reads or writes a file): the acting ``user``, the ``lab`` it is confined to, the
+    ``details`` its audit entry will record. The operation opens its one write transaction
+    with :meth:`write`, and the entry is written in that transaction, so the act and its
+    record commit together; without one, the entry is written when the act ends.
+    :meth:`fail` and :meth:`refuse` as for :class:`Act`."""
+
+    user: User
+    lab: str
+    details: dict[str, Any]
+    kernel: Kernel = field(repr=False)
+    action: str
+    purpose: str | None = None
+    failure: LocardError | None = None
+    recorded: bool = False
+    #: a batch recorded item by item (``add_profiles``: one entry per profile): when set, one
+    #: entry per item, each with its own details, instead of the one entry ``details``
+    items: list[dict[str, Any]] | None = None
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The details of each audit entry the act writes: ``items``, else ``[details]``."""
+        return list(self.items) if self.items is not None else [self.details]
+
+    def fail(self, exc: LocardError, details: Mapping[str, Any] | None = None) -> None:
+        """See :meth:`Act.fail`."""
+        if details is not None:
+            self.details = dict(details)
+        self.failure = exc
+
+    def refuse(self, exc: LocardError, details: Mapping[str, Any] | None = None) -> None:
+        """See :meth:`Act.refuse`."""
+        self.fail(exc, {"refused": str(exc), **dict(details or {})})
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """The act's write transaction: the audit entry (the details as they stand when the
+        block ends) is written in it, last; an exception rolls both back and records
+        nothing."""
+        with self.kernel.db.write() as conn:
+            yield conn
+            for details in self.entries():
+                self.kernel.write_audit(conn, self.user, self.action, details,
+                                        purpose=self.purpose)
+            self.recorded = True
 
 
 class Kernel:
@@ -181,12 +251,14 @@ class Kernel:
 
     @staticmethod
     def get_meta(conn: sa.Connection, key: str) -> str | None:
+        """The ``locard_meta`` value stored under ``key`` (None if unset)."""
         value = conn.execute(sa.select(S.locard_meta.c.value).where(
             S.locard_meta.c.key == key)).scalar_one_or_none()
         return None if value is None else str(value)
 
     @staticmethod
     def set_meta(conn: sa.Connection, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in ``locard_meta`` (insert or update)."""
         updated = conn.execute(S.locard_meta.update().where(S.locard_meta.c.key == key)
                                .values(value=value)).rowcount
         if not updated:
@@ -195,6 +267,8 @@ class Kernel:
     # --- references and the audit log ----------------------------------------------------------
 
     def salt_value(self) -> str:
+        """The database's salt (read once and kept); raises :class:`~locard.errors.StoreError`
+        if the database was never initialised."""
         if self._salt is None:
             with self.db.read() as conn:
                 salt = self.get_meta(conn, "salt")
@@ -249,6 +323,7 @@ class Kernel:
     # --- users, labs, tokens ---------------------------------------------------------------------
 
     def ensure_lab(self, conn: sa.Connection, code: str) -> int:
+        """The id of lab ``code``, created if new (an empty code is refused)."""
         code = code.strip()
         if not code:
             raise InputError("a lab code cannot be empty")
@@ -260,6 +335,7 @@ class Kernel:
         return int(lab_id)
 
     def lab_id(self, conn: sa.Connection, code: str) -> int:
+        """The id of lab ``code`` (raises :class:`~locard.errors.NotFound` if absent)."""
         lab_id = conn.execute(sa.select(S.labs.c.id).where(S.labs.c.code == code)
                               ).scalar_one_or_none()
         if lab_id is None:
@@ -290,6 +366,8 @@ class Kernel:
             return self.user_in(conn, name)
 
     def require(self, user: User, action: str) -> None:
+        """Refuse, audited, unless ``user``'s role may perform ``action`` (the permission
+        table); raises :class:`~locard.errors.PermissionDenied` naming the roles that may."""
         if user.role not in PERMISSIONS[action]:
             allowed = ", ".join(sorted(PERMISSIONS[action]))
             exc = PermissionDenied(f"user {user.name!r} ({user.role}) may not {action}",
@@ -330,20 +408,79 @@ class Kernel:
         self.require(user, action)
         return user
 
+    def admit(self, actor: str | None, action: str, *, purpose: str | None = None,
+              lab: str | LabOf | None = None, refused: Mapping[str, Any] | None = None,
+              self_service: str | None = None) -> tuple[User, str]:
+        """The checks of the one door, in order: look up the active user ``actor``
+        (:class:`AuthenticationFailed`), check the role for ``action`` (:meth:`require`) and
+        confine the act to the actor's own lab (:meth:`own_lab`): ``lab`` is the lab it
+        concerns, a code or a :data:`LabOf` looked up after the role check. A refusal is
+        audited (``access_refused``, with ``refused`` and ``purpose``) and raised.
+
+        ``self_service``: the user the act is on (a token, a session); the actor acting on
+        their own account needs no role and no lab check. The target's lab is then looked up
+        first (whether the act is the actor's own decides the checks).
+
+        Returns the user and the lab code the act is confined to."""
+        target: str | None = None
+        with self.db.read() as conn:
+            user = self.user_in(conn, actor)
+            if self_service is not None and callable(lab):
+                target = lab(conn, user)
+        if self_service is not None and user.name == self_service:
+            return user, target or user.lab
+        self.require(user, action)
+        if callable(lab):
+            if self_service is None:
+                with self.db.read() as conn:
+                    target = lab(conn, user)
+        else:
+            target = lab
+        if target is not None:
+            return user, self.own_lab(user, action, target, purpose=purpose, details=refused)
+        return user, user.lab
+
     @contextmanager
     def acting(self, actor: str | None, action: str, *, audit_as: str | None = None,
-               purpose: str | None = None, lab: str | None = None,
-               details: Mapping[str, Any] | None = None) -> Iterator[Act]:
-        """The one door for an operation that writes: :meth:`authorize` ``actor`` for
-        ``action``, confine it to the actor's own lab when ``lab`` is given (:meth:`own_lab`),
-        then open the write transaction and hand the operation an :class:`Act`. When the block
-        ends without an exception, the audit entry (action ``audit_as``, default ``action``;
-        the act's ``details``, to which the block may add) is written in the same transaction,
-        so the act and its record commit together; an exception rolls both back."""
-        user = self.authorize(actor, action)
-        if lab is not None:
-            self.own_lab(user, action, lab, purpose=purpose, details=details)
+               purpose: str | None = None, lab: str | LabOf | None = None,
+               details: Mapping[str, Any] | None = None,
+               refused: Mapping[str, Any] | None = None,
+               self_service: str | None = None) -> Iterator[Act]:
+        """The one door for an operation that writes: :meth:`admit` ``actor`` for ``action``
+        (user, role, lab; a refusal audited with ``refused``, default ``details``), then open
+        the write transaction and hand the operation an :class:`Act`. When the block ends
+        without an exception, the audit entry (action ``audit_as``, default ``action``; the
+        act's ``details``, to which the block may add) is written in the same transaction,
+        so the act and its record commit together; an exception rolls both back. An act the
+        block ended with :meth:`Act.fail` is recorded, committed, and its error raised."""
+        user, lab_code = self.admit(actor, action, purpose=purpose, lab=lab,
+                                    refused=details if refused is None else refused,
+                                    self_service=self_service)
         with self.db.write() as conn:
-            act = Act(user, conn, dict(details or {}))
+            act = Act(user, conn, dict(details or {}), lab_code)
             yield act
             self.write_audit(conn, user, audit_as or action, act.details, purpose=purpose)
+        if act.failure is not None:
+            raise act.failure
+
+    @contextmanager
+    def acting_long(self, actor: str | None, action: str, *, audit_as: str | None = None,
+                    purpose: str | None = None, lab: str | LabOf | None = None,
+                    details: Mapping[str, Any] | None = None,
+                    refused: Mapping[str, Any] | None = None) -> Iterator[LongAct]:
+        """:meth:`acting` for an operation too long for one transaction (an import reads a
+        file and checks every record first; an export writes one): the same checks, then the
+        block runs outside any transaction and opens its one write transaction with
+        :meth:`LongAct.write`, in which the entry is written; a block that opens none (a
+        dry run, an export, a failure) is recorded when it ends. An exception records
+        nothing; :meth:`LongAct.fail` records, then raises."""
+        user, lab_code = self.admit(actor, action, purpose=purpose, lab=lab,
+                                    refused=details if refused is None else refused)
+        act = LongAct(user, lab_code, dict(details or {}), self, audit_as or action, purpose)
+        yield act
+        if not act.recorded:
+            with self.db.write() as conn:
+                for entry in act.entries():
+                    self.write_audit(conn, user, act.action, entry, purpose=purpose)
+        if act.failure is not None:
+            raise act.failure

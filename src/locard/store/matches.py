@@ -85,6 +85,9 @@ def match_statistics(store: Store, query: Profile, candidate: Profile) -> dict[s
 
 @dataclass
 class MatchDetail:
+    """One candidate match in full: both specimens, the per-locus comparison, statistics and
+    decisions.
+    """
     match: CandidateMatch
     query: SpecimenView
     candidate: SpecimenView
@@ -94,6 +97,9 @@ class MatchDetail:
     decisions: list[MatchDecision] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The detail as a JSON-ready dict; the alleles of a restricted side (another lab's) are
+        left out.
+        """
         return {"match": self.match.to_dict(), "query": self.query.to_dict(),
                 "candidate": self.candidate.to_dict(),
                 "loci": [{k: v for k, v in row.items()
@@ -109,6 +115,10 @@ class MatchDetail:
 
 
 def find_match(store: Store, match_id: int, *, actor: str) -> CandidateMatch:
+    """The candidate match ``match_id`` as the actor may see it.
+
+    Raises NotFound if there is none, or it does not involve the actor's lab.
+    """
     for m in store.list_matches(actor=actor):
         if m.id == match_id:
             return m

@@ -102,9 +102,13 @@ class MixtureEntrySearch:
 
     @property
     def settings(self) -> MixtureSearchPolicy:
+        """The policy's mixture-search settings."""
         return self.store.policy.mixture_search
 
     def table(self) -> FrequencyTable:
+        """The frequency table mixtures are scored with: the policy's mixture-search table, else its
+        first rarity table.
+        """
         policy = self.store.policy
         name = self.settings.table or policy.rarity_tables[0]
         found: FrequencyTable = load_rarity_tables((name,))[0]

@@ -3,18 +3,14 @@ mixtures on entry (:mod:`locard.store.mixture_entry`; documented in docs/policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from locard.errors import InputError
+if TYPE_CHECKING:
+    from locard.store.policy_file import MixtureSearchSection
 
-__all__ = ["MAX_ENTRY_CONTRIBUTORS", "MixtureSearchPolicy", "parse_mixture_search"]
-
-
-def _fail(source: str, message: str) -> InputError:
-    return InputError(f"policy {source}: {message}",
-                      remedy="fix [mixture_search] in the policy file (docs/policy.md)")
+__all__ = ["MAX_ENTRY_CONTRIBUTORS", "MixtureSearchPolicy", "mixture_search_policy",
+           "parse_mixture_search"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +33,7 @@ class MixtureSearchPolicy:
     min_frequency: float = 0.001
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict."""
         return {"on_entry": self.on_entry, "dropout": self.dropout, "dropin": self.dropin,
                 "theta": self.theta, "lr_threshold": self.lr_threshold,
                 "max_contributors": self.max_contributors, "table": self.table,
@@ -48,47 +45,19 @@ class MixtureSearchPolicy:
 MAX_ENTRY_CONTRIBUTORS = 4
 
 
-def _probability(raw: Mapping[str, Any], key: str, default: float, source: str) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise _fail(source, f"[mixture_search] {key} = {value!r}: a probability in [0, 1) "
-                            f"(e.g. {key} = {default})")
-    return float(value)
-
-
 def parse_mixture_search(raw: Any, source: str) -> MixtureSearchPolicy:
-    if not isinstance(raw, Mapping):
-        raise _fail(source, "[mixture_search] must be a table")
-    known = {"on_entry", "dropout", "dropin", "theta", "lr_threshold", "max_contributors",
-             "table", "min_frequency"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise _fail(source, f"[mixture_search]: unknown key(s) {', '.join(unknown)} "
-                            f"(known: {', '.join(sorted(known))})")
-    on_entry = raw.get("on_entry", True)
-    if not isinstance(on_entry, bool):
-        raise _fail(source, f"[mixture_search] on_entry = {on_entry!r}: true or false")
-    threshold = raw.get("lr_threshold", 1e4)
-    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
-            or not threshold > 0 or threshold == float("inf")):
-        raise _fail(source, f"[mixture_search] lr_threshold = {threshold!r}: a positive LR "
-                            "(e.g. lr_threshold = 1e4)")
-    most = raw.get("max_contributors", 3)
-    if (isinstance(most, bool) or not isinstance(most, int)
-            or not 1 <= most <= MAX_ENTRY_CONTRIBUTORS):
-        raise _fail(source, f"[mixture_search] max_contributors = {most!r}: a whole number "
-                            f"from 1 to {MAX_ENTRY_CONTRIBUTORS} (e.g. max_contributors = 3)")
-    table = raw.get("table")
-    if table is not None and not (isinstance(table, str) and table.strip()):
-        raise _fail(source, f"[mixture_search] table = {table!r}: a bundled table name "
-                            "(e.g. table = \"NIST1036:Cauc\"), or leave it out for the first "
-                            "[rarity] table")
-    floor = _probability(raw, "min_frequency", 0.001, source)
-    if floor <= 0:
-        raise _fail(source, "[mixture_search] min_frequency = 0: an observed allele the "
-                            "table does not list needs a floor above 0 (e.g. 0.001)")
+    """The ``[mixture_search]`` table of policy file ``source``, validated by its pydantic
+    model (:class:`locard.store.policy_file.MixtureSearchSection`): an :class:`InputError`
+    names the key path and the value."""
+    from locard.store.policy_file import validate_mixture_search  # pydantic: when read
+
+    return mixture_search_policy(validate_mixture_search(raw, source))
+
+
+def mixture_search_policy(section: MixtureSearchSection) -> MixtureSearchPolicy:
+    """The effective ``[mixture_search]`` settings from the validated section."""
     return MixtureSearchPolicy(
-        on_entry=on_entry, dropout=_probability(raw, "dropout", 0.1, source),
-        dropin=_probability(raw, "dropin", 0.05, source),
-        theta=_probability(raw, "theta", 0.01, source), lr_threshold=float(threshold),
-        max_contributors=most, table=table, min_frequency=floor)
+        on_entry=section.on_entry, dropout=section.dropout, dropin=section.dropin,
+        theta=section.theta, lr_threshold=float(section.lr_threshold),
+        max_contributors=section.max_contributors, table=section.table,
+        min_frequency=section.min_frequency)

@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from locard.errors import InputError, PolicyViolation, StoreError
 from locard.genetics.loci import LOCI, LOCUS_SETS, LocusKind, canonical_locus
 from locard.genetics.profiles import Profile
 from locard.store.categories import Index, canonical_category, index_for_category, parse_index
-from locard.store.mixture_policy import MixtureSearchPolicy, parse_mixture_search
+from locard.store.mixture_policy import MixtureSearchPolicy
+
+if TYPE_CHECKING:
+    from locard.store.policy_file import IndexSection
 
 __all__ = [
     "LEGAL_BASES",
@@ -83,6 +86,7 @@ class Acceptance:
 
     @property
     def accepted(self) -> bool:
+        """Whether the profile passed every rule (no failures)."""
         return not self.failures
 
 
@@ -114,6 +118,7 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
+        """The rule in words, as reports and ``locard policy`` show it."""
         idx = self.index.label
         p = self.params
         if self.kind == "required_loci":
@@ -136,6 +141,9 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class IndexPolicy:
+    """One index's policy: legal bases, consent, local-only, retention, acceptance rules and
+    off-ladder handling.
+    """
     index: Index
     legal_bases: tuple[str, ...]
     consent_required: bool
@@ -162,6 +170,7 @@ class Policy:
     rarity_tables: tuple[str, ...]
     theta: float
     legal_basis_words: Mapping[str, str]
+    #: the file as read (shown by ``locard policy show``; code reads the typed fields)
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
     #: canonical specimen category -> its default legal basis, where it differs from its
     #: index's ``default_legal_basis`` (``[category_legal_basis]``)
@@ -171,6 +180,9 @@ class Policy:
     control_patterns: tuple[re.Pattern[str], ...] = ()
     #: ``[mixture_search]``: scoring new references against stored mixtures on entry
     mixture_search: MixtureSearchPolicy = field(default_factory=MixtureSearchPolicy)
+    #: search new profiles on import (search on entry): the top-level ``search_on_entry``, else
+    #: ``[search] on_entry``, else True
+    search_on_entry: bool = True
 
     def is_control(self, sample_name: str) -> bool:
         """True when ``sample_name`` matches one of the ``[controls]`` patterns (searched,
@@ -215,6 +227,8 @@ class Policy:
         return [i for i in Index if i is not Index.RELATIVE]
 
     def allowed_targets(self, query_index: Index | str, mode: str = "direct") -> list[Index]:
+        """The indices a query of ``query_index`` may be compared with under the policy matrix
+        of ``mode`` (direct or kinship), in index order."""
         q = parse_index(query_index)
         table = self.direct if MATRIX_OF_MODE.get(mode, mode) == "direct" else self.kinship
         return sorted(table.get(q, frozenset()), key=lambda i: list(Index).index(i))
@@ -320,6 +334,8 @@ class Policy:
     # --- display ------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form (what ``locard policy show --json`` prints), with the file's
+        SHA-256."""
         return {
             "name": self.name,
             "source": self.source,
@@ -368,7 +384,7 @@ def _rule_loci(rule: Rule) -> tuple[str, ...]:
 def load_rarity_tables(names: tuple[str, ...]) -> tuple[Any, ...]:
     """The bundled frequency tables the match-rarity rule names (cached)."""
     try:
-        from locard.stats.bundled import get_bundled_table
+        from locard.reference import get_bundled_table
     except ImportError as exc:  # pragma: no cover - bundled tables are part of Locard
         raise StoreError("the match-rarity rule needs Locard's bundled frequency tables",
                          remedy=str(exc)) from exc
@@ -376,78 +392,70 @@ def load_rarity_tables(names: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 def _fail(source: str, message: str) -> InputError:
-    return InputError(f"policy {source}: {message}")
+    from locard.store.policy_file import policy_key_error
+
+    return policy_key_error(source, message)
 
 
-def _parse_rule(raw: Any, index: Index, source: str) -> Rule:
-    if not isinstance(raw, dict) or "name" not in raw or "kind" not in raw:
-        raise _fail(source, f"index {index.value}: every rule needs a 'name' and a 'kind'")
-    kind = raw["kind"]
-    if kind not in RULE_KINDS:
-        raise _fail(source, f"rule {raw['name']!r}: unknown kind {kind!r} "
-                            f"(known: {', '.join(RULE_KINDS)})")
-    params = {k: v for k, v in raw.items() if k not in ("name", "kind")}
-    if kind == "required_loci":
-        if "loci" not in params:
-            raise _fail(source, f"rule {raw['name']!r}: needs 'loci'")
-        _locus_set(params["loci"], f"policy {source}: rule {raw['name']!r}")
-    if kind == "max_contributors" and (
-            not isinstance(params.get("max"), int)
-            or params.get("action", "local") not in ("local", "reject")):
-        raise _fail(source, f"rule {raw['name']!r}: needs an integer 'max' and action "
-                            "'local' or 'reject'")
-    if kind == "single_source" and (
-            not isinstance(params.get("tri_allelic_loci", 0), int)
-            or isinstance(params.get("tri_allelic_loci", 0), bool)
-            or params.get("tri_allelic_loci", 0) < 0):
-        raise _fail(source, f"rule {raw['name']!r}: 'tri_allelic_loci' must be a whole "
-                            "number >= 0")
-    if kind == "match_rarity" and not isinstance(params.get("one_in"), (int, float)):
-        raise _fail(source, f"rule {raw['name']!r}: needs a number 'one_in'")
-    return Rule(str(raw["name"]), kind, index, params)
+def _rules(spec: IndexSection, index: Index, source: str) -> tuple[Rule, ...]:
+    rules = []
+    for n, rule in enumerate(spec.rules, start=1):
+        params = rule.model_dump(exclude_unset=True, exclude={"name", "kind"})
+        if rule.kind == "required_loci":
+            where = f"[[index.{index.value}.rules]] #{n} {rule.name!r} loci"
+            try:
+                _locus_set(params["loci"], where)
+            except InputError as exc:
+                said = exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
+                raise _fail(source, said + (f" ({exc.remedy})" if exc.remedy else "")) from None
+        rules.append(Rule(rule.name, rule.kind, index, params))
+    return tuple(rules)
 
 
-def _parse_matrix(raw: Any, mode: str, source: str) -> dict[Index, frozenset[Index]]:
-    if not isinstance(raw, dict):
-        raise _fail(source, f"[search.{mode}] must be a table of index = [indices]")
+def _index_name(name: str, where: str, source: str) -> Index:
+    try:
+        return parse_index(name)
+    except InputError:
+        raise _fail(source, f"{where} {name!r}: unknown index (known: "
+                            + ", ".join(i.value for i in Index) + ")") from None
+
+
+def _matrix(table: Mapping[str, list[str]], mode: str,
+            source: str) -> dict[Index, frozenset[Index]]:
     out: dict[Index, frozenset[Index]] = {}
-    for q, targets in raw.items():
-        if not isinstance(targets, list):
-            raise _fail(source, f"[search.{mode}] {q}: expected a list of indices")
-        out[parse_index(q)] = frozenset(parse_index(t) for t in targets)
+    for q, targets in table.items():
+        query = _index_name(q, f"[search.{mode}]", source)
+        out[query] = frozenset(_index_name(t, f"[search.{mode}] {q} =", source)
+                               for t in targets)
     return out
 
 
-def _parse_category_bases(raw: Any, indices: Mapping[Index, IndexPolicy],
-                          source: str) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        raise _fail(source, "[category_legal_basis] must be a table of category = basis")
+def _category_bases(table: Mapping[str, str], indices: Mapping[Index, IndexPolicy],
+                    source: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for category, basis in raw.items():
+    for category, basis in table.items():
         try:
             idx = index_for_category(category)
             name = canonical_category(category)
         except InputError as exc:
-            raise _fail(source, f"[category_legal_basis]: {exc}") from None
+            raise _fail(source, f"[category_legal_basis] {category!r}: {exc}") from None
         ip = indices[idx]
         if basis not in ip.legal_bases:
-            raise _fail(source, f"[category_legal_basis] {category!r}: legal basis {basis!r} "
-                                f"is not among the {idx.value} index's legal bases "
+            raise _fail(source, f"[category_legal_basis] {category!r} = {basis!r}: legal basis "
+                                f"{basis!r} is not among the {idx.value} index's legal bases "
                                 f"({', '.join(ip.legal_bases)})")
         out[name] = str(basis)
     return out
 
 
-def _parse_controls(raw: Any, source: str) -> tuple[re.Pattern[str], ...]:
-    if not isinstance(raw, dict) or not isinstance(raw.get("patterns", []), list):
-        raise _fail(source, "[controls] must hold 'patterns', a list of regular expressions")
+def _controls(patterns: list[str], source: str) -> tuple[re.Pattern[str], ...]:
     out = []
-    for pattern in raw.get("patterns", []):
+    for n, pattern in enumerate(patterns):
         try:
-            out.append(re.compile(str(pattern), re.IGNORECASE))
+            out.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
-            raise _fail(source, f"[controls] pattern {pattern!r} is not a regular expression: "
-                                f"{exc}") from None
+            raise _fail(source, f"[controls] patterns[{n}] = {pattern!r}: not a regular "
+                                f"expression: {exc}") from None
     return tuple(out)
 
 
@@ -472,55 +480,53 @@ def _check_lines(policy: Policy) -> None:
 
 
 def _parse_policy(data: Mapping[str, Any], source: str, digest: str) -> Policy:
-    indices_raw = data.get("index", {})
+    """The effective policy from the TOML ``data``: its shape validated by the pydantic
+    models (:mod:`locard.store.policy_file`), then its meaning checked here."""
+    from locard.store.mixture_policy import mixture_search_policy
+    from locard.store.policy_file import validate_policy_file
+
+    spec = validate_policy_file(data, source)
     indices: dict[Index, IndexPolicy] = {}
-    words = dict(data.get("legal_bases", {}))
     for idx in Index:
-        raw = indices_raw.get(idx.value)
-        if raw is None:
-            raise _fail(source, f"no [index.{idx.value}] section")
-        bases = tuple(raw.get("legal_bases", ()))
-        unknown = [b for b in bases if b not in LEGAL_BASES]
-        if unknown or not bases:
-            raise _fail(source, f"index {idx.value}: legal bases {unknown or '[]'} "
-                                f"(known: {', '.join(LEGAL_BASES)})")
-        default = raw.get("default_legal_basis")
+        section: IndexSection = getattr(spec.index, idx.value)
+        bases = tuple(section.legal_bases)
+        default = section.default_legal_basis
         if default is not None and default not in bases:
-            raise _fail(source, f"index {idx.value}: default legal basis {default!r} "
-                                "is not among its legal bases")
-        outside = raw.get("outside_ladder", "reject")
-        if outside not in OUTSIDE_LADDER:
-            raise _fail(source, f"index {idx.value}: outside_ladder {outside!r} "
-                                f"(known: {', '.join(OUTSIDE_LADDER)})")
+            raise _fail(source, f"[index.{idx.value}] default_legal_basis = {default!r}: "
+                                f"default legal basis {default!r} is not among its legal "
+                                f"bases ({', '.join(bases)})")
         indices[idx] = IndexPolicy(
-            idx, bases, bool(raw.get("consent_required", False)),
-            bool(raw.get("local_only", False)), int(raw.get("retention_years", 0)), default,
-            tuple(_parse_rule(r, idx, source) for r in raw.get("rules", [])), outside)
-    for key in indices_raw:
-        parse_index(key)
-    search = data.get("search", {})
-    rarity = data.get("rarity", {})
-    by_category = _parse_category_bases(data.get("category_legal_basis", {}), indices, source)
+            idx, bases, section.consent_required, section.local_only,
+            section.retention_years, default, _rules(section, idx, source),
+            section.outside_ladder)
+    on_entry = spec.search_on_entry
+    if on_entry is None:
+        on_entry = True if spec.search.on_entry is None else spec.search.on_entry
     policy = Policy(
-        name=str(data.get("policy", {}).get("name", source)),
+        name=spec.policy.name if spec.policy.name is not None else source,
         source=source,
         sha256=digest,
         indices=indices,
-        direct=_parse_matrix(search.get("direct", {}), "direct", source),
-        kinship=_parse_matrix(search.get("kinship", {}), "kinship", source),
-        rarity_tables=tuple(rarity.get("tables", ["NIST1036:ALL"])),
-        theta=float(rarity.get("theta", 0.01)),
-        legal_basis_words=words,
+        direct=_matrix(spec.search.direct, "direct", source),
+        kinship=_matrix(spec.search.kinship, "kinship", source),
+        rarity_tables=tuple(spec.rarity.tables),
+        theta=float(spec.rarity.theta),
+        legal_basis_words=spec.legal_bases.model_dump(by_alias=True, exclude_none=True),
         raw=dict(data),
-        category_legal_basis=by_category,
-        control_patterns=_parse_controls(data.get("controls", {}), source),
-        mixture_search=parse_mixture_search(data.get("mixture_search", {}), source),
+        category_legal_basis=_category_bases(spec.category_legal_basis, indices, source),
+        control_patterns=_controls(spec.controls.patterns, source),
+        mixture_search=mixture_search_policy(spec.mixture_search),
+        search_on_entry=on_entry,
     )
     _check_lines(policy)
     return policy
 
 
 def policy_from_text(text: str, *, source: str = "<text>") -> Policy:
+    """The policy in TOML text ``text``; ``source`` names it in errors.
+
+    Raises InputError for invalid TOML or an invalid policy.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -531,6 +537,7 @@ def policy_from_text(text: str, *, source: str = "<text>") -> Policy:
 
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
+    """The policy shipped with Locard (``locard/data/policy.toml``)."""
     text = resources.files("locard.data").joinpath("policy.toml").read_text(encoding="utf-8")
     return policy_from_text(text, source="locard/data/policy.toml (default)")
 

@@ -27,8 +27,7 @@ are recorded, and :func:`resume_pending_searches` runs what a crash left pending
 references are also scored against the stored forensic mixtures by the semi-continuous LR
 (``[mixture_search]``, :mod:`locard.store.mixture_entry`).
 
-:func:`self_check` finds duplicates and near matches within each index the matrix allows to be
-compared with itself (``locard db check``).
+The self-check of the store's indices (``locard db check``) is :mod:`locard.store.selfcheck`.
 """
 
 from __future__ import annotations
@@ -47,12 +46,18 @@ from locard.errors import (
     NotFound,
     PermissionDenied,
     PolicyViolation,
-    SearchError,
 )
 from locard.genetics.profiles import Profile
-from locard.search.encoding import Comparison
-from locard.search.index import Candidate, ProfileIndex, Stringency
-from locard.search.selfcheck import find_near_matches, pair_count_matrix
+from locard.search.candidates import Candidate, Stringency
+from locard.search.entry import (
+    ENTRY_STRATEGIES,
+    EntryPair,
+    check_entry_strategy,
+    entry_direction,
+    entry_pairs,
+    one_per_pair,
+)
+from locard.search.multi_index import search_indices
 from locard.store import schema as S
 from locard.store.audit import canonical_json
 from locard.store.categories import Index, parse_index
@@ -65,19 +70,17 @@ from locard.store.store import Store, User
 __all__ = [
     "ENTRY_STRATEGIES",
     "ON_ENTRY_PURPOSE",
-    "CheckPair",
     "EntryPair",
     "EntrySearch",
     "ResumedSearches",
     "SearchHit",
     "SearchReport",
-    "StoreCheck",
     "authorize_targets",
     "enable_search_on_entry",
     "resume_pending_searches",
     "search_on_entry_enabled",
     "search_store",
-    "self_check",
+    "visible",
 ]
 
 ON_ENTRY_PURPOSE = "search on entry"
@@ -90,7 +93,6 @@ ON_ENTRY_TARGETS: dict[Index, frozenset[Index] | None] = {
     Index.OFFENDER: frozenset({Index.FORENSIC}),
     Index.ARRESTEE: frozenset({Index.FORENSIC}),
 }
-_ORDER = {Stringency.HIGH: 0, Stringency.MODERATE: 1, Stringency.LOW: 2, None: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,9 @@ class SearchHit:
     key: int = field(default=0, repr=False, compare=False)  # internal, never shown
 
     def to_dict(self) -> dict[str, Any]:
+        """The hit as a JSON-ready dict; loci and statistics only when not restricted (another
+        lab's).
+        """
         out: dict[str, Any] = {"lab": self.lab, "specimen_id": self.specimen_id,
                                "index": self.index, "stringency": self.stringency,
                                "restricted": self.restricted}
@@ -140,6 +145,8 @@ class SearchReport:
         return len(self.candidates)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: the query, mode, target indices, parameters, purpose, user and
+        candidates."""
         return {"query": {"lab": self.query_lab, "specimen_id": self.query_specimen,
                           "index": self.query_index},
                 "mode": self.mode, "targets": list(self.targets),
@@ -240,7 +247,7 @@ def _hit(store: Store, user: User, cand: Candidate, row: SpecimenRow,
     if row.lab != user.lab:
         return SearchHit(row.lab, row.specimen_id, row.index.value, stringency, True,
                          key=cand.key)
-    compared = [k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED]
+    compared = list(cand.compared_locus_names)
     loci = {k: {"comparison": c.value,
                 "alleles": [str(a) for a in cand.profile.loci[k].alleles]
                 if k in cand.profile.loci else []}
@@ -251,28 +258,10 @@ def _hit(store: Store, user: User, cand: Candidate, row: SpecimenRow,
                      key=cand.key)
 
 
-def _visible(row: SpecimenRow | None, user_lab: str) -> bool:
+def visible(row: SpecimenRow | None, user_lab: str) -> bool:
+    """Whether a user of ``user_lab`` may see the specimen ``row`` at all: it exists (not
+    expunged) and is the user's own lab's or not local-only."""
     return row is not None and (row.lab == user_lab or not row.local_only)
-
-
-def _run(indices: StoreIndices, profile: Profile, targets: Sequence[Index], *,
-         stringency: str | Stringency, min_loci: int, mismatches: int, limit: int | None
-         ) -> tuple[str, list[Candidate]]:
-    mixture = profile.is_mixture
-    # slack for candidates dropped later (expunged, another lab's local-only profiles)
-    cap = None if limit is None else max(4 * limit, 200)
-    found: list[Candidate] = []
-    for t in targets:
-        pidx = indices[t]
-        if len(pidx) == 0:
-            continue
-        if mixture:
-            found.extend(pidx.search_mixture(profile, max_dropout_loci=mismatches,
-                                             min_loci=min_loci, limit=cap))
-        else:
-            found.extend(pidx.search(profile, stringency=stringency, min_loci=min_loci,
-                                     mismatches=mismatches, limit=cap))
-    return ("mixture" if mixture else "direct"), found
 
 
 def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str | None,
@@ -305,25 +294,18 @@ def search_store(store: Store, query: str | Profile, *, actor: str, purpose: str
     user = store.authorize_search(q_idx, targets or [q_idx], "direct", actor=actor,
                                   purpose=purpose, query_ref=q_ref, defer_audit=True)
     own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
-    mode, found = _run(own, profile, targets, stringency=s, min_loci=min_loci,
-                       mismatches=mismatches, limit=limit)
+    mode = "mixture" if profile.is_mixture else "direct"
+    # ranked best first (search_indices); slack for the candidates dropped here (the query
+    # itself, expunged specimens, another lab's local-only profiles)
+    found = search_indices([own[t] for t in targets], profile, stringency=s,
+                           min_loci=min_loci, mismatches=mismatches,
+                           limit_per_index=None if limit is None else max(4 * limit, 200))
     rows = specimen_rows(store, [c.key for c in found])
-    hits: list[tuple[Candidate, SearchHit]] = []
-    for cand in found:
-        row = rows.get(cand.key)
-        if cand.key == q_key or row is None or not _visible(row, user.lab):
-            continue
-        reached = (Stringency.MODERATE.value if mode == "mixture"
-                   else cand.stringency.value if cand.stringency else None)
-        hits.append((cand, _hit(store, user, cand, row, reached)))
-    if mode == "mixture":
-        hits.sort(key=lambda h: (-h[0].included_loci, h[0].mismatches, h[0].key))
-    else:
-        hits.sort(key=lambda h: (h[0].mismatches, _ORDER[h[0].stringency],
-                                 -h[0].compared_loci, h[0].key))
-    shown = [h for _, h in hits]
-    if limit is not None:
-        shown = shown[:limit]
+    kept = [c for c in found if c.key != q_key and visible(rows.get(c.key), user.lab)]
+    shown = [_hit(store, user, c, rows[c.key],
+                  Stringency.MODERATE.value if mode == "mixture"
+                  else c.stringency.value if c.stringency else None)
+             for c in (kept if limit is None else kept[:limit])]
     params = {"stringency": s.value, "min_loci": min_loci, "mismatches": mismatches,
               "limit": limit, "mixture": mode == "mixture"}
     store.audit_search(user, q_idx, targets, "direct", purpose=purpose, hits=len(shown),
@@ -343,13 +325,7 @@ def search_on_entry_enabled(policy: Policy, option: bool | None = None) -> bool:
     ``[search] on_entry``, else True (the default)."""
     if option is not None:
         return option
-    raw = policy.raw
-    if "search_on_entry" in raw:
-        return bool(raw["search_on_entry"])
-    search = raw.get("search", {})
-    if isinstance(search, Mapping) and "on_entry" in search:
-        return bool(search["on_entry"])
-    return True
+    return policy.search_on_entry
 
 
 def _on_entry_targets(policy: Policy, idx: Index) -> list[Index]:
@@ -368,11 +344,6 @@ def _pair_recorded(store: Store, a: int, b: int) -> bool:
             | ((m.c.query_pk == b) & (m.c.candidate_pk == a))).limit(1)).first() is not None
 
 
-#: how search on entry compares a batch with a target index: ``forward`` searches each new
-#: profile against the target; ``reverse`` each target profile against the batch only;
-#: ``auto`` picks whichever runs fewer searches (reverse when the batch holds more
-#: single-source profiles than the target holds profiles)
-ENTRY_STRATEGIES = ("auto", "forward", "reverse")
 _SQL_CHUNK = 500
 
 
@@ -401,44 +372,14 @@ def _local_only_keys(store: Store, keys: Sequence[int]) -> set[int]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class EntryPair:
-    """One comparison found on entry, oriented as it is recorded: ``query`` the new
-    specimen's key, ``candidate`` the other's (both new: the search from the lower key)."""
-
-    query: int
-    candidate: int
-    stringency: Stringency
-    compared_loci: int
-    mismatches: int
-    loci: tuple[str, ...] = field(compare=False)  # compared loci (for the rmp)
-    profile: Profile = field(compare=False, repr=False)  # the candidate's
-    candidate_is_mixture: bool = False
-
-    @property
-    def pair(self) -> tuple[int, int]:
-        return (min(self.query, self.candidate), max(self.query, self.candidate))
-
-
-def _compared(cand: Candidate) -> tuple[str, ...]:
-    return tuple(k for k, c in cand.loci.items() if c is not Comparison.NOT_COMPARED)
-
-
 @dataclass
 class EntrySearch:
     """The installed search-on-entry hook; ``recorded`` lists the candidate match IDs made,
     ``strategies`` the direction each (query index, target) of the last import ran in.
 
-    What a pair must satisfy does not depend on the direction: two single-source profiles
-    agree at ``stringency`` on all compared loci but ``mismatches``, with at least
-    ``min_loci`` compared (the locus tests are symmetric, so searching either one with the
-    other gives the same loci compared, failing and stringency reached); a single-source
-    profile and a mixture pair up when the single-source profile is included in the mixture
-    on all compared loci but ``mismatches`` (drop-out), the test of a mixture search
-    (:meth:`ProfileIndex.search_mixture` of the mixture; ``search(mixture_inclusion=True)``
-    from the other side); two mixtures are not compared. A new mixture is always searched
-    forward (the batch's mixtures are few); the new single-source profiles forward or in
-    reverse (:data:`ENTRY_STRATEGIES`)."""
+    The comparisons are :func:`locard.search.entry.entry_pairs` (what a pair must satisfy,
+    forward or in reverse, :data:`ENTRY_STRATEGIES`); the hook authorises and audits them per
+    query index, and records one pending candidate match per pair."""
 
     store: Store
     indices: StoreIndices
@@ -467,7 +408,7 @@ class EntrySearch:
         self.strategies = {}
         before = len(self.recorded)
         pairs = self.find(keys, audit=True)
-        self._record(pairs)
+        self.record(pairs)
         self.score_mixtures(keys)
         if keys:  # recorded: the pending row of this import goes
             _outbox_done(self.store, S.search_outbox.c.first_pk == min(keys),
@@ -513,7 +454,14 @@ class EntrySearch:
                                           purpose=self.purpose, defer_audit=True)
             found: list[EntryPair] = []
             for t in targets:
-                found.extend(self._against(batch, q_idx, t))
+                target = self.indices[t]
+                if len(target) == 0:
+                    continue
+                direction = entry_direction(batch, target, self.strategy)
+                self.strategies[f"{q_idx.value}->{t.value}"] = direction
+                found.extend(entry_pairs(batch, target, direction=direction,
+                                         stringency=self.stringency, min_loci=self.min_loci,
+                                         mismatches=self.mismatches))
             out.extend(found)
             if audit:
                 store.audit_search(user, q_idx, targets, "direct", purpose=self.purpose,
@@ -524,90 +472,20 @@ class EntrySearch:
                                            f"{q_idx.value}->{t.value}") for t in targets}})
         return out
 
-    def _direction(self, batch: ProfileIndex, target: ProfileIndex) -> str:
-        if self.strategy != "auto":
-            if self.strategy not in ENTRY_STRATEGIES:
-                raise InputError(f"search on entry strategy {self.strategy!r} is not one of "
-                                 + ", ".join(ENTRY_STRATEGIES))
-            return self.strategy
-        return "reverse" if batch.n_single > len(target) else "forward"
-
-    def _against(self, batch: ProfileIndex, q_idx: Index, t: Index) -> list[EntryPair]:
-        target = self.indices[t]
-        out: list[EntryPair] = []
-        if len(target) == 0:
-            return out
-        direction = self._direction(batch, target)
-        self.strategies[f"{q_idx.value}->{t.value}"] = direction
-        s, m, n = self.stringency, self.mismatches, self.min_loci
-        # the batch's mixtures: forward, each included single-source target profile
-        for key in batch.keys(mixtures=True).tolist():
-            mixture = batch.get(key)
-            if mixture is None:  # pragma: no cover - listed alive just now
-                continue
-            try:
-                found = target.search_mixture(mixture, max_dropout_loci=m, min_loci=n,
-                                              limit=None)
-            except SearchError:  # typed at fewer than min_loci of the index's loci
-                continue
-            out.extend(EntryPair(key, c.key, Stringency.MODERATE, c.compared_loci,
-                                 c.mismatches, _compared(c), c.profile, False)
-                       for c in found if c.key != key)
-        if direction == "forward":
-            for key in batch.keys(mixtures=False).tolist():
-                profile = batch.get(key)
-                if profile is None:  # pragma: no cover - listed alive just now
-                    continue
-                try:
-                    found = target.search(profile, stringency=s, min_loci=n, mismatches=m,
-                                          limit=None, mixture_inclusion=True)
-                except SearchError:
-                    continue
-                out.extend(EntryPair(key, c.key, c.stringency or s, c.compared_loci,
-                                     c.mismatches, _compared(c), c.profile, c.is_mixture)
-                           for c in found if c.key != key)
-            return out
-        # reverse: each target profile against the batch's single-source profiles only
-        if batch.n_single == 0:
-            return out
-        for mixtures in (False, True):
-            for key in target.keys(mixtures=mixtures).tolist():
-                profile = target.get(key)
-                if profile is None:  # pragma: no cover - listed alive just now
-                    continue
-                try:
-                    found = (batch.search_mixture(profile, max_dropout_loci=m, min_loci=n,
-                                                  limit=None) if mixtures
-                             else batch.search(profile, stringency=s, min_loci=n,
-                                               mismatches=m, limit=None,
-                                               include_mixtures=False))
-                except SearchError:
-                    continue
-                for c in found:
-                    if c.key == key:
-                        continue
-                    out.append(EntryPair(
-                        c.key, key, Stringency.MODERATE if mixtures else (c.stringency or s),
-                        c.compared_loci, c.mismatches, _compared(c), profile, mixtures))
-        return out
-
     # --- recording ---------------------------------------------------------------------------
 
-    def _record(self, found: Iterable[EntryPair]) -> None:
+    def record(self, found: Iterable[EntryPair]) -> list[int]:
         """One pending candidate match per pair (the orientation with the lower query key
-        where both were searched), unless either specimen is gone or local-only or the pair
-        was recorded before (either way round)."""
-        best: dict[tuple[int, int], EntryPair] = {}
-        for f in found:
-            have = best.get(f.pair)
-            if have is None or f.query < have.query:
-                best[f.pair] = f
-        if not best:
-            return
+        where both were searched, :func:`~locard.search.entry.one_per_pair`), unless either
+        specimen is gone or local-only or the pair was recorded before (either way round);
+        the IDs of the matches made (also appended to :attr:`recorded`)."""
+        made: list[int] = []
+        pairs = one_per_pair(found)
+        if not pairs:
+            return made
         store = self.store
-        rows = specimen_rows(store, [k for pair in best for k in pair])
-        for pair in sorted(best):
-            f = best[pair]
+        rows = specimen_rows(store, [k for f in pairs for k in f.pair])
+        for f in pairs:
             q_row, c_row = rows.get(f.query), rows.get(f.candidate)
             if q_row is None or c_row is None or q_row.local_only or c_row.local_only:
                 continue
@@ -621,6 +499,8 @@ class EntrySearch:
                 rmp=_rmp(store, f.profile, f.loci),
                 actor=self.actor, purpose=self.purpose)
             self.recorded.append(mid)
+            made.append(mid)
+        return made
 
 
 def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = None,
@@ -636,9 +516,7 @@ def enable_search_on_entry(store: Store, *, actor: str, purpose: str | None = No
     Durable: the store records each import's pending search in the import's transaction;
     with ``resume`` (default) the searches a crash left pending run first
     (:func:`resume_pending_searches`)."""
-    if strategy not in ENTRY_STRATEGIES:
-        raise InputError(f"search on entry strategy {strategy!r} is not one of "
-                         + ", ".join(ENTRY_STRATEGIES))
+    check_entry_strategy(strategy)
     if not search_on_entry_enabled(store.policy, enabled):
         return None
     own = store_indices or StoreIndices.open(store, actor=actor)
@@ -700,7 +578,7 @@ def resume_pending_searches(store: Store, *,
                                    Stringency(str(params["stringency"])),
                                    int(params["min_loci"]), int(params["mismatches"]),
                                    str(params["strategy"]))
-                hook._record(hook.find(keys, audit=True))
+                hook.record(hook.find(keys, audit=True))
                 hook.score_mixtures(keys)
                 recorded.extend(hook.recorded)
         except LocardError as exc:
@@ -708,88 +586,3 @@ def resume_pending_searches(store: Store, *,
             continue
         _outbox_done(store, ob.c.id == row.id)
     return ResumedSearches(len(pending) - len(left), tuple(recorded), tuple(left))
-
-
-# --- self-check -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CheckPair:
-    """A near-match pair; another lab's member shows only its lab and specimen ID."""
-
-    index: str
-    a: tuple[str, str]
-    b: tuple[str, str]
-    kind: str
-    matching: int
-    partial: int
-    compared: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "lab_a": self.a[0], "specimen_a": self.a[1],
-                "lab_b": self.b[0], "specimen_b": self.b[1], "kind": self.kind,
-                "matching_loci": self.matching, "partial_loci": self.partial,
-                "compared_loci": self.compared}
-
-
-@dataclass(frozen=True, slots=True)
-class StoreCheck:
-    indices: tuple[str, ...]
-    min_matching_loci: int | None
-    profiles: Mapping[str, int]
-    pairs: tuple[CheckPair, ...]
-    pairs_matrix: Mapping[str, list[list[int]]] | None
-    purpose: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"indices": list(self.indices), "min_matching_loci": self.min_matching_loci,
-                "profiles": dict(self.profiles), "purpose": self.purpose,
-                "pairs": [p.to_dict() for p in self.pairs],
-                "pairs_matrix": dict(self.pairs_matrix) if self.pairs_matrix is not None
-                else None}
-
-
-def self_check(store: Store, *, actor: str, purpose: str | None, min_loci: int | None = None,
-               pairs_matrix: bool = False, indices: Iterable[Index | str] | None = None,
-               store_indices: StoreIndices | None = None) -> StoreCheck:
-    """Duplicates and near matches within each index (default: every index but the
-    relatives' references, which are never compared directly; naming that one is refused and
-    audited). The self-check is quality control, its own purpose, not a casework search: the
-    search matrix does not govern it (an offender index is checked for aliases although
-    offenders are never searched against offenders) and it is audited as one ``self_check``
-    entry (:meth:`Store.authorize_self_check`). ``min_loci`` defaults per index to the median
-    number of loci its profiles are typed at, minus 2
-    (:func:`locard.search.selfcheck.default_min_matching_loci`). Only pairs with at least one
-    of the user's lab's specimens are listed; ``pairs_matrix`` counts all pairs (no
-    identities)."""
-    policy = store.policy
-    wanted = (policy.self_check_indices() if indices is None
-              else list(dict.fromkeys(parse_index(i) for i in indices)))
-    user = store.authorize_self_check(wanted, actor=actor, purpose=purpose)
-    own = store_indices or StoreIndices.open(store, actor=actor, attach=False)
-    pairs: list[CheckPair] = []
-    counts: dict[str, int] = {}
-    matrices: dict[str, list[list[int]]] = {}
-    used_m: int | None = min_loci
-    for idx in wanted:
-        pidx = own[idx]
-        counts[idx.value] = pidx.n_single
-        if pidx.n_single < 2:
-            continue
-        check = find_near_matches(pidx, min_matching_loci=min_loci)
-        used_m = check.min_matching_loci
-        rows = specimen_rows(store, [k for p in check.pairs for k in (p.key_a, p.key_b)])
-        for p in check.pairs:
-            ra, rb = rows.get(p.key_a), rows.get(p.key_b)
-            if ra is None or rb is None or user.lab not in (ra.lab, rb.lab):
-                continue
-            if not (_visible(ra, user.lab) and _visible(rb, user.lab)):
-                continue
-            pairs.append(CheckPair(idx.value, (ra.lab, ra.specimen_id),
-                                   (rb.lab, rb.specimen_id), p.kind, p.matching, p.partial,
-                                   p.compared))
-        if pairs_matrix:
-            matrices[idx.value] = np.asarray(pair_count_matrix(pidx)).tolist()
-    return StoreCheck(tuple(i.value for i in wanted), used_m, counts, tuple(pairs),
-                      matrices if pairs_matrix else None, purpose or "")
-

@@ -45,6 +45,7 @@ class SpecimenRow:
     retention_until: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The row as a JSON-ready dict of its fields."""
         return {k: getattr(self, k) for k in self.__slots__}
 
 
@@ -59,6 +60,7 @@ class SpecimenPage:
     next_after: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The page as a JSON-ready dict, with the cursor to the next page."""
         return {"lab": self.lab, "total": self.total, "next_after": self.next_after,
                 "specimens": [s.to_dict() for s in self.specimens]}
 

@@ -74,9 +74,11 @@ class MatchRmp:
 
     @property
     def loci(self) -> tuple[str, ...]:
+        """The compared loci, in order."""
         return tuple(self.per_locus)
 
     def to_dict(self) -> dict[str, Any]:
+        """The statistic as a JSON-ready dict."""
         return {"statistic": self.statistic, "rmp": self.rmp, "one_in": self.one_in,
                 "lr": self.lr, "theta": self.theta, "formula": self.formula,
                 "loci": list(self.per_locus), "per_locus": dict(self.per_locus),

@@ -13,6 +13,7 @@ the tombstone.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,7 @@ from locard.store import schema as S
 from locard.store.audit_log import AUDIT_PAGE_MAX, AuditLog, AuditPage
 from locard.store.candidates import CandidateMatch, MatchDecision
 from locard.store.categories import Index, parse_index
+from locard.store.dashboard import Dashboard
 from locard.store.database import Database
 from locard.store.exports import ExportOmission, ExportReport, Exports
 from locard.store.governance import Governance
@@ -81,8 +83,12 @@ class SpecimenView:
     #: the lab a received record came from (imported with ``--received-from``); the
     #: specimen's ``lab`` owns it. None: the lab's own record.
     source_lab: str | None = None
+    #: where the profile came from (e.g. the CE run it was analysed from: file SHA-256,
+    #: sample ID, kit, ladder, parameters; :mod:`locard.store.ce_intake`), or None
+    provenance: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The view as a JSON-ready dict; only IDs and index when restricted (another lab's)."""
         out: dict[str, Any] = {"lab": self.lab, "specimen_id": self.specimen_id,
                                "index": self.index, "restricted": self.restricted}
         if not self.restricted:
@@ -91,11 +97,13 @@ class SpecimenView:
                         "kit": self.kit, "retention_until": self.retention_until,
                         "created_at": self.created_at, "rmp": self.rmp,
                         "source_lab": self.source_lab,
+                        "provenance": (dict(self.provenance) if self.provenance is not None
+                                       else None),
                         "profile": self.profile.to_dict()["loci"] if self.profile else None})
         return out
 
 
-class Store(Imports, Exports, Governance, Users, AuditLog):
+class Store(Imports, Exports, Governance, Users, AuditLog, Dashboard):
     """A Locard database. Open one with :meth:`open` (checks the schema version) or create
     one with :meth:`init`."""
 
@@ -176,6 +184,7 @@ class Store(Imports, Exports, Governance, Users, AuditLog):
             store.close()
 
     def close(self) -> None:
+        """Close the database connections (the store cannot be used after)."""
         self.db.dispose()
 
     def __enter__(self) -> Store:
@@ -227,10 +236,13 @@ class Store(Imports, Exports, Governance, Users, AuditLog):
         with self.db.read() as conn:
             row = conn.execute(
                 sa.select(S.specimens, S.labs.c.code.label("lab_code"),
-                          S.consents.c.consent_ref, S.genotypes.c.profile_json)
+                          S.consents.c.consent_ref, S.genotypes.c.profile_json,
+                          S.specimen_provenance.c.provenance)
                 .join(S.labs, S.labs.c.id == S.specimens.c.lab_id)
                 .join(S.genotypes, S.genotypes.c.specimen_pk == S.specimens.c.id)
                 .outerjoin(S.consents, S.consents.c.id == S.specimens.c.consent_id)
+                .outerjoin(S.specimen_provenance,
+                           S.specimen_provenance.c.specimen_pk == S.specimens.c.id)
                 .where(S.labs.c.code == lab_code, S.specimens.c.specimen_id == specimen_id)
             ).first()
         ref = self.specimen_ref(lab_code, specimen_id)
@@ -247,14 +259,9 @@ class Store(Imports, Exports, Governance, Users, AuditLog):
         return SpecimenView(lab_code, specimen_id, row.idx, False, row.category,
                             row.legal_basis, row.consent_ref, bool(row.local_only), row.kit,
                             row.retention_until, row.created_at, row.rmp, profile,
-                            source_lab=row.source_lab)
-
-    def counts(self) -> dict[str, int]:
-        """Specimens per index (no identities; unaudited)."""
-        with self.db.read() as conn:
-            rows = conn.execute(sa.select(S.specimens.c.idx, sa.func.count())
-                                .group_by(S.specimens.c.idx)).all()
-        return {str(r[0]): int(r[1]) for r in rows}
+                            source_lab=row.source_lab,
+                            provenance=(json.loads(row.provenance)
+                                        if row.provenance is not None else None))
 
     def iter_genotypes(self, *, actor: str, purpose: str, index: str | None = None,
                        batch: int = 10_000) -> Iterator[tuple[int, str, str, str, bool, str]]:

@@ -29,21 +29,20 @@ class Users(Kernel):
             raise InputError(f"unknown role {role!r}", remedy="roles: " + ", ".join(ROLES))
         if not name.strip():
             raise InputError("a user name cannot be empty")
-        admin = self.authorize(actor, "users")
-        lab_code = lab or admin.lab
-        with self.db.write() as conn:
-            exists = conn.execute(sa.select(S.users.c.id).where(S.users.c.name == name)
-                                  ).scalar_one_or_none()
+        with self.acting(actor, "users", audit_as="user_change") as act:
+            lab_code = lab or act.user.lab
+            exists = act.conn.execute(sa.select(S.users.c.id).where(S.users.c.name == name)
+                                      ).scalar_one_or_none()
             if exists is not None:
                 raise InputError(f"user {name!r} already exists")
-            lab_id = self.ensure_lab(conn, lab_code)
-            conn.execute(S.users.insert().values(name=name, role=role, lab_id=lab_id,
-                                                 active=True, created_at=utc_now()))
-            self.write_audit(conn, admin, "user_change",
-                        {"op": "add", "name": name, "role": role, "lab": lab_code})
-            return self.user_in(conn, name)
+            lab_id = self.ensure_lab(act.conn, lab_code)
+            act.conn.execute(S.users.insert().values(name=name, role=role, lab_id=lab_id,
+                                                     active=True, created_at=utc_now()))
+            act.details.update({"op": "add", "name": name, "role": role, "lab": lab_code})
+            added = self.user_in(act.conn, name)
+        return added
 
-    def _user_lab(self, conn: sa.Connection, name: str) -> str:
+    def user_lab(self, conn: sa.Connection, name: str) -> str:
         """The lab of user ``name``, active or not; :class:`NotFound` for no such user."""
         code = conn.execute(sa.select(S.labs.c.code)
                             .join(S.users, S.users.c.lab_id == S.labs.c.id)
@@ -60,40 +59,32 @@ class Users(Kernel):
         """Deactivate a user of the administrator's own lab: the token is revoked and every
         session ends at once (the user's session epoch moves on). Returns the user as now
         stored (inactive)."""
-        admin = self.authorize(actor, "users")
-        with self.db.read() as conn:
-            target_lab = self._user_lab(conn, name)
-        self.own_lab(admin, "users", target_lab, details={"op": "deactivate", "name": name})
-        with self.db.write() as conn:
-            n = conn.execute(S.users.update().where(S.users.c.name == name).values(
+        with self.acting(actor, "users", audit_as="user_change",
+                         lab=lambda conn, _user: self.user_lab(conn, name),
+                         details={"op": "deactivate", "name": name}) as act:
+            n = act.conn.execute(S.users.update().where(S.users.c.name == name).values(
                 active=False, token_prefix=None, token_hash=None,
                 session_epoch=self._next_epoch())).rowcount
             if not n:
                 raise NotFound(f"no user {name!r}")
-            self.write_audit(conn, admin, "user_change", {"op": "deactivate", "name": name})
-            row = conn.execute(sa.select(S.users.c.id, S.users.c.role, S.users.c.lab_id,
-                                         S.users.c.session_epoch)
-                               .where(S.users.c.name == name)).one()
-        return User(int(row.id), name, row.role, int(row.lab_id), target_lab, False,
+            row = act.conn.execute(sa.select(S.users.c.id, S.users.c.role, S.users.c.lab_id,
+                                             S.users.c.session_epoch)
+                                   .where(S.users.c.name == name)).one()
+        return User(int(row.id), name, row.role, int(row.lab_id), act.lab, False,
                     int(row.session_epoch))
 
     def revoke_sessions(self, name: str, *, actor: str, reason: str = "logout") -> int:
         """End every session of ``name`` at once (logout; or an administrator of the same
         lab). Returns the new session epoch; a session cookie issued under an older epoch is
         refused from now on."""
-        with self.db.read() as conn:
-            who = self.user_in(conn, actor)
-            target_lab = self._user_lab(conn, name)
-        if who.name != name:
-            self.require(who, "users")
-            self.own_lab(who, "users", target_lab, details={"op": "sessions_end",
-                                                             "name": name})
-        with self.db.write() as conn:
-            conn.execute(S.users.update().where(S.users.c.name == name).values(
+        with self.acting(actor, "users", audit_as="sessions_end", self_service=name,
+                         lab=lambda conn, _user: self.user_lab(conn, name),
+                         refused={"op": "sessions_end", "name": name},
+                         details={"for": name, "reason": reason}) as act:
+            act.conn.execute(S.users.update().where(S.users.c.name == name).values(
                 session_epoch=self._next_epoch()))
-            epoch = conn.execute(sa.select(S.users.c.session_epoch).where(
+            epoch = act.conn.execute(sa.select(S.users.c.session_epoch).where(
                 S.users.c.name == name)).scalar_one()
-            self.write_audit(conn, who, "sessions_end", {"for": name, "reason": reason})
         return int(epoch)
 
     def issue_token(self, name: str, *, actor: str) -> str:
@@ -103,21 +94,16 @@ class Users(Kernel):
         ends at once (the old token's sessions with it)."""
         from argon2 import PasswordHasher
 
-        with self.db.read() as conn:
-            who = self.user_in(conn, actor)
-            target = self.user_in(conn, name)
-        if who.name != name:
-            self.require(who, "users")
-            self.own_lab(who, "users", target.lab, details={"op": "token_issue",
-                                                             "name": name})
         prefix = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-        hashed = PasswordHasher().hash(token)
-        with self.db.write() as conn:
-            conn.execute(S.users.update().where(S.users.c.name == name).values(
+        hashed = PasswordHasher().hash(token)  # before the write lock: argon2 takes a while
+        with self.acting(actor, "users", audit_as="token_issue", self_service=name,
+                         lab=lambda conn, _user: self.user_in(conn, name).lab,
+                         refused={"op": "token_issue", "name": name},
+                         details={"for": name, "prefix": prefix}) as act:
+            act.conn.execute(S.users.update().where(S.users.c.name == name).values(
                 token_prefix=prefix, token_hash=hashed, token_created_at=utc_now(),
                 session_epoch=self._next_epoch()))
-            self.write_audit(conn, who, "token_issue", {"for": name, "prefix": prefix})
         return token
 
     def authenticate_token(self, token: str) -> User:
@@ -140,8 +126,8 @@ class Users(Kernel):
             return self.user_in(conn, row.name)
 
     def list_users(self, *, actor: str) -> list[User]:
+        """The users, by name (administrators only; unaudited: no specimen is named)."""
+        self.authorize(actor, "users")
         with self.db.read() as conn:
-            admin = self.user_in(conn, actor)
-            self.require(admin, "users")
             rows = conn.execute(sa.select(S.users.c.name).order_by(S.users.c.name)).scalars()
             return [self.user_in(conn, n) for n in rows]

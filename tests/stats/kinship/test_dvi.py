@@ -12,7 +12,6 @@ import pytest
 
 from locard.errors import CombinatorialLimit, InvalidParameter, StatisticsError
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship import (
     UNSEEN_ALLELE,
@@ -30,8 +29,9 @@ from locard.stats.kinship.dvi import (
     dvi_identify,
     dvi_lr_matrix,
     family_table,
-    lr_lookup_matrix,
 )
+from locard.stats.kinship.search_tables import lr_lookup_matrix
+from locard.tables.bundled import get_bundled_table
 
 TABLE = get_bundled_table("NIST1036:ALL")
 LOCI = ["D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51",

@@ -369,7 +369,7 @@ def test_symmetric_siblings_like_dvir_fire() -> None:
     simulated in R (seed 151, Norwegian frequencies) and are not rebuilt here; what carries
     over: the two sisters are exchangeable, so V2/V3 = M2/M3 has GLR 1 for each order and
     posteriors split evenly, while M1's identification has a GLR above 1 (dvir: 70,582)."""
-    from locard.stats.bundled import get_bundled_table
+    from locard.tables.bundled import get_bundled_table
 
     table = get_bundled_table("NIST1036:ALL")
     rng = np.random.default_rng(151)

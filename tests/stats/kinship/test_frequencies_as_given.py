@@ -20,7 +20,6 @@ import pytest
 from locard.errors import StatisticsError
 from locard.genetics.alleles import parse_allele
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import get_bundled_table
 from locard.stats.frequencies import FrequencyTable
 from locard.stats.kinship import (
     Individual,
@@ -33,6 +32,7 @@ from locard.stats.kinship import (
     missing_person_lr,
     mutation_matrix,
 )
+from locard.tables.bundled import get_bundled_table
 
 TWO = FrequencyTable.from_mapping({"TH01": {"6": 0.05, "7": 0.95}}, name="Two",
                                   sample_alleles=1000)

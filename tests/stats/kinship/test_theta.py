@@ -401,7 +401,7 @@ def test_sibling_only_genotype_table_with_theta_at_a_large_locus(
     of NIST1036:ALL, 29 alleles: an elimination table of 20,511,149 entries, limit 20 M). Every
     entry of the table (for the stepwise model, which does not lump and is slow directly, every
     genotype of a deterministic sample) equals the direct LR, relative tolerance 1e-9."""
-    from locard.stats.bundled import get_bundled_table
+    from locard.tables.bundled import get_bundled_table
 
     table = get_bundled_table("NIST1036:ALL")
     pedigree = sibling_only()
@@ -442,8 +442,8 @@ def test_too_many_partitions_is_refused_by_name() -> None:
 def test_dvi_matrix_with_theta_for_a_sibling_only_family() -> None:
     """The DVI matrix uses the same tables: a sibling-only family at D21S11 with theta now
     computes (before: CombinatorialLimit), equal to the direct LR (relative 1e-9)."""
-    from locard.stats.bundled import get_bundled_table
     from locard.stats.kinship.dvi import dvi_lr_matrix
+    from locard.tables.bundled import get_bundled_table
 
     table = get_bundled_table("NIST1036:ALL")
     victims = [Profile.parse("D21S11: 29/36.1; TH01: 6/7", specimen_id="V1"),

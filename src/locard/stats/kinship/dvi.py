@@ -15,8 +15,9 @@ the missing persons of all families.
 untyped): Hp, v is that missing person; Hd, v is unrelated to the family; an optional mutation
 model; ``theta`` (default 0, Hardy-Weinberg; above 0 every founder allele, and the unrelated
 victim's under Hd, is one Balding-Nichols draw). Each column's :func:`genotype_lr_table` per locus
-is built once and every victim is looked up in it (:func:`lr_lookup_matrix`), so the cost is C
-table builds plus V x C x L look-ups. Per locus the entry equals the direct
+is built once and every victim is looked up in it
+(:func:`~locard.stats.kinship.search_tables.lr_lookup_matrix`), so the cost is C table builds
+plus V x C x L look-ups. Per locus the entry equals the direct
 :func:`missing_person_lr` for victim alleles listed in the table or typed in the family; a victim
 allele in neither is looked up as the table's catch-all (at the floor, the locus renormalised;
 ``min_frequency=0``, the table as given, refuses such an allele). A locus untyped in the victim
@@ -80,7 +81,6 @@ from locard.stats.kinship.dvi_matrix import (
     dvi_lr_matrix,
     family_joint_lr,
     family_table,
-    lr_lookup_matrix,
 )
 from locard.stats.kinship.pedigree import MutationSpec, Pedigree, Sex
 
@@ -100,7 +100,6 @@ __all__ = [
     "dvi_lr_matrix",
     "family_joint_lr",
     "family_table",
-    "lr_lookup_matrix",
     "pair_prior_from",
 ]
 

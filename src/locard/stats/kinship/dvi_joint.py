@@ -52,6 +52,7 @@ class Identification:
     step: int = 1
 
     def to_dict(self) -> dict[str, Any]:
+        """The identification as a JSON-ready dict, with log10 of its LR."""
         return {"victim": self.victim, "family": self.family, "missing": self.missing,
                 "column": self.label or self.family, "lr": self.lr, "log10_lr": _log10(self.lr),
                 "step": self.step}
@@ -69,6 +70,7 @@ class DVIAssignment:
     posterior: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The assignment as a JSON-ready dict, with log10 of its LR."""
         return {"component": self.component,
                 "pairs": [{"victim": v, "family": f} for v, f in self.pairs],
                 "lr": self.lr, "log10_lr": _log10(self.lr), "posterior": self.posterior}
@@ -115,6 +117,8 @@ class DVIResult:
                 f"undisputed={len(self.undisputed)}, components={len(self.components)})")
 
     def to_dict(self, *, per_locus: bool = True) -> dict[str, Any]:
+        """The JSON-ready form: LR matrix, exclusions with reasons, undisputed and joint
+        identifications (``per_locus``: with per-locus LRs)."""
         return {
             "matrix": self.matrix.to_dict(per_locus=per_locus),
             "excluded": [{"victim": v, "family": f} for v, f in self.excluded],

@@ -36,7 +36,11 @@ from locard.stats.kinship.pedigree import (
     relatives_at,
     transition_matrices,
 )
-from locard.stats.kinship.search_tables import GenotypeLRTable, build_lr_table
+from locard.stats.kinship.search_tables import (
+    GenotypeLRTable,
+    build_lr_table,
+    lr_lookup_matrix,
+)
 from locard.stats.kinship.universe import LocusUniverse, check_min_frequency, locus_universe
 from locard.stats.provenance import make_provenance
 
@@ -46,32 +50,10 @@ __all__ = [
     "dvi_lr_matrix",
     "family_joint_lr",
     "family_table",
-    "lr_lookup_matrix",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
-
-
-def lr_lookup_matrix(table: GenotypeLRTable,
-                     alleles: Sequence[Allele | str | None]) -> FloatArray:
-    """``T[code_a, code_b]``: ``table``'s LR re-indexed by a caller's allele codes.
-
-    Code ``k >= 1`` names ``alleles[k - 1]`` (None: a code not in use); code 0 is "untyped" and
-    gives LR 1 with any partner (a row and column of ones). An allele the table does not list
-    maps to its catch-all ``unseen`` entry. Shape ``(len(alleles) + 1, len(alleles) + 1)``.
-    """
-    idx = np.empty(len(alleles) + 1, dtype=np.int64)
-    idx[0] = 0
-    for k, allele in enumerate(alleles, start=1):
-        if allele is None:  # a code not in use
-            idx[k] = table.unseen_index if table.has_catch_all else 0
-        else:
-            idx[k] = table.index(allele)
-    out = np.array(table.lr[np.ix_(idx, idx)], dtype=np.float64)
-    out[0, :] = 1.0
-    out[:, 0] = 1.0
-    return out
 
 
 # --- the pairwise matrix --------------------------------------------------------------------
@@ -204,6 +186,8 @@ class DVIFamily:
 
     @classmethod
     def build(cls, pedigree: Pedigree, missing: Iterable[str] | None = None) -> DVIFamily:
+        """A family from its reference pedigree and its missing persons (default: the pedigree's
+        one missing person); refuses none or duplicates."""
         ids = tuple(missing) if missing is not None else (pedigree.missing,)
         if not ids:
             raise PedigreeError("a DVI family needs at least one missing person")
@@ -237,13 +221,17 @@ class DVIFamily:
         return Pedigree.build(self.pedigree.individuals, missing=missing)
 
     def sex_of(self, missing: str) -> Sex:
+        """The declared sex of missing person ``missing``."""
         return self.pedigree.individual(missing).sex
 
     def to_dict(self, *, profiles: bool = True) -> dict[str, Any]:
+        """The JSON-ready form: the pedigree (profiles, or with ``profiles=False`` their
+        digests) and the missing persons."""
         return {**self.pedigree.to_dict(profiles=profiles), "missing": list(self.missing)}
 
 
 def as_family(family: Pedigree | DVIFamily) -> DVIFamily:
+    """``family`` as a :class:`DVIFamily` (a pedigree is built into one)."""
     return family if isinstance(family, DVIFamily) else DVIFamily.build(family)
 
 
@@ -323,26 +311,37 @@ class DVIMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(victims, family columns)``."""
         return (len(self.victims), len(self.families))
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The column labels: the family name, or ``FAMILY:MISSING`` where a family has several
+        missing persons.
+        """
         counts = {f: self.families.count(f) for f in self.families}
         return tuple(f if counts[f] == 1 else f"{f}:{m}"
                      for f, m in zip(self.families, self.missing, strict=True))
 
     @property
     def sex_compatible(self) -> npt.NDArray[np.bool_]:
+        """Which victim-column pairs are sex-compatible (all True where sexes were not compared)."""
         if self.compatible is None:
             return np.ones(self.shape, dtype=bool)
         return self.compatible
 
     @property
     def log10_lr(self) -> FloatArray:
+        """log10 of the LR matrix (-inf where the LR is 0)."""
         with np.errstate(divide="ignore"):
             return np.log10(self.lr)
 
     def column(self, label: int | str) -> int:
+        """The column index of ``label``: an index as is, a column label, or a family name (its
+        first column).
+
+        Raises ValueError for a name that is neither.
+        """
         if isinstance(label, int):
             return label
         labels = self.labels
@@ -362,6 +361,7 @@ class DVIMatrix:
                 f"missing={len(self.missing)})")
 
     def to_dict(self, *, per_locus: bool = True) -> dict[str, Any]:
+        """The matrix as a JSON-ready dict; with ``per_locus`` the per-locus LRs too."""
         out: dict[str, Any] = {
             "victims": list(self.victims),
             "families": list(self.families),

@@ -221,6 +221,8 @@ class MutationModel:
                                rate2=self.rate2, range=self.range, repeat_length=repeat_length)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: model, female and male rates, second parameter, range, rate
+        source."""
         return {"model": self.model, "female_rate": self.female_rate,
                 "male_rate": self.male_rate, "rate2": self.rate2, "range": self.range,
                 "rate_source": self.rate_source}

@@ -78,6 +78,7 @@ class Kappa:
                                    expected=f"k0 + k1 + k2 = 1 (these sum to {total:.12g})")
 
     def as_tuple(self) -> tuple[float, float, float]:
+        """``(k0, k1, k2)``: the probabilities of sharing 0, 1 and 2 alleles IBD."""
         return (self.k0, self.k1, self.k2)
 
 

@@ -81,6 +81,7 @@ MutationSpec = MutationModel | Mapping[str, MutationModel | None] | None
 
 
 class Sex(StrEnum):
+    """The sex of a pedigree member: male, female or unknown."""
     MALE = "male"
     FEMALE = "female"
     UNKNOWN = "unknown"
@@ -126,9 +127,11 @@ class Individual:
 
     @property
     def is_founder(self) -> bool:
+        """Whether neither parent is in the pedigree."""
         return self.father is None and self.mother is None
 
     def to_dict(self) -> dict[str, Any]:
+        """The individual as a JSON-ready dict (the profile only when typed)."""
         out: dict[str, Any] = {"id": self.id, "father": self.father, "mother": self.mother,
                                "sex": self.sex.value}
         if self.profile is not None:
@@ -228,6 +231,8 @@ class Pedigree:
 
     @classmethod
     def build(cls, individuals: Iterable[Individual], *, missing: str) -> Pedigree:
+        """A validated pedigree of ``individuals`` with missing person ``missing`` (raises
+        :class:`~locard.errors.PedigreeError` naming the problem)."""
         people = tuple(individuals)
         validate_pedigree(people, missing)
         return cls(people, missing)
@@ -315,6 +320,7 @@ class Pedigree:
     # --- views ------------------------------------------------------------------------------
 
     def individual(self, pid: str) -> Individual:
+        """The member with id ``pid`` (raises :class:`~locard.errors.PedigreeError` if absent)."""
         for person in self.individuals:
             if person.id == pid:
                 return person
@@ -322,6 +328,7 @@ class Pedigree:
 
     @property
     def ids(self) -> tuple[str, ...]:
+        """The members' ids, in pedigree order."""
         return tuple(p.id for p in self.individuals)
 
     @property
@@ -336,6 +343,8 @@ class Pedigree:
         return Pedigree.build(people, missing=self.missing)
 
     def to_dict(self, *, profiles: bool = True) -> dict[str, Any]:
+        """The JSON-ready form :meth:`from_dict` reads (with ``profiles=False`` each profile
+        replaced by its genotype digest)."""
         people = [p.to_dict() for p in self.individuals]
         if not profiles:
             for entry, person in zip(people, self.individuals, strict=True):
@@ -345,6 +354,7 @@ class Pedigree:
         return {"individuals": people, "missing": self.missing}
 
     def parents(self) -> dict[str, tuple[str, str] | None]:
+        """``{id: (father, mother)}``, None for a founder."""
         return {p.id: (p.father, p.mother) if p.father is not None and p.mother is not None
                 else None for p in self.individuals}
 

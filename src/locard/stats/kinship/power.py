@@ -89,6 +89,7 @@ class LocusPower:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The locus's power as a JSON-ready dict."""
         return {"exclusion_power": self.exclusion_power,
                 "expected_log10_lr_h1": self.expected_log10_lr_h1,
                 "expected_lr_h1": self.expected_lr_h1, "genotypes": self.genotypes,
@@ -146,9 +147,13 @@ class PowerResult:
 
     @property
     def summary(self) -> dict[str, Any]:
+        """Median and mean simulated log10 LR under H1 and P(LR > t) per threshold t under H1 and
+        H2, with the bound P(LR > t | H2) <= 1/t.
+        """
         return _summarise(self.log10_lr_h1, self.log10_lr_h2, self.thresholds)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict."""
         return {"missing": self.missing, "exclusion_power": self.exclusion_power,
                 "expected_log10_lr_h1": self.expected_log10_lr_h1,
                 "expected_lr_h1": self.expected_lr_h1,
@@ -172,6 +177,7 @@ class CandidatePower:
     distinct_genotypes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict, with the H1 summary."""
         return {"candidate": self.candidate, "exclusion_power": self.exclusion_power,
                 "expected_log10_lr_h1": self.expected_log10_lr_h1,
                 "simulations": self.simulations, "seed": self.seed,

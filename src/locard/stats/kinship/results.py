@@ -33,6 +33,7 @@ class LocusKinshipLR:
     frequencies: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
+        """The locus's LR as a JSON-ready dict: LR, both likelihoods, genotypes and frequencies."""
         return {
             "lr": self.lr,
             "hp_likelihood": self.hp_likelihood,
@@ -61,6 +62,7 @@ class KinshipLR:
 
     @property
     def per_locus_lr(self) -> dict[str, float]:
+        """``{locus: LR}`` for the loci that entered the product."""
         return {k: v.lr for k, v in self.per_locus.items()}
 
     @property
@@ -73,6 +75,8 @@ class KinshipLR:
                 f"excluded={len(self.excluded)})")
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: LR, log10 LR, per-locus LRs with detail, excluded loci,
+        provenance."""
         return {
             "lr": self.lr,
             "log10_lr": self.log10_lr,

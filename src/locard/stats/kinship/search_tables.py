@@ -70,7 +70,7 @@ from locard.stats.kinship.universe import (
 )
 from locard.stats.provenance import make_provenance
 
-__all__ = ["GenotypeLRTable", "genotype_lr_table", "genotype_lr_tables"]
+__all__ = ["GenotypeLRTable", "genotype_lr_table", "genotype_lr_tables", "lr_lookup_matrix"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -94,6 +94,9 @@ class GenotypeLRTable:
 
     @property
     def has_catch_all(self) -> bool:
+        """Whether the table has the catch-all allele for alleles it does not list
+        (``UNSEEN_ALLELE``).
+        """
         return UNSEEN_ALLELE in self.allele_index
 
     @property
@@ -126,6 +129,27 @@ class GenotypeLRTable:
             raise StatisticsError(f"{self.locus}: a genotype has one or two alleles, "
                                   f"not {len(alleles)}")
         return float(self.lr[self.index(alleles[0]), self.index(alleles[-1])])
+
+
+def lr_lookup_matrix(table: GenotypeLRTable,
+                     alleles: Sequence[Allele | str | None]) -> FloatArray:
+    """``T[code_a, code_b]``: ``table``'s LR re-indexed by a caller's allele codes.
+
+    Code ``k >= 1`` names ``alleles[k - 1]`` (None: a code not in use); code 0 is "untyped" and
+    gives LR 1 with any partner (a row and column of ones). An allele the table does not list
+    maps to its catch-all ``unseen`` entry. Shape ``(len(alleles) + 1, len(alleles) + 1)``.
+    """
+    idx = np.empty(len(alleles) + 1, dtype=np.int64)
+    idx[0] = 0
+    for k, allele in enumerate(alleles, start=1):
+        if allele is None:  # a code not in use
+            idx[k] = table.unseen_index if table.has_catch_all else 0
+        else:
+            idx[k] = table.index(allele)
+    out = np.array(table.lr[np.ix_(idx, idx)], dtype=np.float64)
+    out[0, :] = 1.0
+    out[:, 0] = 1.0
+    return out
 
 
 def genotype_lr_table(

@@ -71,10 +71,12 @@ class LocusUniverse:
 
     @property
     def size(self) -> int:
+        """The number of alleles in the universe (catch-all included)."""
         return len(self.labels)
 
     @property
     def repeat_length(self) -> int | None:
+        """The locus's repeat length (bp), None where unknown."""
         return LOCI[self.locus].repeat_length
 
     def index_of(self, allele: Allele | str) -> int:

@@ -1,8 +1,15 @@
-"""Frequency tables by name: the shipped tables and frequency files, for the CLI and service.
+"""Frequency tables, in one place: the type, the shipped tables, the file readers, lookup by name.
+
+- the type: :class:`FrequencyTable` (defined in :mod:`locard.stats.frequencies`, beside the
+  statistics that use it, and re-exported here);
+- the shipped tables: :mod:`locard.tables.bundled` (``get_bundled_table``, ``DEFAULT_TABLE``);
+- the readers of the files labs exchange: :mod:`locard.tables.files` (``read_frequency_file``);
+- a table by name or path: :func:`load_frequency_table`, :func:`list_frequency_tables` (this
+  module; :mod:`locard.reference` re-exports them beside the other reference data).
 
 A table spec is either a shipped table (``NIST1036:Cauc``, ``nist1036`` = ``NIST1036:ALL``;
-see :mod:`locard.stats.bundled`) or a frequency file (any format
-:func:`~locard.formats.frequency_files.read_frequency_file` reads), optionally followed by
+see :mod:`locard.tables.bundled`) or a frequency file (any format
+:func:`~locard.tables.files.read_frequency_file` reads), optionally followed by
 ``:POPULATION`` to pick one population of a multi-population file
 (``fbi2015_allele_freqs.csv:Caucasian``). A table read from a file is named
 ``SOURCE:POPULATION`` (``NIST1036:Cauc``, ``FBI2015:Caucasian``). A file that names neither
@@ -12,6 +19,9 @@ the population (``ESX17_Norway.csv:Norway`` is the table ``ESX17_Norway:Norway``
 A table without sample sizes (Familias, EuroForMix, STRidER CSV) loads fine; a statistic that
 needs the NRC II 5/2N minimum frequency then raises :class:`~locard.errors.InputError` unless a
 minimum frequency is configured (``min_frequency=``).
+
+This package sits above :mod:`locard.stats` and :mod:`locard.formats` (it joins the type to the
+readers) and below :mod:`locard.search` and :mod:`locard.store`.
 """
 
 from __future__ import annotations
@@ -23,19 +33,25 @@ from pathlib import Path
 from typing import Any
 
 from locard.errors import InputError, UnknownFrequencyTable
-from locard.formats.frequency_files import PopulationFrequencies, read_frequency_file
-from locard.stats.bundled import (
+from locard.stats.frequencies import AlleleFrequency, FrequencyTable
+from locard.tables.bundled import (
+    DEFAULT_TABLE,
     bundled_table_names,
     get_bundled_table,
     is_bundled_name,
 )
-from locard.stats.frequencies import FrequencyTable
-from locard.stats.kinship.mutation import MutationRates, rates_from_rows
+from locard.tables.files import PopulationFrequencies, read_frequency_file
 
 __all__ = [
-    "default_mutation_rates",
+    "DEFAULT_TABLE",
+    "AlleleFrequency",
+    "FrequencyTable",
+    "PopulationFrequencies",
+    "bundled_table_names",
+    "get_bundled_table",
     "list_frequency_tables",
     "load_frequency_table",
+    "read_frequency_file",
     "read_frequency_tables",
     "table_from_population",
 ]
@@ -152,25 +168,3 @@ def list_frequency_tables(*, files: Iterable[str | Path] = ()) -> list[dict[str,
     for f in files:
         rows.extend(_describe(t, bundled=False, path=str(f)) for t in read_frequency_tables(f))
     return rows
-
-
-def default_mutation_rates(model: str = "stepwise") -> MutationRates:
-    """The default mutation specification of every kinship command, identify and DVI (CLI,
-    service and demo alike): ``model`` with the per-locus rates of the bundled published
-    table (:func:`locard.formats.mutation_rates.bundled_mutation_rates`, one rate for both
-    sexes), and the table's pooled rate for the loci it lacks, each locus labelled with its
-    ``rate_source``."""
-    from dataclasses import asdict
-
-    from locard.formats.mutation_rates import bundled_mutation_rates
-    from locard.stats.kinship.mutation import MutationModel
-
-    base = MutationModel(model)
-    bundled = bundled_mutation_rates()
-    if bundled.default_rate is None:  # pragma: no cover - the derive script writes it
-        raise InputError(f"{bundled.name}: no default_rate")
-    table = {"name": bundled.name, "sha256": bundled.sha256,
-             "citation": bundled.note("source") or "; ".join(bundled.notes)}
-    return rates_from_rows(base.model, {k: asdict(v) for k, v in bundled.rates.items()},
-                           default_rate=bundled.default_rate, table=table,
-                           rate2=base.rate2, range=base.range)

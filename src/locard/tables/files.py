@@ -158,10 +158,12 @@ class PopulationFrequencies:
 
     @property
     def loci(self) -> tuple[str, ...]:
+        """The loci with frequencies, in file order."""
         return tuple(self.frequencies)
 
     @property
     def skipped_loci(self) -> tuple[str, ...]:
+        """The loci the file had that were left out on purpose."""
         return tuple(self.skipped)
 
 

@@ -14,10 +14,11 @@ from types import ModuleType
 import pytest
 
 from locard.errors import StatisticsError, UnknownFrequencyTable
-from locard.formats.frequency_files import file_sha256, read_fbi2015_csv, read_nist1036_csv
 from locard.genetics.alleles import parse_allele
 from locard.genetics.loci import canonical_locus
-from locard.stats.bundled import (
+from locard.stats.frequencies import FrequencyTable
+from locard.tables import table_from_population
+from locard.tables.bundled import (
     BUNDLE_FORMAT,
     DEFAULT_TABLE,
     bundled_source,
@@ -27,8 +28,7 @@ from locard.stats.bundled import (
     is_bundled_name,
     resolve_bundled_name,
 )
-from locard.stats.frequencies import FrequencyTable
-from locard.tables import table_from_population
+from locard.tables.files import file_sha256, read_fbi2015_csv, read_nist1036_csv
 
 REPO = Path(__file__).resolve().parents[2]
 FREQ = REPO.parent / "shared" / "data" / "frequencies"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from locard.errors import FileFormatError, InputError, UnsafeInput
-from locard.formats.frequency_files import (
+from locard.genetics.loci import LOCI, LocusKind
+from locard.tables.files import (
     FORMATS,
     NIST1036_CITATION,
     PopulationFrequencies,
@@ -23,7 +24,6 @@ from locard.formats.frequency_files import (
     read_ukdna17_csv,
     read_wide_csv,
 )
-from locard.genetics.loci import LOCI, LocusKind
 
 FREQ = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "frequencies"
 
@@ -382,7 +382,7 @@ def test_format_aliases(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import locard.formats.frequency_files as ff
+    import locard.tables.files as ff
 
     monkeypatch.setattr(ff, "MAX_FILE_BYTES", 10)
     for name in ("big.csv", "big.xml"):

@@ -1,11 +1,18 @@
-"""A small, realistic demo database built through the real import path.
+"""Test fixtures: synthetic profiles, raw CMF files and a small demo database.
 
-:func:`build_demo_database` writes CMF files (from the kit positive controls and from profiles
-drawn from the bundled NIST 1036 frequencies) into a temporary folder and imports them with
-:meth:`Store.import_file`, one file per category and legal basis, exactly as a lab would.
-Every profile is synthetic: no person's DNA is in the demo.
+Test-only code that used to ship inside the package (``locard.store.demo_data``); the tests and
+the import and service-load benchmarks import it from here (``from tests.fixtures import ...``,
+run from the repository root). ``locard demo`` does not use it: its run-time code is
+:mod:`locard.demo`.
 
-:func:`random_profiles` and :func:`write_cmf` are also used by the import benchmark and tests.
+- :func:`random_profiles`: synthetic single-source profiles drawn from the bundled NIST 1036
+  frequencies;
+- :func:`write_raw_cmf`: a CMF 3.2 file written from values as given, unchecked (the one CMF
+  writer of the package is :func:`locard.formats.cmf.write_raw_cmf`, which checks what it writes);
+- :func:`build_demo_database`: a small realistic database imported through
+  :meth:`Store.import_file`, one file per category and legal basis, as a lab would.
+
+Every profile is synthetic: no person's DNA is in these fixtures.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from locard.genetics.loci import CODIS_CORE_13, CODIS_CORE_20
 
-__all__ = ["build_demo_database", "random_profiles", "write_cmf"]
+__all__ = ["build_demo_database", "random_profiles", "write_raw_cmf"]
 
 Alleles = Mapping[str, Sequence[str]]
 
@@ -29,7 +36,7 @@ def _allele_sampler(rng: random.Random) -> dict[str, tuple[list[str], list[float
     """Per CODIS core locus: alleles and frequencies (bundled NIST 1036, else uniform 8-15)."""
     out: dict[str, tuple[list[str], list[float]]] = {}
     try:
-        from locard.stats.bundled import DEFAULT_TABLE, get_bundled_table
+        from locard.tables import DEFAULT_TABLE, get_bundled_table
 
         table = get_bundled_table(DEFAULT_TABLE)
         for locus in CODIS_CORE_20:
@@ -62,7 +69,7 @@ def random_profiles(n: int, *, seed: int = 1, prefix: str = "SIM",
         yield f"{prefix}{i:07d}", geno
 
 
-def write_cmf(path: str | os.PathLike[str],
+def write_raw_cmf(path: str | os.PathLike[str],
               specimens: Iterable[tuple[str, str, Alleles]], *, source_lab: str,
               kit: str | None = None) -> int:
     """Write a minimal CODIS CMF 3.2 import file of ``(specimen_id, category, {locus:
@@ -70,9 +77,9 @@ def write_cmf(path: str | os.PathLike[str],
     is written only when ``kit`` is given (an import then checks every allele against that
     kit's ladder range, which the synthetic profiles of many tests would not pass).
 
-    Unlike :func:`locard.formats.cmf.write_cmf` it writes values as given, unchecked: tests use
-    it to make files with deliberately bad records, and the benchmark to write a million
-    profiles without building Profile objects."""
+    Unlike :func:`locard.formats.cmf.write_raw_cmf` (the package's one CMF writer) it writes
+    values as given, unchecked: tests use it to make files with deliberately bad records, and
+    the benchmark to write a million profiles without building Profile objects."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -111,7 +118,7 @@ def build_demo_database(url_or_path: str | os.PathLike[str], *, seed: int = 7,
     two-person mixture), a missing person's reference, relatives with consent, unidentified
     remains, a staff elimination profile. Returns index counts and an audit-trail summary."""
     from locard.genetics.kits import positive_control
-    from locard.store.store import Store
+    from locard.store import Store
 
     store = Store.init(url_or_path, admin=admin, lab=lab)
     try:
@@ -146,7 +153,7 @@ def build_demo_database(url_or_path: str | os.PathLike[str], *, seed: int = 7,
         with tempfile.TemporaryDirectory(prefix="locard-demo-") as tmp:
             for name, basis, consent, entries in batches:
                 path = Path(tmp) / name
-                write_cmf(path, entries, source_lab=lab, kit="GlobalFiler")
+                write_raw_cmf(path, entries, source_lab=lab, kit="GlobalFiler")
                 rep = store.import_file(path, format="cmf", legal_basis=basis, consent=consent,
                                         actor=admin, purpose="DEMO-SETUP")
                 reports.append(rep.to_dict())

@@ -8,15 +8,15 @@ import pytest
 
 from locard.errors import FileFormatError, InputError, UnknownFrequencyTable
 from locard.genetics.profiles import Profile
-from locard.stats.bundled import bundled_table_names, get_bundled_table
 from locard.stats.match import random_match_probability
 from locard.tables import (
     list_frequency_tables,
     load_frequency_table,
     read_frequency_tables,
 )
+from locard.tables.bundled import bundled_table_names, get_bundled_table
 
-FREQ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "frequencies"
+FREQ = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "frequencies"
 
 
 @pytest.fixture
@@ -141,8 +141,8 @@ def test_list_frequency_tables(freq: Path) -> None:
 
 def test_default_mutation_rates_are_the_bundled_published_table() -> None:
     from locard.formats.mutation_rates import bundled_mutation_rates
+    from locard.reference import default_mutation_rates
     from locard.stats.kinship.mutation import POOLED_DEFAULT
-    from locard.tables import default_mutation_rates
 
     bundled = bundled_mutation_rates()
     spec = default_mutation_rates()

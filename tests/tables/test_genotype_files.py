@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from locard.errors import FileFormatError
-from locard.formats.frequency_files import detect_frequency_format, read_frequency_file
-from locard.stats.bundled import get_bundled_table
 from locard.tables import load_frequency_table
+from locard.tables.bundled import get_bundled_table
+from locard.tables.files import detect_frequency_format, read_frequency_file
 
 NIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "frequencies" / "nist1036"
 
