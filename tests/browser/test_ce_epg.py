@@ -1,6 +1,7 @@
 """The raw CE runs page in headless Chromium (Playwright, sync API) against uvicorn: upload an
 Identifiler sample with its ladder, zoom the electropherogram to a locus with the locus
-selector and the mouse wheel, and click a flag marker to read the flag's reason."""
+selector and the mouse wheel, click a flag marker to read the flag's reason, and zoom the
+ladder run's electropherogram to a locus."""
 
 from __future__ import annotations
 
@@ -96,5 +97,19 @@ def test_zoom_to_a_locus_and_read_a_flag(server: dict[str, object]) -> None:  # 
         # reset: the kit's loci again
         page.click(f"{epg} .epg-reset")
         assert _view(page, epg) == pytest.approx(full, abs=0.01)
+        # the ladder run's electropherogram: same controls; zoomed to TH01 its located
+        # ladder alleles are labelled and visible, FGA's are not; the clean ladder has no
+        # problem marker
+        lad = "#epg-ladder"
+        page.select_option(f"{lad} .epg-locus", "TH01")
+        option = page.locator(f"{lad} .epg-locus option[value='TH01']")
+        lo, hi = float(option.get_attribute("data-lo") or "nan"), \
+            float(option.get_attribute("data-hi") or "nan")
+        assert _view(page, lad) == pytest.approx((lo - 2, hi + 2), abs=0.01)
+        labels = page.locator(f"{lad} text.peak.ladder[data-locus='TH01']")
+        assert labels.count() >= 8 and labels.first.is_visible()
+        assert not page.locator(f"{lad} text.peak.ladder[data-locus='FGA']").last.is_visible()
+        assert page.locator(f"{lad} .flag-mark").count() == 0
+        page.locator(lad).screenshot(path=str(SHOTS / "ce-ladder-epg-th01.png"))
         assert errors == []
         browser.close()

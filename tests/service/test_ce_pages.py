@@ -27,6 +27,8 @@ IF = REPO.parent / "shared" / "data" / "ce" / "osiris_test_analysis" / "Identifi
 pytestmark = pytest.mark.skipif(not IF.is_dir(), reason=f"reference data not found at {IF}")
 
 LADDER = IF / "Identifiler LADDER.fsa"
+SPIKED_LADDER = (IF.parent / "Identifiler_Artifacts"
+                 / "_spike_in_D2_and_FGA_B12_ID_LADDER2.fsa")
 VICTIM = IF / "MIX05case2_victim.fsa"
 POSITIVE = IF / "Positive Control.fsa"
 NEGATIVE = IF / "Negative Control.fsa"
@@ -56,6 +58,11 @@ def _section(page: str, key: str) -> str:
     start = page.index(f'id="sample-{key}"')
     end = page.find('<section class="card ce-sample"', start + 1)
     return page[start:end if end > 0 else len(page)]
+
+
+def _ladder_section(page: str) -> str:
+    start = page.index('<section class="card" id="ladder">')
+    return page[start:page.index('<section class="card" id="samples">', start)]
 
 
 def _token(section: str) -> str:
@@ -97,6 +104,99 @@ def test_page_lists_samples_with_epg_bins_calls_and_flag_reasons(service: Servic
     # the positive control calls exactly 9947A: no mismatch flag
     assert "positive control mismatch" not in _section(page, "s1")
     assert "peaks in negative control" in _section(page, "s2")
+
+
+def test_ladder_epg_labels_every_located_allele_and_marks_no_problem_when_clean(
+        service: Service) -> None:
+    csrf = login(service.client, "ana", service.tokens["ana"])
+    r = _analyse_page(service, csrf, VICTIM)
+    assert r.status_code == 200, r.text[:2000]
+    section = _ladder_section(r.text)
+    assert 'id="epg-ladder"' in section and section.count('class="epg-panel"') == 5
+    lad = _ladder()
+    assert lad.problems() == {}  # the clean STRbaseIF ladder: 205/205, no problem
+    for locus, lo in lad.loci.items():
+        # each located ladder allele labelled at its measured size (2 decimals, as drawn)
+        labels = re.findall(rf'class="peak ladder" data-bp="([^"]+)" data-rfu="[^"]+" '
+                            rf'data-locus="{re.escape(locus)}" data-allele="([^"]+)"', section)
+        assert sorted((a, float(bp)) for bp, a in labels) == sorted(
+            (a, round(s, 2)) for a, s in zip(lo.alleles, lo.sizes, strict=True)
+            if s is not None), locus
+        bins = re.findall(rf'class="bin" data-locus="{re.escape(locus)}" '
+                          r'data-allele="([^"]+)"', section)
+        assert sorted(bins) == sorted(lo.alleles), locus
+    assert 'class="flag-mark"' not in section
+    assert "No ladder-quality problems." in section
+    assert "Every ladder allele was located." in section
+    # the samples' electropherograms are unchanged: no ladder labels there
+    assert 'class="peak ladder"' not in _section(r.text, "s0")
+
+
+def test_spiked_ladder_marks_each_problem_at_its_locus(service: Service) -> None:
+    csrf = login(service.client, "ana", service.tokens["ana"])
+    r = _analyse_page(service, csrf, VICTIM, ladder=SPIKED_LADDER)
+    assert r.status_code == 200, r.text[:2000]
+    section = _ladder_section(r.text)
+    lad = locate_ladder(read_abif(SPIKED_LADDER.read_bytes(), name=SPIKED_LADDER.name),
+                        kit="Identifiler")
+    problems = lad.problems()
+    # the artefact the file name announces: a spike in D2S1338 and in FGA
+    assert set(problems) == {"D2S1338", "FGA"}
+    marked = re.findall(r'class="flag-mark" data-flag="(\d+)" data-bp="([^"]+)" [^>]*'
+                        r'aria-label="flag: ladder at ([^"]+)"', section)
+    assert {locus for *_, locus in marked} == {"D2S1338", "FGA"}
+    for locus, texts in problems.items():
+        for text in texts:
+            # the problem's text is listed (shown on click) and marked at the size it names
+            assert html.escape(text) in section, text
+            bp = re.search(r"at (\d+\.\d+) bp", text)
+            assert bp is not None
+            assert any(loc == locus and float(at) == float(bp.group(1))
+                       for _, at, loc in marked), (locus, text)
+    # each marker's flag index is a listed flag of that locus
+    for i, _, locus in marked:
+        item = re.search(rf'<li class="flag-item" id="flag-ladder-{i}" data-flag="{i}" '
+                         r'tabindex="0"><span class="rule">ladder</span> <b>([^<]+)</b>',
+                         section)
+        assert item is not None and item.group(1) == locus
+
+
+def test_ladder_epg_lists_missing_alleles_and_parses_problem_sizes() -> None:
+    """A ladder with two alleles of TH01 taken out (as if not located) and two problems put
+    in, by hand: the missing alleles are listed under their locus and neither labelled nor
+    binned; a problem naming ``at X bp`` is marked there, one naming no size at the locus."""
+    from locard.service.ce_epg import ladder_electropherogram_svg, ladder_flags
+
+    run = read_abif(LADDER.read_bytes(), name=LADDER.name)
+    lad = locate_ladder(run, kit="Identifiler")
+    th01 = lad.loci["TH01"]
+    gone = {th01.alleles[0], th01.alleles[3]}
+    sizes = tuple(None if a in gone else s for a, s in zip(th01.alleles, th01.sizes,
+                                                            strict=True))
+    heights = tuple(None if a in gone else h for a, h in zip(th01.alleles, th01.heights,
+                                                              strict=True))
+    spike = "a spike among the ladder alleles at 180.50 bp (400 RFU)"
+    spacing = "irregular spacing 6 to 7: 2.00 bp where the kit's 4 bp gives 4.00"
+    changed = dataclasses.replace(th01, sizes=sizes, heights=heights,
+                                  problems=(spike, spacing))
+    hand = LadderResult(kit=lad.kit, file=lad.file, sample=lad.sample, sizing=lad.sizing,
+                        loci={**lad.loci, "TH01": changed}, sha256=lad.sha256)
+    flags = ladder_flags(hand)
+    assert [(f.rule, f.locus, f.sizes) for f in flags] == [
+        ("ladder", "TH01", (180.5,)), ("ladder", "TH01", ())]
+    svg = ladder_electropherogram_svg(run, hand, key="lx")
+    assert f'<li data-locus="TH01"><b>TH01</b>: {", ".join(a for a in th01.alleles if a in gone)}' \
+        in svg
+    assert "Every ladder allele was located." not in svg
+    labelled = set(re.findall(r'class="peak ladder" [^>]*data-locus="TH01" '
+                              r'data-allele="([^"]+)"', svg))
+    assert labelled == set(th01.alleles) - gone
+    binned = set(re.findall(r'class="bin" data-locus="TH01" data-allele="([^"]+)"', svg))
+    assert binned == set(th01.alleles) - gone
+    # the spike at its size; the spacing problem (no size) at the centre of TH01's window
+    centre = (th01.window[0] + th01.window[1]) / 2
+    assert 'data-flag="0" data-bp="180.5"' in svg
+    assert f'data-flag="1" data-bp="{round(centre, 2):g}"' in svg
 
 
 def test_ladder_among_the_uploads_and_errors(service: Service) -> None:

@@ -32,7 +32,9 @@ from locard.ce.calling import (
     LocusCall,
     SampleCalls,
     call_sample,
+    ladder_offsets,
     ladder_problems,
+    ladder_shift,
     locate_ladder,
 )
 from locard.ce.signal import Peak, SignalParameters, detect_peaks, process_trace
@@ -68,7 +70,9 @@ __all__ = [
     "control_kind",
     "detect_peaks",
     "get_lane_standard",
+    "ladder_offsets",
     "ladder_problems",
+    "ladder_shift",
     "lane_standards_for_kit",
     "list_lane_standards",
     "locate_ladder",

@@ -41,6 +41,14 @@ Rules (each a :class:`ArtefactFlag` ``rule``; thresholds in :class:`ArtefactPara
     called). A locus whose ladder does not fit at all (alleles not found) has no calls and
     is flagged by :func:`locard.ce.analysis.analyze_run` instead; its problems are in the
     ladder's own account (``LadderLocus.note``).
+``ladder shift``
+    a locus whose called peaks (at least ``ladder_shift_min_peaks``) all sit on the same side
+    of their nearest ladder alleles, each at least ``ladder_shift_bp`` away
+    (:func:`locard.ce.calling.ladder_shift`, offsets ``o_i = s_i - L(a_i)`` from
+    :func:`locard.ce.calling.ladder_offsets`): the ladder run's sizes are shifted against the
+    sample's, so the calls may be one bin off (e.g. 12.3/13.3 for 13/14). The flag names the
+    ladder file, the mean offset, each peak's offset and the ladder allele it is measured
+    from; the remedy is a ladder of the sample's own run (``--ladder``).
 
 The thresholds are common laboratory starting points (a heterozygote balance of 0.6, an
 Amelogenin balance of 0.5), not validated values: a laboratory sets its own.
@@ -56,7 +64,14 @@ import numpy as np
 import numpy.typing as npt
 
 from locard.ce.abif import AbifRun
-from locard.ce.calling import CalledPeak, SampleCalls, median_width, spike_dyes
+from locard.ce.calling import (
+    CalledPeak,
+    SampleCalls,
+    ladder_offsets,
+    ladder_shift,
+    median_width,
+    spike_dyes,
+)
 from locard.ce.signal import SignalParameters, detect_peaks, off_scale_by_dye
 from locard.errors import InvalidParameter
 from locard.genetics.kits import positive_control as declared_control
@@ -103,6 +118,8 @@ class ArtefactParameters:
     spike_scans: float = 2.0
     blob_width_factor: float = 2.5
     pullup_scans: float = 2.0
+    ladder_shift_bp: float = 0.5
+    ladder_shift_min_peaks: int = 2
 
     def __post_init__(self) -> None:
         for name, value in (("heterozygote_balance", self.heterozygote_balance),
@@ -118,6 +135,12 @@ class ArtefactParameters:
         if not self.blob_width_factor > 1:
             raise InvalidParameter("blob_width_factor", self.blob_width_factor,
                                    expected="a factor above 1")
+        if not self.ladder_shift_bp > 0:
+            raise InvalidParameter("ladder_shift_bp", self.ladder_shift_bp,
+                                   expected="a distance above 0 bp")
+        if self.ladder_shift_min_peaks < 1:
+            raise InvalidParameter("ladder_shift_min_peaks", self.ladder_shift_min_peaks,
+                                   expected="at least 1 peak")
         for name, value in (("spike_scans", self.spike_scans),
                             ("pullup_scans", self.pullup_scans)):
             if not value >= 0:
@@ -211,6 +234,35 @@ def _ladder_flags(calls: SampleCalls) -> list[ArtefactFlag]:
     return out
 
 
+def _shift_flags(calls: SampleCalls, params: ArtefactParameters) -> list[ArtefactFlag]:
+    ladder = calls.ladder
+    if ladder is None:
+        return []
+    out: list[ArtefactFlag] = []
+    source = Path(ladder.file).name
+    for name, call in calls.loci.items():
+        lad = ladder.loci.get(name)
+        if lad is None or not lad.complete:
+            continue
+        offsets = ladder_offsets(call, lad)
+        shift = ladder_shift([o for o, _ in offsets], tolerance_bp=params.ladder_shift_bp,
+                             min_peaks=params.ladder_shift_min_peaks)
+        if shift is None:
+            continue
+        each = ", ".join(f"{p.allele} at {p.size:.2f} bp is {o:+.2f} bp from ladder {a}"
+                         for p, (o, a) in zip(call.called, offsets, strict=True))
+        side = "shorter" if shift < 0 else "longer"
+        out.append(ArtefactFlag(
+            "ladder shift", name, ", ".join(_describe(p) for p in call.called),
+            f"every called peak sits {side} than its nearest allele of the ladder {source}, "
+            f"mean offset {shift:+.2f} bp, each at least ladder_shift_bp = "
+            f"{params.ladder_shift_bp:g} away ({each}): the ladder run is shifted against "
+            f"this sample here and the calls may be one bin off (without the shift: "
+            f"{'/'.join(a for _, a in offsets)}); analyse with a ladder of the same run "
+            "(--ladder)"))
+    return out
+
+
 def shape_flags(calls: SampleCalls, traces: Sequence[npt.ArrayLike], *,
                 off_scale: Sequence[int] = (), params: ArtefactParameters | None = None,
                 signal: SignalParameters | None = None) -> list[ArtefactFlag]:
@@ -285,4 +337,5 @@ def review(calls: SampleCalls, *, run: AbifRun | None = None, control: str | Non
     if calls.sizing is not None:
         flags += [ArtefactFlag("lane standard", None, None, f) for f in calls.sizing.flags]
     flags += _ladder_flags(calls)
+    flags += _shift_flags(calls, p)
     return tuple(flags)

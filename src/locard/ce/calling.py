@@ -58,6 +58,14 @@ ladder file and the problem, for the analyst to judge. The defaults are set from
 Identifiler, PowerPlex 16, Profiler Plus and COfiler ladders in the reference data (lowest
 allele 0.49 of the median, largest step deviation 1.13 bp, tallest unexplained extra peak
 0.34 of the median), not validated values.
+
+Sample against ladder (:func:`ladder_offsets`, :func:`ladder_shift`). A ladder from another
+run can be regular in itself and still be shifted against the sample (the 2002-10-03
+Identifiler ladder against the 2002-08-27 samples: D19S433 13/14 sized 0.9 bp short of the
+ladder's 13 and 14, called 12.3/13.3 in virtual bins). Per locus, every called peak's offset
+from its nearest ladder allele is measured; when all of them (two or more) sit on the same
+side by at least ``tolerance_bp`` the locus is flagged ``ladder shift``
+(:func:`locard.ce.artefacts.review`), its calls kept.
 """
 
 from __future__ import annotations
@@ -85,7 +93,9 @@ __all__ = [
     "LocusCall",
     "SampleCalls",
     "call_sample",
+    "ladder_offsets",
     "ladder_problems",
+    "ladder_shift",
     "locate_ladder",
     "median_width",
     "spike_dyes",
@@ -776,3 +786,56 @@ def call_sample(run: AbifRun, ladder: LadderResult, *, sizing: SizingResult | No
     return SampleCalls(file=run.path, sample=run.sample_name or run.path, sha256=run.sha256,
                        kit=kit.name, loci=result, flags=tuple(flags), parameters=parameters,
                        sizing=sized, ladder=ladder)
+
+
+# --- sample against ladder ----------------------------------------------------------------
+
+
+def ladder_offsets(call: LocusCall, ladder: LadderLocus) -> tuple[tuple[float, str], ...]:
+    """Per called peak of ``call`` (in size order), its offset from the ladder and the ladder
+    allele it is measured from: ``(o_i, a_i)`` with ``o_i = s_i - L(a_i)``, ``s_i`` the peak's
+    size and ``L(a_i)`` the measured size, in the ladder run, of the found ladder allele
+    ``a_i`` nearest to it (bp). A peak called into a ladder bin has ``|o_i| <= bin_half_width``;
+    a peak in a virtual bin one base from a ladder allele has ``|o_i|`` near 1 bp. Empty
+    when the locus's ladder has no found allele."""
+    found = [(size, allele) for allele, size in zip(ladder.alleles, ladder.sizes, strict=True)
+             if size is not None]
+    if not found:
+        return ()
+    out: list[tuple[float, str]] = []
+    for p in call.called:
+        size, allele = min(found, key=lambda f: abs(p.size - f[0]))
+        out.append((p.size - size, allele))
+    return tuple(out)
+
+
+def ladder_shift(offsets: Sequence[float], *, tolerance_bp: float = 0.5,
+                 min_peaks: int = 2) -> float | None:
+    """The shift of a sample against its ladder at one locus, or None when there is no
+    evidence of one (the sample-versus-ladder check of genotyping software: GeneMapper's
+    sizing quality, OSIRIS's tests of a sample's alleles against the ladder's bins).
+
+    From the offsets ``o_i`` of the called peaks (:func:`ladder_offsets`): a shift when there
+    are at least ``min_peaks`` of them, all on the same side of their nearest ladder alleles
+    (all ``o_i > 0`` or all ``o_i < 0``) and every one at least ``tolerance_bp`` away,
+    ``min_i |o_i| >= tolerance_bp``; the result is their mean ``sum(o_i) / n`` (bp, sample
+    minus ladder). Using the smallest ``|o_i|``, not the mean, keeps a locus where one called
+    peak sits on a ladder allele from being flagged (a genuine microvariant beside a ladder
+    allele, or a noise peak a base away): a ladder run shifted against the sample moves every
+    peak. Two genuine alleles both one base off the ladder on the same side (e.g. 12.3/13.3 at
+    D19S433 where the ladder has 13 and 14) cannot be told from a shift by sizes alone: they
+    are flagged too, for the analyst. With the default 0.5 bp (half a bin) a shift is flagged
+    only where it has moved calls out of the ladder alleles' bins; the Identifiler reference
+    runs put a same-run ladder's largest ``min_i |o_i|`` at 0.26 bp and the 2002-10-03 F12
+    ladder against the 2002-08-27 samples at 0.85-0.98 bp (docs/ce.md)."""
+    if not tolerance_bp > 0:
+        raise InvalidParameter("tolerance_bp", tolerance_bp, expected="a value above 0 bp")
+    if min_peaks < 1:
+        raise InvalidParameter("min_peaks", min_peaks, expected="at least 1 peak")
+    if len(offsets) < min_peaks or not offsets:
+        return None
+    if not (all(o > 0 for o in offsets) or all(o < 0 for o in offsets)):
+        return None
+    if min(abs(o) for o in offsets) < tolerance_bp:
+        return None
+    return float(sum(offsets) / len(offsets))

@@ -6,6 +6,9 @@ is the same baseline-free, smoothed signal that ``locard ce plot`` draws
 (:meth:`locard.ce.sizing.SizingResult.size`); the bins are the ladder run's measured allele
 positions, ``bin_half_width`` either side (:func:`locard.ce.calling.locate_ladder`); the peaks
 and their reasons are :func:`locard.ce.calling.call_sample`'s; the flags are the analysis's.
+The ladder run is drawn by the same code (:func:`ladder_electropherogram_svg`): its located
+alleles labelled at their measured peaks, its bins, and its loci's ladder-quality problems
+(:attr:`locard.ce.calling.LadderLocus.problems`) as flags of the rule ``ladder``.
 
 Downsampling (so that a 96-sample plate stays a page, not a download): the sized part of each
 trace is cut into ``buckets`` equal intervals of bp and each interval keeps its lowest and its
@@ -35,9 +38,12 @@ import numpy.typing as npt
 from locard.ce.abif import AbifRun
 from locard.ce.calling import CalledPeak, LadderResult, SampleCalls
 from locard.ce.signal import SignalParameters, process_trace
+from locard.ce.sizing import SizingResult
 from locard.errors import InvalidParameter
 
-__all__ = ["EpgFlag", "decimate", "electropherogram_svg", "epg_flags"]
+__all__ = ["EpgFlag", "EpgPeak", "decimate", "electropherogram_svg", "epg_flags",
+           "ladder_electropherogram_svg", "ladder_flags", "ladder_missing", "ladder_peaks",
+           "sample_peaks"]
 
 WIDTH = 1000
 PANEL_HEIGHT = 170
@@ -132,7 +138,7 @@ def _f(v: float, digits: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _label(p: CalledPeak) -> str:
+def _label(p: CalledPeak | EpgPeak) -> str:
     return f"{p.allele} at {p.size:.2f} bp ({p.height:.0f} RFU)"
 
 
@@ -145,6 +151,64 @@ def _view(ladder: LadderResult, fallback: tuple[float, float]) -> tuple[float, f
     return (lo, hi) if hi > lo else fallback
 
 
+@dataclass(frozen=True, slots=True)
+class EpgPeak:
+    """A labelled peak of the drawing: its locus and allele, size (bp) and height (RFU), its
+    kind (the CSS class: ``call``, ``ol``, ``filtered`` for a sample's peaks, ``ladder`` for a
+    located ladder allele) and why it is drawn so (the tooltip)."""
+
+    locus: str
+    allele: str
+    size: float
+    height: float
+    kind: str
+    why: str
+
+
+def sample_peaks(calls: SampleCalls) -> list[EpgPeak]:
+    """A called sample's peaks as the drawing labels them: called alleles (``call``),
+    off-ladder peaks (``ol``) and filtered peaks (``filtered``, with the filter's reason)."""
+    out: list[EpgPeak] = []
+    for lname, call in calls.loci.items():
+        for p in call.peaks:
+            called = p.filtered is None and p.bin != "off-ladder"
+            kind = "call" if called else ("ol" if p.filtered is None else "filtered")
+            why = ("called allele" + (" (virtual bin)" if p.bin == "virtual" else "")
+                   if called else (p.filtered or "off-ladder (OL): in no bin, not called"))
+            out.append(EpgPeak(lname, p.allele, p.size, p.height, kind, why))
+    return out
+
+
+def ladder_peaks(ladder: LadderResult) -> list[EpgPeak]:
+    """The located ladder alleles as the drawing labels them (``ladder``), each at its
+    measured size and height; alleles not located have no peak (see :func:`ladder_missing`)."""
+    out: list[EpgPeak] = []
+    for lname, lo in ladder.loci.items():
+        for allele, nominal, size, height in zip(lo.alleles, lo.nominal, lo.sizes, lo.heights,
+                                                 strict=True):
+            if size is None or height is None:
+                continue
+            out.append(EpgPeak(lname, allele, size, height, "ladder",
+                               f"ladder allele, {nominal:.2f} bp nominal in the kit definition "
+                               f"(bin {size:.2f} bp)"))
+    return out
+
+
+def ladder_flags(ladder: LadderResult) -> list[EpgFlag]:
+    """The ladder's quality problems (:attr:`locard.ce.calling.LadderLocus.problems`) as
+    flags of the rule ``ladder``, one per problem at its locus, marked at every ``at X bp``
+    the problem names (else at the locus)."""
+    return [EpgFlag("ladder", name, None, problem,
+                    tuple(float(x) for x in _AT_BP.findall(problem)),
+                    f"ladder {name}: {problem}")
+            for name, problems in ladder.problems().items() for problem in problems]
+
+
+def ladder_missing(ladder: LadderResult) -> dict[str, tuple[str, ...]]:
+    """Locus -> the ladder alleles not located in the ladder run, for the loci missing any."""
+    return {name: lo.missing for name, lo in ladder.loci.items() if lo.missing}
+
+
 def electropherogram_svg(run: AbifRun, calls: SampleCalls, ladder: LadderResult,
                          flags: Sequence[EpgFlag], *, key: str, buckets: int = 1000,
                          bin_half_width: float = 0.5,
@@ -154,6 +218,39 @@ def electropherogram_svg(run: AbifRun, calls: SampleCalls, ladder: LadderResult,
     called peaks labelled, filtered peaks in grey with their reason, flag markers) and the
     list of flags with their reasons. ``key`` makes the element ids unique on the page."""
     sizing = calls.sizing if calls.sizing is not None else ladder.sizing
+    return _drawing(run, sizing, ladder, sample_peaks(calls), flags, key=key, buckets=buckets,
+                    bin_half_width=bin_half_width, signal=signal, bin_labels=True)
+
+
+def ladder_electropherogram_svg(run: AbifRun, ladder: LadderResult, *, key: str = "ladder",
+                                buckets: int = 1000, bin_half_width: float = 0.5,
+                                signal: SignalParameters | None = None) -> str:
+    """The interactive electropherogram of the allelic ladder run (``run``, located as
+    ``ladder``), drawn as a sample's is: each located ladder allele labelled at its peak, the
+    bins it gives (``bin_half_width`` either side), every ladder-quality problem marked at
+    its locus with its text (:func:`ladder_flags`), and the alleles not located listed per
+    locus (:func:`ladder_missing`)."""
+    body = _drawing(run, ladder.sizing, ladder, ladder_peaks(ladder), ladder_flags(ladder),
+                    key=key, buckets=buckets, bin_half_width=bin_half_width, signal=signal,
+                    bin_labels=False, flags_empty="No ladder-quality problems.")
+    missing = ladder_missing(ladder)
+    if missing:
+        rows = "".join(f'<li data-locus="{escape(name)}"><b>{escape(name)}</b>: '
+                       f'{escape(", ".join(alleles))}</li>' for name, alleles in missing.items())
+        tail = (f'<div class="ladder-missing"><h4>Ladder alleles not located</h4>'
+                f'<ul>{rows}</ul></div>')
+    else:
+        tail = '<p class="muted ladder-missing">Every ladder allele was located.</p>'
+    return body + tail
+
+
+def _drawing(run: AbifRun, sizing: SizingResult, ladder: LadderResult,
+             peaks: Sequence[EpgPeak], flags: Sequence[EpgFlag], *, key: str, buckets: int,
+             bin_half_width: float, signal: SignalParameters | None, bin_labels: bool,
+             flags_empty: str = "No flags.") -> str:
+    """The drawing both electropherograms share: the toolbar, a panel per dye (the run's
+    traces, the ladder's bins, ``peaks`` labelled at their apex, ``flags`` marked) and the
+    list of flags."""
     if not sizing.ok:
         return (f'<p class="flash bad">No electropherogram in bp: the lane standard could not '
                 f'be fitted ({escape(sizing.reason or "")}).</p>')
@@ -239,29 +336,24 @@ def electropherogram_svg(run: AbifRun, calls: SampleCalls, ladder: LadderResult,
                 f'x="{LEFT + (centre - x0) * kx:.1f}" y="11" text-anchor="middle"'
                 f'{hidden}>{escape(lname)}</text>')
             for allele, size in zip(lo.alleles, lo.sizes, strict=True):
-                if size is None:
+                if size is None or not bin_labels:
                     continue
                 parts.append(
                     f'<text class="bin-label" data-bp="{_f(size)}" data-locus="{escape(lname)}"'
                     f' x="{LEFT + (size - x0) * kx:.1f}" y="{TOP - 3}" text-anchor="middle" '
                     f'visibility="hidden">{escape(allele)}</text>')
-        for lname, call in calls.loci.items():
-            if lname not in ladder.loci or ladder.loci[lname].dye != dye:
+        for p in peaks:
+            if p.locus not in ladder.loci or ladder.loci[p.locus].dye != dye:
                 continue
-            for p in call.peaks:
-                called = p.filtered is None and p.bin != "off-ladder"
-                cls = "call" if called else ("ol" if p.filtered is None else "filtered")
-                why = ("called allele" + (" (virtual bin)" if p.bin == "virtual" else "")
-                       if called else (p.filtered or "off-ladder (OL): in no bin, not called"))
-                px = LEFT + (p.size - x0) * kx
-                py = max(TOP - 2, PANEL_HEIGHT - BOTTOM - p.height * ky - 4)
-                hidden = "" if x0 <= p.size <= x1 else ' visibility="hidden"'
-                parts.append(
-                    f'<text class="peak {cls}" data-bp="{_f(p.size)}" '
-                    f'data-rfu="{_f(p.height, 0)}" data-locus="{escape(lname)}" '
-                    f'data-allele="{escape(p.allele)}" x="{px:.1f}" y="{py:.1f}" '
-                    f'text-anchor="middle"{hidden}><title>{escape(lname)} {escape(_label(p))}'
-                    f': {escape(why)}</title>{escape(p.allele)}</text>')
+            px = LEFT + (p.size - x0) * kx
+            py = max(TOP - 2, PANEL_HEIGHT - BOTTOM - p.height * ky - 4)
+            hidden = "" if x0 <= p.size <= x1 else ' visibility="hidden"'
+            parts.append(
+                f'<text class="peak {p.kind}" data-bp="{_f(p.size)}" '
+                f'data-rfu="{_f(p.height, 0)}" data-locus="{escape(p.locus)}" '
+                f'data-allele="{escape(p.allele)}" x="{px:.1f}" y="{py:.1f}" '
+                f'text-anchor="middle"{hidden}><title>{escape(p.locus)} {escape(_label(p))}'
+                f': {escape(p.why)}</title>{escape(p.allele)}</text>')
         for i, f in enumerate(flags):
             if not f.locus or f.locus not in ladder.loci or ladder.loci[f.locus].dye != dye:
                 continue
@@ -287,6 +379,6 @@ def electropherogram_svg(run: AbifRun, calls: SampleCalls, ladder: LadderResult,
     if items:
         parts.append(f'<ol class="flags">{"".join(items)}</ol>')
     else:
-        parts.append('<p class="muted">No flags.</p>')
+        parts.append(f'<p class="muted">{escape(flags_empty)}</p>')
     parts.append('</div>')
     return "".join(parts)

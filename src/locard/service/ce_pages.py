@@ -35,7 +35,11 @@ from locard.errors import InputError, LocardError, PermissionDenied, PolicyViola
 from locard.jsonsafe import json_safe
 from locard.service import models as M
 from locard.service.auth import Principal, authenticate, check_csrf
-from locard.service.ce_epg import electropherogram_svg, epg_flags
+from locard.service.ce_epg import (
+    electropherogram_svg,
+    epg_flags,
+    ladder_electropherogram_svg,
+)
 from locard.service.errors import ServiceError, error_code
 from locard.service.models import CeAnalyzeResponse
 from locard.store.policy import Policy
@@ -85,12 +89,14 @@ class SampleView:
 
 @dataclass
 class PlateView:
-    """A plate's analysis: the kit, the ladder's per-locus account, the samples."""
+    """A plate's analysis: the kit, the ladder's per-locus account, the samples, and the
+    ladder run's electropherogram (``ladder_epg``, empty when not drawn)."""
 
     kit: str
     ladder_file: str
     ladder: dict[str, Any]
     samples: list[SampleView] = field(default_factory=list)
+    ladder_epg: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``locard ce analyze --json``."""
@@ -183,9 +189,10 @@ def analyse_plate(runs: list[RunUpload], ladder_run: RunUpload, *, kit: str,
     """Locate the ladder, analyse every run with :func:`analyze_run`, give each its store
     verdict, its electropherogram (``draw``) and, when the verdict lets it enter an index,
     a signed accept token. A run that cannot be read or sized is reported with its error,
-    not dropped."""
+    not dropped. With ``draw`` the ladder run's electropherogram too, its bins as wide as
+    the analysis's (``CallParameters.bin_half_width``)."""
     from locard.ce.abif import read_abif
-    from locard.ce.analysis import analyze_run
+    from locard.ce.analysis import CallParameters, analyze_run
     from locard.ce.calling import locate_ladder
     from locard.genetics.kits import get_kit
     from locard.genetics.kits import positive_control as declared
@@ -198,9 +205,13 @@ def analyse_plate(runs: list[RunUpload], ladder_run: RunUpload, *, kit: str,
         if not r.name.lower().endswith(RUN_SUFFIXES):
             raise InputError(f"{r.name}: not a .fsa or .hid run",
                              remedy="upload the runs as written by the genetic analyser")
-    lad = locate_ladder(read_abif(ladder_run.data, name=ladder_run.name), kit=kit_name)
+    ladder_abif = read_abif(ladder_run.data, name=ladder_run.name)
+    lad = locate_ladder(ladder_abif, kit=kit_name)
     plate = PlateView(kit=kit_name, ladder_file=ladder_run.name,
                       ladder={**lad.to_dict(), "file": ladder_run.name})
+    if draw:
+        plate.ladder_epg = ladder_electropherogram_svg(
+            ladder_abif, lad, key="ladder", bin_half_width=CallParameters().bin_half_width)
     for i, r in enumerate(runs):
         view = SampleView(file=r.name, sample="", sha256=None, record={}, key=f"s{i}")
         try:
