@@ -114,14 +114,128 @@ def test_too_many_unknowns_are_refused_with_the_cli_as_remedy(service: Service) 
     assert "locard mixture lr" in body["detail"]
 
 
-def test_the_service_ranking_refuses_a_continuous_case_naming_the_cli(service: Service) -> None:
+def rank_case(service: Service, *, seed: int = 7) -> dict[str, Any]:
+    """A continuous case whose major contributor (Mx 0.7) is the stored offender CO-0000001
+    and whose minor is a person not in the store; Hp = CANDIDATE + 1 unknown, Hd = 2 unknowns
+    (simulated from the gamma model: mu 1500, sigma 0.15, beta 0.85, xi 0.06)."""
+    from locard.genetics.alleles import parse_allele
+
+    table = get_bundled_table("NIST1036:Cauc")
+    rng = np.random.default_rng(seed)
+    donor = service.offenders["CO-0000001"]
+    people: list[dict[str, list[Allele]]] = [
+        {loc: [parse_allele(a) for a in (donor[loc] * 2)[:2]] for loc in LOCI}, {}]
+    for locus in LOCI:
+        alleles = list(table.frequencies[locus])
+        p = np.array([table.frequencies[locus][a] for a in alleles])
+        people[1][locus] = sorted(alleles[i] for i in rng.choice(len(alleles), size=2,
+                                                                 p=p / p.sum()))
+    evidence = simulate_heights(people, table, mx=(0.7, 0.3), mu=1500.0, sigma=0.15, beta=0.85,
+                                xi=0.06, kit=get_kit("GlobalFiler"), seed=rng)
     case = copy.deepcopy(CASE)
-    case.update(profiles={"CANDIDATE": {}}, poi="CANDIDATE")
+    case.update(profiles={"CANDIDATE": {}}, poi="CANDIDATE", evidence={"r1": {
+        k: {"alleles": [str(a) for a in v], "heights": list(v.values())}
+        for k, v in evidence.replicates["r1"].items()}})
     case["hypotheses"]["hp"]["contributors"] = ["CANDIDATE"]
-    r = service.client.post("/api/v1/mixtures/rank", headers=service.h("ana"),
-                            json={"case": case, "purpose": "CASE-M1"})
+    return case
+
+
+def _rank(service: Service, case: dict[str, Any], **body: Any) -> Any:
+    return service.client.post("/api/v1/mixtures/rank", headers=service.h("ana"),
+                               json={"case": case, "purpose": "CASE-M1", **body})
+
+
+def test_the_continuous_ranking_equals_the_cli(service: Service, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    case = rank_case(service)
+    r = _rank(service, case, index=["offender"], top=4)
+    assert r.status_code == 200, r.text
+    api = r.json()
+    assert api["model"] == "continuous" and api["refit"] == 3  # the service's default
+    assert api["purpose"] == "CASE-M1" and api["targets"] == ["offender"]
+    first = api["candidates"][0]
+    # the planted major donor first, its LR refitted by maximum likelihood
+    assert first["specimen_id"] == "CO-0000001" and first["refitted"], first
+    assert first["lr"] > 1e3 and first["lr_fixed"] > 1e3
+    assert [c["refitted"] for c in api["candidates"]] == [True, True, True, False]
+    assert first["log10_lr"] == pytest.approx(sum(v["log10_lr"] for v in
+                                                  first["per_locus"].values()), abs=1e-9)
+    assert set(first["parameters"]) == {"hp", "hd"} and len(api["hd_parameters"]["mx"]) == 2
+    # the same document as `locard mixture rank --json` on the same store (the fits are
+    # seeded: bit for bit), apart from the time it was computed
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    capsys.readouterr()
+    assert main(["mixture", "rank", str(path), "--db", str(service.tmp / "locard.db"),
+                 "--user", "ana", "--index", "offender", "--top", "4", "--refit", "3",
+                 "--purpose", "CASE-M1", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert _without_time(api) == _without_time(cli)
+    # the response model names every field (it forbids others) and is in the OpenAPI schema
+    from locard.service.models import ContinuousMixtureRankResponse
+
+    ContinuousMixtureRankResponse.model_validate(api)
+    schema = service.client.get("/openapi.json").json()
+    op = schema["paths"]["/api/v1/mixtures/rank"]["post"]["responses"]["200"]
+    assert "ContinuousMixtureRankResponse" in json.dumps(op)
+    assert "MixtureRankResponse" in json.dumps(op).replace("ContinuousMixtureRankResponse", "")
+    # audited by the store as a search with its purpose and the model
+    entries = [e for e in service.store.audit_entries(actor="aud", limit=50)
+               if e.action == "search" and e.purpose == "CASE-M1" and e.user == "ana"]
+    assert entries and all(e.details["model"] == "continuous" for e in entries)
+    assert {e.details["refit"] for e in entries} == {3}
+
+
+def test_refit_is_passed_through(service: Service) -> None:
+    r = _rank(service, rank_case(service), index=["offender"], top=3, refit=1)
+    assert r.status_code == 200, r.text
+    api = r.json()
+    assert api["refit"] == 1
+    assert [c["refitted"] for c in api["candidates"]] == [True, False, False]
+    assert api["candidates"][1]["lr"] is None and api["candidates"][1]["per_locus"] is None
+
+
+def test_refit_above_the_service_limit_is_refused_naming_the_cli(service: Service) -> None:
+    from locard.service.mixtures import MAX_SERVICE_REFIT
+
+    r = _rank(service, rank_case(service), refit=MAX_SERVICE_REFIT + 1)
     assert r.status_code == 400, r.text
-    assert "locard mixture rank" in r.json()["detail"], r.json()
+    body = r.json()
+    assert set(body) == {"error", "detail", "status"}
+    assert f"refit = {MAX_SERVICE_REFIT + 1}" in body["detail"]
+    assert "locard mixture rank" in body["detail"] and "--refit K" in body["detail"]
+    # a negative refit does not match the request schema
+    assert _rank(service, rank_case(service), refit=-1).status_code == 422
+    # nothing was ranked: no search is audited
+    assert not [e for e in service.store.audit_entries(actor="aud", limit=50)
+                if e.action == "search" and e.purpose == "CASE-M1"]
+
+
+def test_a_continuous_ranking_with_four_unknowns_is_refused(service: Service) -> None:
+    case = rank_case(service)
+    case["hypotheses"] = {"hp": {"contributors": ["CANDIDATE"], "unknowns": 3},
+                          "hd": {"contributors": [], "unknowns": 4}}
+    r = _rank(service, case)
+    assert r.status_code == 400, r.text
+    assert "hypotheses.hd.unknowns = 4" in r.json()["detail"]
+    assert "locard mixture rank" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("option", ["hd_once", "q_shutdown_hp"])
+def test_semi_continuous_options_are_refused_for_a_continuous_case(service: Service,
+                                                                   option: str) -> None:
+    r = _rank(service, rank_case(service), **{option: True})
+    assert r.status_code == 400, r.text
+    assert option in r.json()["detail"]
+
+
+def test_the_continuous_ranking_is_governed(service: Service) -> None:
+    case = rank_case(service)
+    r = service.client.post("/api/v1/mixtures/rank", headers=service.h("aud"),
+                            json={"case": case, "purpose": "CASE-M1"})
+    assert r.status_code == 403, r.text
+    r = _rank(service, case, index=["relative"])
+    assert r.status_code == 403, r.text
 
 
 def test_a_continuous_case_without_heights_is_refused(service: Service) -> None:

@@ -272,6 +272,12 @@ def test_real_bodies_conform_to_their_schema(service: Service) -> None:
         "case": _rank_case(service), "purpose": "CASE-M1", "top": 3}), 200)
     check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("aud"), json={
         "case": _rank_case(service), "purpose": "CASE-M1"}), 403)
+    from tests.service.test_mixture_continuous_api import rank_case
+
+    check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("ana"), json={
+        "case": rank_case(service), "purpose": "CASE-M1", "top": 3, "refit": 1}), 200)
+    check("POST /api/v1/mixtures/rank", c.post("/api/v1/mixtures/rank", headers=h("ana"), json={
+        "case": rank_case(service), "purpose": "CASE-M1", "refit": 6}), 400)
     from tests.service.test_ce_pages import IF, LADDER, VICTIM, _files
 
     if IF.is_dir():  # the CE runs are reference data (../shared/data/ce)

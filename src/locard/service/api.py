@@ -21,6 +21,7 @@ from locard.service import ops
 from locard.service.auth import Principal, authenticate
 from locard.service.errors import ServiceError
 from locard.service.gateway import SearchGateway
+from locard.service.mixtures import DEFAULT_SERVICE_REFIT, MAX_SERVICE_REFIT
 from locard.stats.mixture.casefile import CaseFile
 from locard.store import Store
 
@@ -304,6 +305,11 @@ class MixtureRankRequest(BaseModel):
     q_shutdown_hp: bool = Field(False, description="Hp's unknowns carry evidence alleles "
                                                    "only, no Q (SmartRank's default; "
                                                    "`--q-shutdown-hp`)")
+    refit: Annotated[int, Field(ge=0)] = Field(
+        DEFAULT_SERVICE_REFIT,
+        description="continuous cases: refit this many of the best candidates by full maximum "
+                    f"likelihood (at most {MAX_SERVICE_REFIT} in the service: seconds each; "
+                    "more: `locard mixture rank --refit K`)")
 
 
 def _case_data(case: CaseFile) -> dict[str, Any]:
@@ -326,18 +332,29 @@ async def mixture_lr(caller: Caller, body: CaseFile) -> JSONResponse:
     return _json(await run_in_threadpool(compute, _case_data(body), source="case file"))
 
 
-@router.post("/mixtures/rank", summary="Rank the database by a mixed trace's LR (purpose "
-             "required; as `locard mixture rank --json`)", response_model=M.MixtureRankResponse)
-def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest) -> JSONResponse:
-    """Rank the database's profiles by the LR of a mixed trace with each as CANDIDATE."""
-    from locard.service.mixtures import load_case
+@router.post("/mixtures/rank", summary="Rank the database by a mixed trace's LR, "
+             "semi-continuous or continuous (purpose required; as `locard mixture rank "
+             "--json`)", response_model=M.MixtureRankResponse | M.ContinuousMixtureRankResponse)
+async def mixture_rank(caller: Caller, request: Request, body: MixtureRankRequest
+                       ) -> JSONResponse:
+    """Rank the database's profiles by the LR of a mixed trace with each as CANDIDATE, in a
+    worker thread (a continuous ranking refits its best ``refit`` candidates by maximum
+    likelihood, seconds each); a continuous case with more than 3 unknowns in a hypothesis or
+    ``refit`` above 5 is refused (400, remedy: the CLI)."""
+    from starlette.concurrency import run_in_threadpool
 
-    case, table = load_case(_case_data(body.case))
-    report = _gateway(request).rank_mixture(
-        case, table=table, actor=caller.name, purpose=body.purpose, top=body.top,
-        threshold=body.threshold, indices=body.index or None, trace=body.trace,
-        hd_conditioned=not body.hd_once, q_shutdown_hp=body.q_shutdown_hp)
-    return _json(report)
+    from locard.service.mixtures import load_rank_case
+
+    def compute() -> dict[str, Any]:
+        case, table = load_rank_case(_case_data(body.case), refit=body.refit,
+                                     hd_once=body.hd_once, q_shutdown_hp=body.q_shutdown_hp)
+        return _gateway(request).rank_mixture(
+            case, table=table, actor=caller.name, purpose=body.purpose, top=body.top,
+            threshold=body.threshold, indices=body.index or None, trace=body.trace,
+            hd_conditioned=not body.hd_once, q_shutdown_hp=body.q_shutdown_hp,
+            refit=body.refit)
+
+    return _json(await run_in_threadpool(compute))
 
 
 @router.get("/cases", summary="The caller's lab's missing-person cases",

@@ -189,13 +189,25 @@ class SearchGateway:
     def rank_mixture(self, case: Any, *, table: Any, actor: str, purpose: str, top: int,
                      threshold: float | None, indices: Sequence[str] | None,
                      trace: str | None, hd_conditioned: bool,
-                     q_shutdown_hp: bool = False) -> dict[str, Any]:
+                     q_shutdown_hp: bool = False, refit: int = 3) -> dict[str, Any]:
         """Rank the store by a mixture case's LR (``locard.store.mixture_search``: role,
-        purpose, policy matrix and audit are the store's) on the shared indices."""
-        from locard.store.mixture_search import rank_store_by_mixture_lr
+        purpose, policy matrix and audit are the store's) on the shared indices: the
+        semi-continuous LR, or for a ``"model": "continuous"`` case the continuous LR (Hd fitted
+        once, every profile scored at its parameters, the best ``refit`` refitted by maximum
+        likelihood: ``rank_store_by_continuous_lr``, as ``locard mixture rank``). The lock is
+        held throughout (an import waits for a continuous ranking's refits)."""
+        from locard.store.mixture_search import (
+            rank_store_by_continuous_lr,
+            rank_store_by_mixture_lr,
+        )
 
         with self._lock:
             own = self.indices(actor)
+            if case.spec.model == "continuous":
+                return rank_store_by_continuous_lr(
+                    self.store, case, table=table, actor=actor, purpose=purpose, top=top,
+                    refit=refit, threshold=threshold, indices=indices, trace=trace,
+                    store_indices=own).to_dict()
             report = rank_store_by_mixture_lr(
                 self.store, case, table=table, actor=actor, purpose=purpose, top=top,
                 threshold=threshold, indices=indices, trace=trace,

@@ -8,10 +8,12 @@ the same :func:`~locard.stats.mixture.casefile.parse_case` and
 one function. The API route, the web page and the PDF report all call :func:`mixture_lr` or
 :func:`mixture_analysis`.
 
-Two differences from the CLI, both refusals with a remedy: the service reads no files, so
+Three differences from the CLI, all refusals with a remedy: the service reads no files, so
 ``frequencies.table`` must name a bundled table (``locard frequencies list``), never a path on
-the server; and a continuous case with more than :data:`MAX_SERVICE_UNKNOWNS` unknowns in a
-hypothesis is the CLI's (a 4-person fit takes minutes: 132 s measured on 2 cores).
+the server; a continuous case with more than :data:`MAX_SERVICE_UNKNOWNS` unknowns in a
+hypothesis is the CLI's (a 4-person fit takes minutes: 132 s measured on 2 cores); and a
+continuous database ranking refits at most :data:`MAX_SERVICE_REFIT` candidates (the CLI's
+``--refit K``: any number).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from locard.stats.frequencies import FrequencyTable
 from locard.stats.mixture import DEFAULT_MAX_COMBINATIONS
 from locard.stats.mixture.casefile import MixtureCase, parse_case, run_case
 
-__all__ = ["MAX_SERVICE_UNKNOWNS", "MixtureAnalysis", "load_case", "mixture_analysis",
-           "mixture_lr", "service_table"]
+__all__ = ["DEFAULT_SERVICE_REFIT", "MAX_SERVICE_REFIT", "MAX_SERVICE_UNKNOWNS",
+           "MixtureAnalysis", "load_case", "load_rank_case", "mixture_analysis", "mixture_lr",
+           "service_table"]
 
 #: random non-contributors of the web page's Tippet test, and its fixed seed (reproducible)
 TIPPET_SIMULATIONS = 1000
@@ -38,6 +41,11 @@ TIPPET_SEED = 1
 #: the most unknowns a hypothesis of a continuous case may have in the service (measured on 2
 #: cores, 20 loci: 2 persons 0.68 s, 3 persons 5.6 s, 4 persons 132 s)
 MAX_SERVICE_UNKNOWNS = 3
+#: the most candidates a continuous ranking in the service refits by full maximum likelihood
+#: (measured 1.2 s each on 2 cores for a 2-person 20-locus case, more with more unknowns; the
+#: CLI's ``--refit`` has no limit), and the number refitted unless the request says
+MAX_SERVICE_REFIT = 5
+DEFAULT_SERVICE_REFIT = 3
 
 
 def service_table(spec: str) -> FrequencyTable:
@@ -53,19 +61,11 @@ def service_table(spec: str) -> FrequencyTable:
 
 
 def load_case(data: Mapping[str, Any] | str | bytes, *, source: str = "case file",
-              continuous: bool = False) -> tuple[MixtureCase, FrequencyTable]:
-    """A case file, validated, and its bundled table: semi-continuous, or with
-    ``continuous`` also a continuous case of at most :data:`MAX_SERVICE_UNKNOWNS` unknowns per
-    hypothesis."""
+              command: str = "locard mixture lr CASE.json") -> tuple[MixtureCase, FrequencyTable]:
+    """A case file, validated, and its bundled table; a continuous case has at most
+    :data:`MAX_SERVICE_UNKNOWNS` unknowns per hypothesis (else :class:`CombinatorialLimit`
+    with ``command``, the CLI command that fits it, as the remedy)."""
     case = parse_case(data, source=source)
-    if case.spec.model != "semi-continuous" and not continuous:
-        # only the ranking refuses a continuous case: its refit of the top candidates by full
-        # maximum likelihood takes seconds per candidate (minutes for a page of hits)
-        raise InputError(f"{source}: model: {case.spec.model!r}: the service ranks a database "
-                         "by the semi-continuous model only",
-                         remedy="use \"model\": \"semi-continuous\", or run `locard mixture "
-                                "rank CASE.json --purpose ...` for the continuous ranking "
-                                "(--refit K)")
     if case.spec.model == "continuous":
         for name, h in (("hp", case.hp), ("hd", case.hd)):
             if h.unknowns > MAX_SERVICE_UNKNOWNS:
@@ -73,16 +73,43 @@ def load_case(data: Mapping[str, Any] | str | bytes, *, source: str = "case file
                     f"{source}: hypotheses.{name}.unknowns = {h.unknowns}: the service fits "
                     f"the continuous model with at most {MAX_SERVICE_UNKNOWNS} unknowns per "
                     "hypothesis (a 4-person fit takes minutes)",
-                    remedy="run `locard mixture lr CASE.json` (the CLI fits up to 4 "
-                           f"contributors), or use at most {MAX_SERVICE_UNKNOWNS} unknowns")
+                    remedy=f"run `{command}` (the CLI fits up to 4 contributors), or use at "
+                           f"most {MAX_SERVICE_UNKNOWNS} unknowns")
     return case, service_table(case.table_spec)
+
+
+def load_rank_case(data: Mapping[str, Any] | str | bytes, *, refit: int, hd_once: bool,
+                   q_shutdown_hp: bool, source: str = "case file"
+                   ) -> tuple[MixtureCase, FrequencyTable]:
+    """A case file for ``POST /api/v1/mixtures/rank``, validated with the ranking's options as
+    ``locard mixture rank`` validates them: a continuous case (at most
+    :data:`MAX_SERVICE_UNKNOWNS` unknowns per hypothesis) refits at most
+    :data:`MAX_SERVICE_REFIT` candidates (each refit is a full maximum-likelihood fit of Hp and
+    Hd, seconds each) and takes neither ``hd_once`` nor ``q_shutdown_hp`` (options of the
+    semi-continuous ranking); ``refit`` is ignored for a semi-continuous case, as by the CLI."""
+    case, table = load_case(data, source=source,
+                            command="locard mixture rank CASE.json --purpose ...")
+    if case.spec.model == "continuous":
+        if refit < 0 or refit > MAX_SERVICE_REFIT:
+            raise CombinatorialLimit(
+                f"refit = {refit}: the service refits 0 to {MAX_SERVICE_REFIT} candidates of a "
+                "continuous ranking (each refit is a full maximum-likelihood fit, seconds "
+                "each)",
+                remedy=f"give refit 0 to {MAX_SERVICE_REFIT}, or run `locard mixture rank "
+                       "CASE.json --purpose ... --refit K` for more")
+        if hd_once or q_shutdown_hp:
+            raise InputError(f"{source}: hd_once and q_shutdown_hp are options of the "
+                             "semi-continuous ranking",
+                             remedy="leave out hd_once and q_shutdown_hp for a continuous "
+                                    "case")
+    return case, table
 
 
 def mixture_lr(data: Mapping[str, Any] | str | bytes, *, source: str = "case file",
                max_combinations: int = DEFAULT_MAX_COMBINATIONS) -> dict[str, Any]:
     """The LR of a case file as ``locard mixture lr --json`` prints it (``MixtureLR.to_dict``,
     or for a continuous case ``ContinuousReport.to_dict``)."""
-    case, table = load_case(data, source=source, continuous=True)
+    case, table = load_case(data, source=source)
     if case.spec.model == "continuous":
         from locard.stats.mixture.continuous_report import continuous_report
 
@@ -314,7 +341,7 @@ def mixture_analysis(data: Mapping[str, Any] | str | bytes, *, source: str = "ca
     from locard.stats.mixture.dropout import sensitivity_analysis
     from locard.stats.mixture.tippet import non_contributor_test
 
-    case, table = load_case(data, source=source, continuous=True)
+    case, table = load_case(data, source=source)
     if case.spec.model == "continuous":
         return _continuous_analysis(case, table, tippet=analyses if tippet is None else tippet)
     result = run_case(case, table).to_dict()

@@ -27,6 +27,7 @@ __all__ = [
     "CaseResponse",
     "CeAnalyzeResponse",
     "ContinuousMixtureLRResponse",
+    "ContinuousMixtureRankResponse",
     "DeactivateResponse",
     "ErrorResponse",
     "ExpungeResponse",
@@ -534,6 +535,52 @@ class MixtureRankResponse(Out):
                     "this size, and the suggested threshold")
     expected_adventitious_hits: Real
     suggested_threshold: Real
+    notes: dict[str, str]
+    provenance: dict[str, Any]
+
+
+class ContinuousMixtureCandidateOut(Out):
+    """One candidate of a continuous-model ranking: ``lr_fixed`` at the Hd-fitted parameters
+    (``== prod(per_locus_fixed)``), ``lr`` the refitted maximum-likelihood LR (null beyond the
+    refitted ``refit``); per-locus values and parameters only for the caller's own lab."""
+    rank: int
+    lab: str
+    specimen_id: str
+    index: str
+    slot: int = Field(description="the contributor slot of Hp the candidate fills best")
+    lr_fixed: Real = Field(description="the LR at the Hd-fitted parameters")
+    log10_lr_fixed: Real
+    lr: Real = Field(description="the refitted LR, max L(Hp) / max L(Hd); null if not refitted")
+    log10_lr: Real
+    refitted: bool
+    restricted: bool = Field(description="another lab's profile: no per-locus LRs, no "
+                                         "parameters")
+    match_id: int | None = Field(description="the candidate match recorded (with a trace)")
+    per_locus_fixed: dict[str, MixtureLocusLR] | None = None
+    per_locus: dict[str, MixtureLocusLR] | None = Field(
+        None, description="the refitted per-locus LRs (null if not refitted)")
+    parameters: ContinuousHypothesisPair | None = Field(
+        None, description="the refit's maximum-likelihood parameters (null if not refitted)")
+
+
+class ContinuousMixtureRankResponse(Out):
+    """A database ranked by a trace's continuous-model LR (ProbRank-class; ``"model":
+    "continuous"``): the JSON of ``locard mixture rank --json``. Hd is fitted once; every
+    allowed profile is scored at the Hd parameters; the best ``refit`` are refitted by maximum
+    likelihood and listed first, by the refitted LR."""
+
+    model: str = Field(description="'continuous'")
+    trace: str | None
+    targets: list[str]
+    loci: list[str]
+    profiles_ranked: dict[str, int]
+    purpose: str
+    hypotheses: dict[str, str]
+    hd_parameters: ContinuousParametersOut = Field(description="the maximum-likelihood "
+                                                               "parameters of Hd")
+    hd_loglik: Real = Field(description="natural log of the likelihood at the Hd maximum")
+    refit: int = Field(description="how many of the best candidates were refitted")
+    candidates: list[ContinuousMixtureCandidateOut]
     notes: dict[str, str]
     provenance: dict[str, Any]
 
