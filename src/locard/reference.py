@@ -27,34 +27,60 @@ CLI. Heavy parts (the kinship models, the CE sizing code) load on first use.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from locard.formats.mutation_rates import (
-    BUNDLED_MUTATION_RATES,
-    MutationRateTable,
-    bundled_mutation_rates,
-    read_mutation_rates,
-)
 from locard.genetics.kits import (
     get_kit,
     list_kits,
     list_positive_controls,
     positive_control,
 )
-from locard.tables import (
-    DEFAULT_TABLE,
-    bundled_table_names,
-    get_bundled_table,
-    list_frequency_tables,
-    load_frequency_table,
-    read_frequency_tables,
-)
-from locard.tables.bundled import is_bundled_name
 
 if TYPE_CHECKING:
     from locard.ce.sizing import KitLaneStandards, LaneStandard
+    from locard.formats.mutation_rates import (
+        BUNDLED_MUTATION_RATES,
+        MutationRateTable,
+        bundled_mutation_rates,
+        read_mutation_rates,
+    )
     from locard.stats.kinship.mutation import MutationRates
+    from locard.tables import (
+        DEFAULT_TABLE,
+        bundled_table_names,
+        get_bundled_table,
+        list_frequency_tables,
+        load_frequency_table,
+        read_frequency_tables,
+    )
+    from locard.tables.bundled import is_bundled_name
+
+#: re-exported names -> their defining module, imported on first use (PEP 562) so that a
+#: command that needs only the kits (``locard kits``) does not load the file readers
+_LAZY = {
+    "BUNDLED_MUTATION_RATES": "locard.formats.mutation_rates",
+    "bundled_mutation_rates": "locard.formats.mutation_rates",
+    "read_mutation_rates": "locard.formats.mutation_rates",
+    "DEFAULT_TABLE": "locard.tables",
+    "bundled_table_names": "locard.tables",
+    "get_bundled_table": "locard.tables",
+    "list_frequency_tables": "locard.tables",
+    "load_frequency_table": "locard.tables",
+    "read_frequency_tables": "locard.tables",
+    "is_bundled_name": "locard.tables.bundled",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'locard.reference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BUNDLED_MUTATION_RATES",
@@ -78,17 +104,20 @@ __all__ = [
     "read_mutation_rates",
 ]
 
-#: The names :func:`load_mutation_rates` reads as the shipped rate table.
-_BUNDLED_RATE_NAMES = frozenset({"bundled", "default", BUNDLED_MUTATION_RATES.casefold(),
-                                 Path(BUNDLED_MUTATION_RATES).stem.casefold()})
-
-
 def load_mutation_rates(name_or_path: str | Path | None = None) -> MutationRateTable:
     """A per-locus mutation rate table: the shipped one (``None``, ``'bundled'``, ``'default'``
     or its file name ``mutation_rates_strbase.csv``) or a lab's rate CSV at ``name_or_path``
     (:func:`~locard.formats.mutation_rates.read_mutation_rates`)."""
+    from locard.formats.mutation_rates import (
+        BUNDLED_MUTATION_RATES,
+        bundled_mutation_rates,
+        read_mutation_rates,
+    )
+
+    shipped = {"bundled", "default", BUNDLED_MUTATION_RATES.casefold(),
+               Path(BUNDLED_MUTATION_RATES).stem.casefold()}
     if name_or_path is None or (isinstance(name_or_path, str) and not Path(name_or_path).is_file()
-                                and name_or_path.strip().casefold() in _BUNDLED_RATE_NAMES):
+                                and name_or_path.strip().casefold() in shipped):
         return bundled_mutation_rates()
     return read_mutation_rates(name_or_path)
 
@@ -102,6 +131,7 @@ def default_mutation_rates(model: str = "stepwise") -> MutationRates:
     from dataclasses import asdict
 
     from locard.errors import InputError
+    from locard.formats.mutation_rates import bundled_mutation_rates
     from locard.stats.kinship.mutation import MutationModel, rates_from_rows
 
     base = MutationModel(model)

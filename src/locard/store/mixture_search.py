@@ -59,6 +59,12 @@ __all__ = ["MIXTURE_MODE", "ContinuousCandidate", "ContinuousRankReport", "Mixtu
 MIXTURE_MODE = "mixture-lr"
 
 
+def _per_locus_json(values: Mapping[str, float]) -> dict[str, dict[str, float | None]]:
+    """Per-locus LRs as the JSON gives them: ``{locus: {"lr", "log10_lr"}}`` (log10 None for an
+    LR of 0)."""
+    return {k: {"lr": v, "log10_lr": math.log10(v) if v > 0 else None} for k, v in values.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class MixtureCandidate:
     """One ranked profile; ``lr == prod(per_locus.values())`` for the user's own lab's."""
@@ -80,8 +86,7 @@ class MixtureCandidate:
                                "lr": self.lr, "log10_lr": self.log10_lr,
                                "restricted": self.restricted, "match_id": self.match_id}
         if not self.restricted:
-            out["per_locus"] = {k: {"lr": v, "log10_lr": math.log10(v) if v > 0 else None}
-                                for k, v in (self.per_locus or {}).items()}
+            out["per_locus"] = _per_locus_json(self.per_locus or {})
         return out
 
 
@@ -343,13 +348,9 @@ class ContinuousCandidate:
                                "log10_lr": self.log10_lr, "refitted": self.lr is not None,
                                "restricted": self.restricted, "match_id": self.match_id}
         if not self.restricted:
-            def per(values: dict[str, float] | None) -> dict[str, Any] | None:
-                if values is None:
-                    return None
-                return {k: {"lr": v, "log10_lr": math.log10(v) if v > 0 else None}
-                        for k, v in values.items()}
-            out["per_locus_fixed"] = per(self.per_locus_fixed)
-            out["per_locus"] = per(self.per_locus)
+            out["per_locus_fixed"] = (None if self.per_locus_fixed is None
+                                      else _per_locus_json(self.per_locus_fixed))
+            out["per_locus"] = None if self.per_locus is None else _per_locus_json(self.per_locus)
             out["parameters"] = self.parameters
         return out
 
